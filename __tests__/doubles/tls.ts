@@ -1,0 +1,30 @@
+// Test-only TLS material for the doubles, made by __tests__/fixtures/tls/make-certs.sh.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const dir = fileURLToPath(new URL('../fixtures/tls/', import.meta.url))
+const read = (file: string): string => readFileSync(dir + file, 'utf8')
+
+export interface ServerTls {
+  /** PEM of the CA that signed `cert`: what a client must trust. */
+  caPem: string
+  cert: string
+  key: string
+}
+
+/** The CA the doubles present by default; server certificate for 127.0.0.1 and localhost. */
+export const testTls: ServerTls = {
+  caPem: read('test-ca.pem'),
+  cert: read('test-server.pem'),
+  key: read('test-server-key.pem')
+}
+
+/** An unrelated CA with its own server certificate, to prove a client refuses a CA it was not given. */
+export const otherTls: ServerTls = {
+  caPem: read('other-ca.pem'),
+  cert: read('other-server.pem'),
+  key: read('other-server-key.pem')
+}
+
+/** Path of the test CA file, for NODE_EXTRA_CA_CERTS in child processes. */
+export const testCaPath = dir + 'test-ca.pem'
