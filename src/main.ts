@@ -1,0 +1,99 @@
+// run(): read inputs -> connect -> select -> sync -> report. One outer catch turns any error into one
+// setFailed line prefixed with the action's name.
+import * as core from '@actions/core'
+import { context } from '@actions/github'
+import { connectWithKubeconfig, type ClusterConnection } from './cluster-connection.js'
+import { readInputs, type Settings } from './inputs.js'
+import { toDesiredSecret } from './plan.js'
+import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { SecretsClient } from './secrets-client.js'
+import { selectSecrets } from './selection.js'
+import { syncSecrets, type SecretResult } from './sync.js'
+import { KubeApiError } from './kube-errors.js'
+
+export async function run(): Promise<void> {
+  try {
+    const settings = readInputs()
+    const selection = selectSecrets(settings.secrets, settings.prefix)
+    const connection = connect(settings)
+    core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
+    if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
+
+    const desired = selection.selected.map(secret => toDesiredSecret(secret, settings.prefix, settings))
+    const rejected: SecretResult[] = selection.rejected.map(secret => ({
+      ...secret,
+      state: 'failed',
+      detail: secret.reason
+    }))
+    const client = new SecretsClient(connection.kubeConfig, {
+      namespace: settings.namespace,
+      dryRun: settings.dryRun,
+      requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
+      deadline: AbortSignal.timeout(settings.timeoutSeconds * 1000),
+      retry: { retries: 5, minDelayMs: 500, maxDelayMs: 10_000 }
+    })
+
+    let results: SecretResult[]
+    let listFailure: KubeApiError | undefined
+    try {
+      results = (await syncSecrets(client, desired, settings)).results
+    } catch (error) {
+      if (!(error instanceof KubeApiError)) throw error
+      // Nothing was written: every secret is reported as failed with the reason.
+      listFailure = error
+      results = desired.map(secret => ({
+        githubName: secret.githubName,
+        secretName: secret.secretName,
+        state: 'failed',
+        detail: `not synced: listing Secrets failed (${error.message})`
+      }))
+    }
+
+    const report: SyncReport = {
+      server: connection.server,
+      namespace: settings.namespace,
+      prefix: settings.prefix.toUpperCase(),
+      dryRun: settings.dryRun,
+      results: [...results, ...rejected],
+      ignoredCount: selection.ignoredCount,
+      origin: origin()
+    }
+    publish(report)
+
+    if (listFailure) {
+      throw new Error(
+        [
+          `Could not list Secrets in namespace ${settings.namespace}: ${listFailure.message}`,
+          ...advice([listFailure.message], settings.namespace)
+        ].join('\n')
+      )
+    }
+    const failure = failureMessage(report)
+    if (failure) core.setFailed(`gke-secrets-sync: ${failure}`)
+  } catch (error) {
+    core.setFailed(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+function connect(settings: Settings): ClusterConnection {
+  return connectWithKubeconfig(settings.cluster.path)
+}
+
+function publish(report: SyncReport): void {
+  for (const result of sortedResults(report.results)) {
+    const line = `${result.state}: ${result.secretName}${result.detail ? ` (${result.detail})` : ''}`
+    if (result.state === 'failed') core.error(line)
+    else if (result.state === 'skipped') core.warning(line)
+    else core.info(line)
+  }
+  for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
+  // Outside a runner there is no summary file; the log lines above already said everything.
+  if (process.env.GITHUB_STEP_SUMMARY) core.summary.addRaw(renderSummary(report)).write()
+}
+
+/** A link to the workflow run, when running on GitHub (context.repo throws without GITHUB_REPOSITORY). */
+function origin(): string | undefined {
+  if (!process.env.GITHUB_REPOSITORY || !context.runId) return undefined
+  const { owner, repo } = context.repo
+  return `[${owner}/${repo} run ${context.runId}](${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId})`
+}

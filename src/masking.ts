@@ -1,0 +1,25 @@
+// Registers every secret value with the runner's log masker before any work is done, in each form it could
+// take on the way out: as is, line by line (the runner masks line by line, so a multi-line PEM must be
+// registered per line too), base64 (as the Kubernetes API carries it) and JSON-escaped (as in a request body).
+// https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#masking-a-value-in-a-log
+
+/** All the strings to mask for one secret value. */
+export function maskedForms(value: string): string[] {
+  if (value.length === 0) return []
+  const forms = new Set<string>([
+    value,
+    Buffer.from(value, 'utf8').toString('base64'),
+    JSON.stringify(value).slice(1, -1)
+  ])
+  for (const line of value.split(/\r?\n/)) {
+    if (line.trim().length > 0) forms.add(line)
+  }
+  return [...forms]
+}
+
+/** Masks every value through `setSecret` (core.setSecret in the action). */
+export function maskSecretValues(values: Iterable<string>, setSecret: (value: string) => void): void {
+  for (const value of values) {
+    for (const form of maskedForms(value)) setSecret(form)
+  }
+}
