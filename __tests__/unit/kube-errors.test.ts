@@ -1,0 +1,52 @@
+import { ApiException } from '@kubernetes/client-node'
+import { describe, expect, it } from 'vitest'
+import { toKubeApiError } from '../../src/kube-errors.js'
+
+const status = (code: number, reason: string, message: string, details?: object): string =>
+  JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code })
+
+describe('toKubeApiError', () => {
+  it.each([
+    [404, status(404, 'NotFound', 'secrets "x" not found'), {}, '404 NotFound: secrets "x" not found', false],
+    [409, status(409, 'AlreadyExists', 'secrets "x" already exists'), {}, '409 AlreadyExists: secrets "x" already exists', false],
+    [401, undefined, {}, '401 Unauthorized: the API server did not accept the credentials', false],
+    [503, status(503, 'ServiceUnavailable', 'try later'), {}, '503 ServiceUnavailable: try later', true],
+    [429, 'Too many requests, please try again later.\n', { 'retry-after': '3' }, '429 TooManyRequests: Too many requests, please try again later.', true],
+    [500, '<html>proxy error with secret-ish body</html>', {}, '500 Error: HTTP 500', true]
+  ])('%i is reduced to status, reason and message', (code, body, headers, message, transient) => {
+    const error = toKubeApiError(new ApiException(code, 'ignored', body, headers))
+    expect(error.message).toBe(message)
+    expect(error.status).toBe(code)
+    expect(error.transient).toBe(transient)
+  })
+
+  it('never carries the response headers or body that ApiException.message embeds', () => {
+    const headers = { authorization: 'Bearer leaked-token', 'retry-after': '1' }
+    const error = toKubeApiError(new ApiException(403, 'x', status(403, 'Forbidden', 'denied'), headers))
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain('leaked-token')
+  })
+
+  it('takes Retry-After from the header or from details.retryAfterSeconds', () => {
+    expect(toKubeApiError(new ApiException(429, '', 'Too many', { 'retry-after': '7' })).retryAfterSeconds).toBe(7)
+    const body = status(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 4 })
+    expect(toKubeApiError(new ApiException(429, '', body, {})).retryAfterSeconds).toBe(4)
+  })
+
+  it.each([
+    ['ECONNRESET', true, 'could not reach the API server (ECONNRESET)'],
+    ['ECONNREFUSED', true, 'could not reach the API server (ECONNREFUSED)'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', false, "the API server's TLS certificate is not trusted"],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', false, 'not signed by the cluster']
+  ])('a fetch failure with cause %s is transient=%s', (code, transient, message) => {
+    const cause = Object.assign(new Error('socket'), { code })
+    const error = toKubeApiError(new TypeError('fetch failed', { cause }))
+    expect(error.transient).toBe(transient)
+    expect(error.message).toContain(message)
+    expect(error.status).toBeUndefined()
+  })
+
+  it('a timeout is transient and says so', () => {
+    const error = toKubeApiError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+    expect(error).toMatchObject({ transient: true, message: 'the API server did not answer in time' })
+  })
+})

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { maskedForms, maskSecretValues } from '../../src/masking.js'
+
+describe('maskedForms', () => {
+  it('masks the value, its base64 and its JSON-escaped form', () => {
+    const value = 'p@ss"word\\with\tescapes'
+    expect(maskedForms(value)).toEqual(
+      expect.arrayContaining([value, Buffer.from(value).toString('base64'), 'p@ss\\"word\\\\with\\tescapes'])
+    )
+  })
+
+  it('masks each non-blank line of a multi-line value, as the runner masks line by line', () => {
+    const pem = '-----BEGIN KEY-----\r\nAAAA\n\n-----END KEY-----\n'
+    const forms = maskedForms(pem)
+    expect(forms).toEqual(expect.arrayContaining([pem, '-----BEGIN KEY-----', 'AAAA', '-----END KEY-----']))
+    expect(forms).not.toContain('')
+  })
+
+  it('masks nothing for an empty value (an empty mask would hide every log line)', () => {
+    expect(maskedForms('')).toEqual([])
+  })
+
+  it('sends every form of every value to setSecret', () => {
+    const masked: string[] = []
+    maskSecretValues(['a1', 'b2'], value => masked.push(value))
+    expect(masked).toEqual(['a1', 'YTE=', 'b2', 'YjI='])
+  })
+})
