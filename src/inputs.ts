@@ -4,11 +4,19 @@ import * as core from '@actions/core'
 import { labelValueProblem, MAX_ANNOTATIONS_BYTES, qualifiedNameProblem } from './kube-validation.js'
 import { maskSecretValues } from './masking.js'
 import { MANAGED_BY_LABEL, PREFIX_LABEL, type OnConflict } from './plan.js'
+import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
+import type { GoogleSignIn } from './google-credentials.js'
+import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
 
 /** Where the cluster connection comes from. */
 export type ClusterSource =
   /** A kubeconfig file; its current context is the cluster. */
-  { kind: 'kubeconfig'; path: string }
+  | { kind: 'kubeconfig'; path: string }
+  /** A GKE cluster found through the Google API after signing in. */
+  | { kind: 'gke'; target: GkeTarget; signIn: GoogleSignIn; endpoints: GoogleEndpoints }
+
+/** Reads one input by its action.yml name ('' when unset): core.getInput in the action. */
+export type InputReader = (name: string) => string
 
 export interface Settings {
   secrets: Record<string, string>
@@ -27,27 +35,33 @@ export class InputError extends Error {
   override name = 'InputError'
 }
 
-export function readInputs(env: NodeJS.ProcessEnv = process.env): Settings {
+export function readInputs(
+  env: NodeJS.ProcessEnv = process.env,
+  input: InputReader = name => core.getInput(name)
+): Settings {
   // Parsed and masked before anything else is even read, so no later failure can print a value.
-  const secrets = parseSecretsJson(core.getInput('secrets', { required: true }))
+  const secrets = parseSecretsJson(input('secrets'))
   maskSecretValues(Object.values(secrets), core.setSecret)
 
   return {
     secrets,
-    prefix: parsePrefix(core.getInput('prefix') || 'DAGSTER_SECRET'),
-    namespace: parseNamespace(core.getInput('namespace') || 'dagster-prd'),
-    cluster: parseClusterSource(core.getInput('kubeconfig'), env),
-    dryRun: parseBoolean('dry_run', core.getInput('dry_run'), false),
-    onConflict: parseOnConflict(core.getInput('on_conflict') || 'fail'),
-    labels: parseMetadata('labels', core.getInput('labels'), labelValueProblem),
-    annotations: parseAnnotations(core.getInput('annotations')),
-    concurrency: parseWholeNumber('concurrency', core.getInput('concurrency') || '10', 1, 100),
-    timeoutSeconds: parseWholeNumber('timeout_seconds', core.getInput('timeout_seconds') || '300', 1, 3600)
+    prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
+    namespace: parseNamespace(input('namespace') || 'dagster-prd'),
+    cluster: parseClusterSource(input, env),
+    dryRun: parseBoolean('dry_run', input('dry_run'), false),
+    onConflict: parseOnConflict(input('on_conflict') || 'fail'),
+    labels: parseMetadata('labels', input('labels'), labelValueProblem),
+    annotations: parseAnnotations(input('annotations')),
+    concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
+    timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600)
   }
 }
 
 /** The `secrets` input: a JSON object of strings. The error says what is wrong, never what was given. */
 export function parseSecretsJson(text: string): Record<string, string> {
+  if (text.trim() === '') {
+    throw new InputError('Input `secrets` is required. Pass `secrets: ${{ toJSON(secrets) }}`.')
+  }
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -113,13 +127,142 @@ export function parseWholeNumber(input: string, text: string, min: number, max: 
   return value
 }
 
-function parseClusterSource(kubeconfig: string, env: NodeJS.ProcessEnv): ClusterSource {
-  if (kubeconfig) return { kind: 'kubeconfig', path: kubeconfig }
-  // A step before this one (google-github-actions/get-gke-credentials, helm/kind-action) may have set it.
-  if (env.KUBECONFIG) return { kind: 'kubeconfig', path: env.KUBECONFIG }
-  throw new InputError(
-    'No cluster to connect to: set the `kubeconfig` input to a kubeconfig file (or run a step that sets KUBECONFIG before this one).'
+const PROVIDER = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/[^/]+\/providers\/[^/]+$/
+const FULL_CLUSTER_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/
+/** Where gcloud and google-github-actions/auth leave the project, in their order of precedence. */
+const PROJECT_ENV = [
+  'CLOUDSDK_CORE_PROJECT',
+  'CLOUDSDK_PROJECT',
+  'GCLOUD_PROJECT',
+  'GCP_PROJECT',
+  'GOOGLE_CLOUD_PROJECT'
+]
+
+export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): ClusterSource {
+  const kubeconfig = input('kubeconfig')
+  const clusterName = input('cluster_name')
+  const provider = input('workload_identity_provider')
+  const uses = (['use_internal_ip', 'use_dns_based_endpoint', 'use_connect_gateway'] as const).filter(name =>
+    parseBoolean(name, input(name), false)
   )
+  if (kubeconfig && clusterName) {
+    throw new InputError(
+      'Set either `kubeconfig` or `cluster_name`, not both: they are two ways of naming the cluster.'
+    )
+  }
+  if (uses.length > 1)
+    throw new InputError(
+      `Choose one of ${uses.map(name => `\`${name}\``).join(' and ')}: they exclude each other.`
+    )
+
+  if (!clusterName) {
+    const gkeOnly = [...uses, ...(provider ? ['workload_identity_provider'] : [])]
+    if (gkeOnly.length > 0) {
+      throw new InputError(
+        `\`${gkeOnly[0]}\` needs \`cluster_name\` (with \`location\` and \`project_id\`) to find the GKE cluster.`
+      )
+    }
+    if (kubeconfig) return { kind: 'kubeconfig', path: kubeconfig }
+    // A step before this one (google-github-actions/get-gke-credentials, helm/kind-action) may have set it.
+    if (env.KUBECONFIG) return { kind: 'kubeconfig', path: env.KUBECONFIG }
+    throw new InputError(
+      'No cluster to connect to: set `cluster_name` (with `location`, `project_id` and `workload_identity_provider`) for GKE, or `kubeconfig` to a kubeconfig file.'
+    )
+  }
+
+  const endpoint: GkeEndpoint =
+    uses[0] === 'use_internal_ip'
+      ? 'internal'
+      : uses[0] === 'use_dns_based_endpoint'
+        ? 'dns'
+        : uses[0] === 'use_connect_gateway'
+          ? 'gateway'
+          : 'public'
+  const fleetMembership = input('fleet_membership_name')
+  if (fleetMembership && endpoint !== 'gateway') {
+    throw new InputError('`fleet_membership_name` is only used with `use_connect_gateway: true`.')
+  }
+  return {
+    kind: 'gke',
+    target: {
+      cluster: parseClusterRef(clusterName, input('location'), input('project_id'), env),
+      endpoint,
+      ...(fleetMembership && { fleetMembership })
+    },
+    signIn: parseSignIn(provider, input('service_account'), input('audience')),
+    endpoints: googleEndpoints(env)
+  }
+}
+
+function parseClusterRef(
+  clusterName: string,
+  location: string,
+  projectId: string,
+  env: NodeJS.ProcessEnv
+): GkeTarget['cluster'] {
+  const full = FULL_CLUSTER_NAME.exec(clusterName)
+  if (full) {
+    const [, project, fullLocation, name] = full as unknown as [string, string, string, string]
+    for (const [input, given, inName] of [
+      ['location', location, fullLocation],
+      ['project_id', projectId, project]
+    ] as const) {
+      if (given && given !== inName) {
+        throw new InputError(
+          `\`${input}\` is "${given}" but \`cluster_name\` says "${inName}"; leave \`${input}\` empty or make them agree.`
+        )
+      }
+    }
+    return { project, location: fullLocation, name }
+  }
+  if (clusterName.includes('/')) {
+    throw new InputError(
+      `\`cluster_name\` "${clusterName}" must be a name, or projects/PROJECT/locations/LOCATION/clusters/NAME.`
+    )
+  }
+  if (!location)
+    throw new InputError(
+      "`location` is required with `cluster_name`: the cluster's region or zone, e.g. europe-west4."
+    )
+  const project = projectId || PROJECT_ENV.map(name => env[name]).find(Boolean)
+  if (!project)
+    throw new InputError(
+      '`project_id` is required with `cluster_name` (no project was set by an earlier step either).'
+    )
+  return { project, location, name: clusterName }
+}
+
+function parseSignIn(provider: string, serviceAccount: string, audience: string): GoogleSignIn {
+  if (!provider) {
+    if (serviceAccount) {
+      throw new InputError(
+        '`service_account` needs `workload_identity_provider`; without it the action uses Application Default Credentials as they are.'
+      )
+    }
+    return { kind: 'adc' }
+  }
+  const match = PROVIDER.exec(provider)
+  if (!match) {
+    throw new InputError(
+      `\`workload_identity_provider\` "${provider}" must look like projects/123456789/locations/global/workloadIdentityPools/POOL/providers/PROVIDER.`
+    )
+  }
+  if (!/^\d+$/.test(match[1] as string)) {
+    throw new InputError(
+      `\`workload_identity_provider\` names project "${match[1]}"; it needs the project NUMBER, not its ID (gcloud projects describe ${match[1]} --format='value(projectNumber)').`
+    )
+  }
+  if (serviceAccount && !/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/.test(serviceAccount)) {
+    throw new InputError(
+      `\`service_account\` "${serviceAccount}" must be a service account email, NAME@PROJECT.iam.gserviceaccount.com.`
+    )
+  }
+  return {
+    kind: 'federation',
+    provider,
+    ...(serviceAccount && { serviceAccount }),
+    audience: audience || `https://iam.googleapis.com/${provider}`
+  }
 }
 
 /** One `key=value` per line; blank lines and lines starting with `#` are left out. */

@@ -3,7 +3,9 @@
 import * as core from '@actions/core'
 import { context } from '@actions/github'
 import { connectWithKubeconfig, type ClusterConnection } from './cluster-connection.js'
-import { readInputs, type Settings } from './inputs.js'
+import { connectToGke } from './gke-cluster.js'
+import { signInToGoogle } from './google-credentials.js'
+import { readInputs, type ClusterSource } from './inputs.js'
 import { toDesiredSecret } from './plan.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
@@ -15,7 +17,7 @@ export async function run(): Promise<void> {
   try {
     const settings = readInputs()
     const selection = selectSecrets(settings.secrets, settings.prefix)
-    const connection = connect(settings)
+    const connection = await connect(settings.cluster)
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
@@ -75,8 +77,11 @@ export async function run(): Promise<void> {
   }
 }
 
-function connect(settings: Settings): ClusterConnection {
-  return connectWithKubeconfig(settings.cluster.path)
+/** Each way of reaching a cluster ends in the same in-memory connection. */
+async function connect(source: ClusterSource): Promise<ClusterConnection> {
+  if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.path)
+  const credentials = await signInToGoogle(source.signIn, source.endpoints)
+  return connectToGke(source.target, credentials, source.endpoints)
 }
 
 function publish(report: SyncReport): void {

@@ -90,8 +90,14 @@ export function advice(details: string[], namespace: string): string[] {
       )
     }
     if (detail.startsWith('403 ')) {
+      // The API server names the identity: `User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`.
+      const user = /User "([^"]+)"/.exec(detail)?.[1] ?? '<the identity>'
       tips.add(
-        `The identity lacks RBAC on Secrets: bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace ${namespace} (README: "Least-privilege RBAC").`
+        [
+          `The identity lacks RBAC on Secrets: bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace ${namespace} (README: "Least-privilege RBAC"), e.g.`,
+          `  kubectl create role gke-secrets-sync -n ${namespace} --verb=get,list,create,update,delete --resource=secrets`,
+          `  kubectl create rolebinding gke-secrets-sync -n ${namespace} --role=gke-secrets-sync --user=${user}`
+        ].join('\n')
       )
     }
     if (detail.includes(`namespaces "${namespace}" not found`)) {

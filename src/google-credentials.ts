@@ -1,0 +1,146 @@
+// Signs in to Google. With a Workload Identity provider: the job's GitHub OIDC token is exchanged at STS for
+// a federated token (and, with a service account, that token is exchanged at IAM Credentials for the
+// account's). Without one: Application Default Credentials, e.g. the external_account file that
+// google-github-actions/auth leaves in GOOGLE_APPLICATION_CREDENTIALS.
+// https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines
+import * as core from '@actions/core'
+import { GoogleAuth, IdentityPoolClient, type AuthClient } from 'google-auth-library'
+import type { GoogleEndpoints } from './google-endpoints.js'
+
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
+
+export type GoogleSignIn =
+  { kind: 'federation'; provider: string; serviceAccount?: string; audience: string } | { kind: 'adc' }
+
+/** A failed stage of the Google sign-in or lookup, with a message that says what to fix. */
+export class GoogleStageError extends Error {
+  override name = 'GoogleStageError'
+}
+
+export interface GoogleCredentials {
+  client: AuthClient
+  /** A fresh access token (masked) for the Kubernetes API, which accepts Google tokens on GKE. */
+  accessToken(): Promise<string>
+}
+
+export async function signInToGoogle(
+  signIn: GoogleSignIn,
+  endpoints: GoogleEndpoints
+): Promise<GoogleCredentials> {
+  const client = signIn.kind === 'federation' ? federatedClient(signIn, endpoints) : await adcClient()
+  const credentials: GoogleCredentials = {
+    client,
+    accessToken: async () => {
+      let token: string | null | undefined
+      try {
+        token = (await client.getAccessToken()).token
+      } catch (error) {
+        throw signInError(error, signIn)
+      }
+      if (!token) throw new GoogleStageError('Google sign-in returned no access token.')
+      core.setSecret(token)
+      return token
+    }
+  }
+  await credentials.accessToken()
+  return credentials
+}
+
+function federatedClient(
+  signIn: Extract<GoogleSignIn, { kind: 'federation' }>,
+  endpoints: GoogleEndpoints
+): AuthClient {
+  return new IdentityPoolClient({
+    audience: `//iam.googleapis.com/${signIn.provider}`,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    token_url: `${endpoints.sts}/token`,
+    scopes: [CLOUD_PLATFORM_SCOPE],
+    ...(signIn.serviceAccount && {
+      service_account_impersonation_url: `${endpoints.iamcredentials}/projects/-/serviceAccounts/${signIn.serviceAccount}:generateAccessToken`
+    }),
+    subject_token_supplier: { getSubjectToken: () => gitHubIdToken(signIn.audience) }
+  })
+}
+
+/** The job's OIDC token; only a job with `permissions: id-token: write` is given the request URL. */
+async function gitHubIdToken(audience: string): Promise<string> {
+  if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    throw new GoogleStageError(
+      'Google sign-in (federation) failed: GitHub gave this job no OIDC token. The workflow (or the calling job of a reusable workflow) needs `permissions: id-token: write`; pull requests from forks and Dependabot never get one.'
+    )
+  }
+  try {
+    return await core.getIDToken(audience)
+  } catch (error) {
+    throw new GoogleStageError(
+      `Google sign-in (federation) failed: requesting the GitHub OIDC token failed (${(error as Error).message}).`
+    )
+  }
+}
+
+async function adcClient(): Promise<AuthClient> {
+  try {
+    return await new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }).getClient()
+  } catch (error) {
+    throw new GoogleStageError(
+      `Google sign-in (Application Default Credentials) failed: ${(error as Error).message}. Set \`workload_identity_provider\`, or run google-github-actions/auth before this step.`
+    )
+  }
+}
+
+function signInError(error: unknown, signIn: GoogleSignIn): GoogleStageError {
+  if (error instanceof GoogleStageError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  if (signIn.kind === 'adc') {
+    return new GoogleStageError(`Google sign-in (Application Default Credentials) failed: ${message}`)
+  }
+  // STS answers in OAuth's shape, which google-auth-library turns into "Error code <error>: <description>".
+  const sts = /^Error code (\w+)(?::\s*(.*))?$/s.exec(message)
+  if (sts) {
+    const [, code, description = ''] = sts
+    return new GoogleStageError(
+      `Google sign-in (federation) failed: STS answered ${code}: ${description} ${stsAdvice(code as string, signIn)}`.trim()
+    )
+  }
+  // IAM Credentials answers in Google's {"error":{code,message,status}} shape.
+  const http = asHttpError(error)
+  if (http?.url.includes(':generateAccessToken')) {
+    const detail = http.message ?? `HTTP ${http.status}`
+    const advice =
+      http.status === 403
+        ? ` The federated identity may not impersonate ${signIn.serviceAccount}: grant it roles/iam.workloadIdentityUser on that service account (principalSet://iam.googleapis.com/<pool>/attribute.repository/<owner>/<repo>), and check the account exists.`
+        : ''
+    return new GoogleStageError(`Impersonating ${signIn.serviceAccount} failed: ${detail}.${advice}`)
+  }
+  return new GoogleStageError(`Google sign-in (federation) failed: ${message}`)
+}
+
+function stsAdvice(code: string, signIn: Extract<GoogleSignIn, { kind: 'federation' }>): string {
+  switch (code) {
+    case 'invalid_target':
+    case 'invalid_request':
+      return `Check \`workload_identity_provider\` (${signIn.provider}): it must be projects/<project NUMBER>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, and the pool and provider must exist and be enabled.`
+    case 'unauthorized_client':
+      return `The provider's attribute condition rejected this job's token; allow this repository and ref (${process.env.GITHUB_REPOSITORY ?? 'unknown repository'}, ${process.env.GITHUB_REF ?? 'unknown ref'}) in the condition.`
+    case 'invalid_grant':
+      return `The GitHub token was refused; check the provider's issuer (https://token.actions.githubusercontent.com) and the \`audience\` input (${signIn.audience}).`
+    default:
+      return ''
+  }
+}
+
+/** A gaxios error, read by shape: gaxios is google-auth-library's, not a dependency of ours. */
+export function asHttpError(error: unknown): { url: string; status?: number; message?: string } | undefined {
+  const candidate = error as {
+    config?: { url?: unknown }
+    status?: number
+    response?: { status?: number; data?: { error?: { message?: string } | string } }
+  }
+  if (!candidate?.config?.url) return undefined
+  const data = candidate.response?.data
+  return {
+    url: String(candidate.config.url),
+    status: candidate.status ?? candidate.response?.status,
+    message: typeof data?.error === 'object' ? data.error.message : undefined
+  }
+}
