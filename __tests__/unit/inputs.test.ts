@@ -43,16 +43,23 @@ describe('simple inputs', () => {
   it.each(['DAGSTER_SECRET', 'dagster_secret', 'A', 'APP2_KEYS'])('prefix %s is accepted', prefix => {
     expect(parsePrefix(prefix)).toBe(prefix)
   })
-  it.each(['DAGSTER_SECRET_', '_X', '9LIVES', 'DAG-STER', '', 'A'.repeat(64)])('prefix "%s" is refused', prefix => {
-    expect(() => parsePrefix(prefix)).toThrow(/Input `prefix`/)
-  })
-  it.each(['dagster-prd', 'a', 'x'.repeat(63)])('namespace %s is accepted', ns => expect(parseNamespace(ns)).toBe(ns))
+  it.each(['DAGSTER_SECRET_', '_X', '9LIVES', 'DAG-STER', '', 'A'.repeat(64)])(
+    'prefix "%s" is refused',
+    prefix => {
+      expect(() => parsePrefix(prefix)).toThrow(/Input `prefix`/)
+    }
+  )
+  it.each(['dagster-prd', 'a', 'x'.repeat(63)])('namespace %s is accepted', ns =>
+    expect(parseNamespace(ns)).toBe(ns)
+  )
   it.each(['Dagster', 'dagster_prd', '-x', 'x'.repeat(64), 'a.b'])('namespace %s is refused', ns => {
     expect(() => parseNamespace(ns)).toThrow(/Input `namespace`/)
   })
   it('on_conflict takes fail, skip, adopt only', () => {
     expect(['fail', 'skip', 'adopt'].map(parseOnConflict)).toEqual(['fail', 'skip', 'adopt'])
-    expect(() => parseOnConflict('overwrite')).toThrow('Input `on_conflict` is "overwrite"; use fail, skip or adopt.')
+    expect(() => parseOnConflict('overwrite')).toThrow(
+      'Input `on_conflict` is "overwrite"; use fail, skip or adopt.'
+    )
   })
   it.each([
     ['', false],
@@ -60,7 +67,8 @@ describe('simple inputs', () => {
     ['TRUE', true],
     ['False', false]
   ])('boolean "%s" -> %s', (text, value) => expect(parseBoolean('dry_run', text, false)).toBe(value))
-  it('boolean refuses yes', () => expect(() => parseBoolean('dry_run', 'yes', false)).toThrow('Input `dry_run` is "yes"'))
+  it('boolean refuses yes', () =>
+    expect(() => parseBoolean('dry_run', 'yes', false)).toThrow('Input `dry_run` is "yes"'))
   it.each(['0', '101', '1.5', 'ten', '-3'])('concurrency "%s" is refused', text => {
     expect(() => parseWholeNumber('concurrency', text, 1, 100)).toThrow('use a whole number from 1 to 100')
   })
@@ -70,7 +78,11 @@ describe('simple inputs', () => {
 describe('parseMetadata', () => {
   it('reads key=value lines, skipping blanks and comments, keeping = in values', () => {
     const text = '\n# a comment\nteam=data\n  example.com/owner = platform \nformula=a=b\n'
-    expect(parseMetadata('annotations', text)).toEqual({ team: 'data', 'example.com/owner': 'platform', formula: 'a=b' })
+    expect(parseMetadata('annotations', text)).toEqual({
+      team: 'data',
+      'example.com/owner': 'platform',
+      formula: 'a=b'
+    })
   })
 
   it.each([
@@ -88,6 +100,8 @@ describe('parseMetadata', () => {
   })
 
   it('annotations allow values labels would not', () => {
-    expect(parseMetadata('annotations', 'note=any text, even: colons')).toEqual({ note: 'any text, even: colons' })
+    expect(parseMetadata('annotations', 'note=any text, even: colons')).toEqual({
+      note: 'any text, even: colons'
+    })
   })
 })

@@ -3,15 +3,36 @@ import { describe, expect, it } from 'vitest'
 import { toKubeApiError } from '../../src/kube-errors.js'
 
 const status = (code: number, reason: string, message: string, details?: object): string =>
-  JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code })
+  JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    details,
+    code
+  })
 
 describe('toKubeApiError', () => {
   it.each([
     [404, status(404, 'NotFound', 'secrets "x" not found'), {}, '404 NotFound: secrets "x" not found', false],
-    [409, status(409, 'AlreadyExists', 'secrets "x" already exists'), {}, '409 AlreadyExists: secrets "x" already exists', false],
+    [
+      409,
+      status(409, 'AlreadyExists', 'secrets "x" already exists'),
+      {},
+      '409 AlreadyExists: secrets "x" already exists',
+      false
+    ],
     [401, undefined, {}, '401 Unauthorized: the API server did not accept the credentials', false],
     [503, status(503, 'ServiceUnavailable', 'try later'), {}, '503 ServiceUnavailable: try later', true],
-    [429, 'Too many requests, please try again later.\n', { 'retry-after': '3' }, '429 TooManyRequests: Too many requests, please try again later.', true],
+    [
+      429,
+      'Too many requests, please try again later.\n',
+      { 'retry-after': '3' },
+      '429 TooManyRequests: Too many requests, please try again later.',
+      true
+    ],
     [500, '<html>proxy error with secret-ish body</html>', {}, '500 Error: HTTP 500', true]
   ])('%i is reduced to status, reason and message', (code, body, headers, message, transient) => {
     const error = toKubeApiError(new ApiException(code, 'ignored', body, headers))
@@ -27,7 +48,9 @@ describe('toKubeApiError', () => {
   })
 
   it('takes Retry-After from the header or from details.retryAfterSeconds', () => {
-    expect(toKubeApiError(new ApiException(429, '', 'Too many', { 'retry-after': '7' })).retryAfterSeconds).toBe(7)
+    expect(
+      toKubeApiError(new ApiException(429, '', 'Too many', { 'retry-after': '7' })).retryAfterSeconds
+    ).toBe(7)
     const body = status(429, 'TooManyRequests', 'slow down', { retryAfterSeconds: 4 })
     expect(toKubeApiError(new ApiException(429, '', body, {})).retryAfterSeconds).toBe(4)
   })

@@ -17,7 +17,10 @@ const desired: DesiredSecret = toDesiredSecret(
 )
 const b64 = (text: string): string => Buffer.from(text).toString('base64')
 
-function live(overrides: Partial<V1Secret> = {}, labels = { ...ownershipLabels(prefix), team: 'data' }): V1Secret {
+function live(
+  overrides: Partial<V1Secret> = {},
+  labels = { ...ownershipLabels(prefix), team: 'data' }
+): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -43,7 +46,11 @@ describe('desired Secret', () => {
       githubName: 'DAGSTER_SECRET_TOKEN',
       secretName: 'dagster-secret-token',
       data: { DAGSTER_SECRET_TOKEN: b64('v1') },
-      labels: { team: 'data', 'app.kubernetes.io/managed-by': 'gke-secrets-sync', 'gke-secrets-sync/prefix': prefix },
+      labels: {
+        team: 'data',
+        'app.kubernetes.io/managed-by': 'gke-secrets-sync',
+        'gke-secrets-sync/prefix': prefix
+      },
       annotations: { owner: 'platform' }
     })
   })
@@ -56,7 +63,9 @@ describe('desired Secret', () => {
 
   it('is owned only with both labels for this prefix', () => {
     expect(isOwned(live(), prefix)).toBe(true)
-    expect(isOwned(live({}, { 'app.kubernetes.io/managed-by': 'gke-secrets-sync' } as never), prefix)).toBe(false)
+    expect(isOwned(live({}, { 'app.kubernetes.io/managed-by': 'gke-secrets-sync' } as never), prefix)).toBe(
+      false
+    )
     expect(isOwned(live(), 'OTHER')).toBe(false)
   })
 })
@@ -70,14 +79,20 @@ describe('planSecret', () => {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'Opaque',
-        metadata: { name: 'dagster-secret-token', labels: desired.labels, annotations: { owner: 'platform' } },
+        metadata: {
+          name: 'dagster-secret-token',
+          labels: desired.labels,
+          annotations: { owner: 'platform' }
+        },
         data: { DAGSTER_SECRET_TOKEN: b64('v1') }
       }
     })
   })
 
   it('leaves an identical Secret alone, whatever else others added to it', () => {
-    const withExtras = live({ metadata: { labels: { ...desired.labels, extra: 'x' }, annotations: { owner: 'platform', note: 'n' } } })
+    const withExtras = live({
+      metadata: { labels: { ...desired.labels, extra: 'x' }, annotations: { owner: 'platform', note: 'n' } }
+    })
     expect(planSecret(desired, withExtras, prefix, 'fail')).toEqual({ action: 'unchanged' })
   })
 
@@ -86,17 +101,20 @@ describe('planSecret', () => {
     ['an extra data key', live({ data: { DAGSTER_SECRET_TOKEN: b64('v1'), OTHER: b64('x') } })],
     ['a missing extra label', live({}, ownershipLabels(prefix) as never)],
     ['a changed annotation', live({ metadata: { annotations: { owner: 'someone' } } })]
-  ])('updates on %s, conditionally on the live resourceVersion, keeping others metadata', (_case, current) => {
-    const step = planSecret(desired, current, prefix, 'fail')
-    expect(step.action).toBe('update')
-    if (step.action !== 'update') return
-    expect(step.adopted).toBe(false)
-    expect(step.body.metadata?.resourceVersion).toBe('42')
-    expect(step.body.metadata?.managedFields).toBeUndefined()
-    expect(step.body.data).toEqual(desired.data)
-    expect(step.body.metadata?.labels).toMatchObject(desired.labels)
-    expect(step.body.metadata?.annotations).toMatchObject(desired.annotations)
-  })
+  ])(
+    'updates on %s, conditionally on the live resourceVersion, keeping others metadata',
+    (_case, current) => {
+      const step = planSecret(desired, current, prefix, 'fail')
+      expect(step.action).toBe('update')
+      if (step.action !== 'update') return
+      expect(step.adopted).toBe(false)
+      expect(step.body.metadata?.resourceVersion).toBe('42')
+      expect(step.body.metadata?.managedFields).toBeUndefined()
+      expect(step.body.data).toEqual(desired.data)
+      expect(step.body.metadata?.labels).toMatchObject(desired.labels)
+      expect(step.body.metadata?.annotations).toMatchObject(desired.annotations)
+    }
+  )
 
   const foreign = live({}, { 'app.terraform.io/x': 'y' } as never)
   it.each([
@@ -109,7 +127,12 @@ describe('planSecret', () => {
   })
 
   it('names who wrote a foreign Secret', () => {
-    const step = planSecret(desired, live({ metadata: { managedFields: [{ manager: 'terraform' }] } }, {} as never), prefix, 'fail')
+    const step = planSecret(
+      desired,
+      live({ metadata: { managedFields: [{ manager: 'terraform' }] } }, {} as never),
+      prefix,
+      'fail'
+    )
     expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('written by terraform') })
   })
 
@@ -132,12 +155,22 @@ describe('planSecret', () => {
   })
 
   it('reports an immutable Secret whose value changed, and never plans to delete it', () => {
-    const step = planSecret(desired, live({ immutable: true, data: { DAGSTER_SECRET_TOKEN: b64('old') } }), prefix, 'fail')
+    const step = planSecret(
+      desired,
+      live({ immutable: true, data: { DAGSTER_SECRET_TOKEN: b64('old') } }),
+      prefix,
+      'fail'
+    )
     expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('immutable') })
   })
 
   it('updates only the labels of an immutable Secret whose value is the same, keeping it immutable', () => {
-    const step = planSecret(desired, live({ immutable: true }, ownershipLabels(prefix) as never), prefix, 'fail')
+    const step = planSecret(
+      desired,
+      live({ immutable: true }, ownershipLabels(prefix) as never),
+      prefix,
+      'fail'
+    )
     expect(step).toMatchObject({ action: 'update', body: { immutable: true } })
   })
 })

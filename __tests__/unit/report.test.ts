@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest'
-import { advice, envSecretsYaml, failureMessage, renderSummary, toOutputs, type SyncReport } from '../../src/report.js'
+import {
+  advice,
+  envSecretsYaml,
+  failureMessage,
+  renderSummary,
+  toOutputs,
+  type SyncReport
+} from '../../src/report.js'
 import type { SecretResult } from '../../src/sync.js'
 
 const results: SecretResult[] = [
   { githubName: 'DAGSTER_SECRET_C', secretName: 'dagster-secret-c', state: 'unchanged' },
   { githubName: 'DAGSTER_SECRET_A', secretName: 'dagster-secret-a', state: 'created' },
-  { githubName: 'DAGSTER_SECRET_B', secretName: 'dagster-secret-b', state: 'updated', detail: 'adopted: it was not made by this action before' },
-  { githubName: 'DAGSTER_SECRET_F', secretName: 'dagster-secret-f', state: 'failed', detail: '403 Forbidden: secrets is forbidden | pipe\nnewline' },
+  {
+    githubName: 'DAGSTER_SECRET_B',
+    secretName: 'dagster-secret-b',
+    state: 'updated',
+    detail: 'adopted: it was not made by this action before'
+  },
+  {
+    githubName: 'DAGSTER_SECRET_F',
+    secretName: 'dagster-secret-f',
+    state: 'failed',
+    detail: '403 Forbidden: secrets is forbidden | pipe\nnewline'
+  },
   { githubName: 'DAGSTER_SECRET_S', secretName: 'dagster-secret-s', state: 'skipped', detail: 'exists' }
 ]
 const report: SyncReport = {
@@ -28,7 +45,8 @@ describe('toOutputs', () => {
       skipped: '["dagster-secret-s"]',
       failed: '["dagster-secret-f"]',
       changed: 'true',
-      secret_names: '["dagster-secret-a","dagster-secret-b","dagster-secret-c","dagster-secret-f","dagster-secret-s"]',
+      secret_names:
+        '["dagster-secret-a","dagster-secret-b","dagster-secret-c","dagster-secret-f","dagster-secret-s"]',
       env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n'
     })
   })
@@ -47,7 +65,9 @@ describe('renderSummary', () => {
 
   it('shows the cluster, namespace, counts, and a sorted table', () => {
     expect(summary).toContain('namespace `dagster-prd` on `https://10.0.0.1`')
-    expect(summary).toContain('**1** created · **1** updated · **1** unchanged · **0** deleted · **1** skipped · **1** failed')
+    expect(summary).toContain(
+      '**1** created · **1** updated · **1** unchanged · **0** deleted · **1** skipped · **1** failed'
+    )
     const rows = summary.split('\n').filter(line => line.startsWith('| `'))
     expect(rows.map(row => row.split('|')[2]?.trim())).toEqual([
       '`dagster-secret-a`',
@@ -67,12 +87,16 @@ describe('renderSummary', () => {
   })
 
   it('gives the envSecrets snippet for the Secrets in sync only', () => {
-    expect(summary).toContain('```yaml\nenvSecrets:\n  - name: dagster-secret-a\n  - name: dagster-secret-b\n  - name: dagster-secret-c\n```')
+    expect(summary).toContain(
+      '```yaml\nenvSecrets:\n  - name: dagster-secret-a\n  - name: dagster-secret-b\n  - name: dagster-secret-c\n```'
+    )
   })
 
   it('shows a dry-run banner only in a dry run', () => {
     expect(summary).not.toContain('Dry run')
-    expect(renderSummary({ ...report, dryRun: true })).toContain('**Dry run.** The API server checked every write')
+    expect(renderSummary({ ...report, dryRun: true })).toContain(
+      '**Dry run.** The API server checked every write'
+    )
   })
 
   it('explains an empty selection', () => {
@@ -89,7 +113,9 @@ describe('failureMessage', () => {
     const message = failureMessage(report) ?? ''
     expect(message).toContain('1 of 5 Secrets could not be synced to namespace dagster-prd')
     expect(message).toContain('- dagster-secret-f (DAGSTER_SECRET_F): 403 Forbidden')
-    expect(message).toContain('bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace dagster-prd')
+    expect(message).toContain(
+      'bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace dagster-prd'
+    )
   })
 
   it.each([
