@@ -1,8 +1,7 @@
 // Carries out reads and writes of Secrets in one namespace. Decides nothing (that is plan.ts); it adds what
 // @kubernetes/client-node leaves out: a per-request timeout, an overall deadline, and retries of transient
 // failures with exponential backoff that honour Retry-After.
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node'
-import type { ConfigurationOptions, RequestContext } from '@kubernetes/client-node'
+import { CoreV1Api, Observable, type KubeConfig, type V1Secret } from '@kubernetes/client-node'
 import pRetry from 'p-retry'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KubeApiError, toKubeApiError } from './kube-errors.js'
@@ -147,22 +146,20 @@ export class SecretsClient {
   }
 }
 
-type RequestOptions = ConfigurationOptions
+/** The options argument of the object API's methods; its middleware is the observable kind. */
+type RequestOptions = NonNullable<Parameters<CoreV1Api['readNamespacedSecret']>[1]>
+type Middleware = NonNullable<RequestOptions['middleware']>[number]
 
-/**
- * client-node has no timeout of its own; a middleware hands undici the signal for this one request.
- * The object API wraps options' middleware as promise middleware (gen/configuration.js wrapOptions), though
- * its type declares the observable kind, hence the cast.
- */
+/** client-node has no timeout of its own; a middleware hands undici the signal for this one request. */
 function requestOptions(signal: AbortSignal): RequestOptions {
-  const middleware = {
-    pre: async (context: RequestContext) => {
+  const middleware: Middleware = {
+    pre: context => {
       context.setSignal(signal)
-      return context
+      return new Observable(Promise.resolve(context))
     },
-    post: async <T>(context: T) => context
+    post: context => new Observable(Promise.resolve(context))
   }
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as RequestOptions
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' }
 }
 
 function deadlineError(deadline: AbortSignal): KubeApiError {
