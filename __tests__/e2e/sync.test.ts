@@ -1,0 +1,221 @@
+// End to end: the bundled action against the Kubernetes double, as a runner would start it.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { findLeaks, runAction } from './run-action.js'
+
+const NS = 'dagster-prd'
+const b64 = (text: string): string => Buffer.from(text).toString('base64')
+const decode = (data: string | undefined): string => Buffer.from(data ?? '', 'base64').toString('utf8')
+
+// Distinctive values in every shape that has tripped up a shell loop: multi-line PEM, quotes, `$`, backslashes,
+// unicode. The leak scan looks for each, its base64 and its JSON-escaped form.
+const PEM =
+  '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC-leak-canary-pem\nx9y8z7\n-----END PRIVATE KEY-----\n'
+const VALUES = {
+  DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: 'xoxb-leak-canary-1111-slack',
+  DAGSTER_SECRET_WAREHOUSE_PASSWORD: `p"a$$w\\ord leak-canary ünïcödé 🔑`,
+  DAGSTER_SECRET_SERVICE_KEY_PEM: PEM
+}
+const SECRETS = { ...VALUES, github_token: 'ghs_leak-canary-token', OTHER_SECRET: 'not-synced-leak-canary' }
+
+// A fresh API server (empty store, zero requests) for every test.
+let kube: KubeDouble
+let kubeconfig: string
+beforeEach(async () => {
+  kube = await startKubeDouble()
+  kubeconfig = kube.writeKubeconfig()
+})
+afterEach(() => kube.close())
+
+const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
+  secrets: JSON.stringify(SECRETS),
+  kubeconfig,
+  namespace: NS,
+  ...extra
+})
+
+describe('a first, second and third run', () => {
+  it('creates exactly three correct Secrets, then writes nothing, then writes exactly the changed one', async () => {
+    const first = await runAction(inputs())
+    expect(first.exitCode, first.stdout).toBe(0)
+    expect(
+      kube
+        .listSecrets(NS)
+        .map(s => s.metadata.name)
+        .sort()
+    ).toEqual([
+      'dagster-secret-service-key-pem',
+      'dagster-secret-slack-bot-oauth-token',
+      'dagster-secret-warehouse-password'
+    ])
+    for (const [githubName, value] of Object.entries(VALUES)) {
+      const secret = kube.getSecret(NS, githubName.toLowerCase().replaceAll('_', '-'))
+      expect(secret?.type).toBe('Opaque')
+      expect(Object.keys(secret?.data ?? {})).toEqual([githubName])
+      expect(decode(secret?.data?.[githubName])).toBe(value)
+      expect(secret?.metadata.labels).toEqual({
+        'app.kubernetes.io/managed-by': 'gke-secrets-sync',
+        'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+      })
+      expect(
+        secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
+      ).toBeUndefined()
+    }
+    expect(kube.writes().map(w => w.method)).toEqual(['POST', 'POST', 'POST'])
+    expect(kube.requests.filter(r => r.method === 'GET')).toHaveLength(1)
+    expect(first.outputs.created).toBe(
+      '["dagster-secret-service-key-pem","dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
+    )
+    expect(first.outputs.changed).toBe('true')
+    expect(first.outputs.env_secrets).toBe(
+      '- name: dagster-secret-service-key-pem\n- name: dagster-secret-slack-bot-oauth-token\n- name: dagster-secret-warehouse-password\n'
+    )
+    const versions = kube.listSecrets(NS).map(s => s.metadata.resourceVersion)
+
+    kube.resetRequests()
+    const second = await runAction(inputs())
+    expect(second.exitCode).toBe(0)
+    expect(kube.requests).toHaveLength(1)
+    expect(kube.requests[0]).toMatchObject({ method: 'GET', path: `/api/v1/namespaces/${NS}/secrets` })
+    expect(second.outputs.unchanged).toBe(first.outputs.created)
+    expect(second.outputs.changed).toBe('false')
+    expect(kube.listSecrets(NS).map(s => s.metadata.resourceVersion)).toEqual(versions)
+
+    kube.resetRequests()
+    const third = await runAction(
+      inputs({
+        secrets: JSON.stringify({
+          ...SECRETS,
+          DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: 'xoxb-rotated-leak-canary'
+        })
+      })
+    )
+    expect(third.exitCode).toBe(0)
+    expect(kube.writes().map(w => [w.method, w.path])).toEqual([
+      ['PUT', `/api/v1/namespaces/${NS}/secrets/dagster-secret-slack-bot-oauth-token`]
+    ])
+    expect(third.outputs.updated).toBe('["dagster-secret-slack-bot-oauth-token"]')
+    const rotated = kube.getSecret(NS, 'dagster-secret-slack-bot-oauth-token')
+    expect(decode(rotated?.data?.DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN)).toBe('xoxb-rotated-leak-canary')
+
+    for (const run of [first, second, third]) {
+      expect(findLeaks(run, [...Object.values(SECRETS), 'xoxb-rotated-leak-canary'])).toEqual([])
+    }
+  })
+
+  it('writes a job summary with the cluster, the table, the counts and the envSecrets snippet', async () => {
+    const run = await runAction(inputs())
+    expect(run.summary).toContain(`namespace \`${NS}\` on \`${kube.url}\``)
+    expect(run.summary).toContain(
+      '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
+    )
+    expect(run.summary).toContain('**3** created')
+    expect(run.summary).toContain('2 input secrets without the prefix were ignored.')
+    expect(run.summary).not.toContain('OTHER_SECRET')
+    expect(run.summary).toContain('envSecrets:\n  - name: dagster-secret-service-key-pem')
+    expect(run.summary).toContain(
+      '[acme/dagster-infra run 4242](https://github.com/acme/dagster-infra/actions/runs/4242)'
+    )
+  })
+
+  it('in a dry run sends every write with dryRun=All and stores nothing', async () => {
+    const run = await runAction(inputs({ dry_run: 'true' }))
+    expect(run.exitCode).toBe(0)
+    expect(kube.writes()).toHaveLength(3)
+    expect(kube.writes().every(w => w.dryRun)).toBe(true)
+    expect(kube.listSecrets(NS)).toEqual([])
+    expect(run.summary).toContain('**Dry run.**')
+    expect(run.outputs.created).toContain('dagster-secret-slack-bot-oauth-token')
+  })
+})
+
+describe('a Secret of the same name that this action did not make', () => {
+  const seed = (): void => {
+    kube.seedSecret(NS, {
+      metadata: { name: 'dagster-secret-slack-bot-oauth-token', labels: { owner: 'terraform' } },
+      type: 'Opaque',
+      data: { DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: b64('from-terraform') }
+    })
+  }
+  beforeEach(seed)
+  const terraformValue = (): string =>
+    decode(
+      kube.getSecret(NS, 'dagster-secret-slack-bot-oauth-token')?.data?.DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN
+    )
+
+  it('on_conflict fail: leaves it, syncs the others, reports it and fails the step', async () => {
+    const run = await runAction(inputs())
+    expect(run.exitCode).toBe(1)
+    expect(terraformValue()).toBe('from-terraform')
+    expect(run.outputs.failed).toBe('["dagster-secret-slack-bot-oauth-token"]')
+    expect(JSON.parse(run.outputs.created ?? '[]')).toHaveLength(2)
+    expect(run.stdout).toContain('::error::gke-secrets-sync: 1 of 3 Secrets could not be synced')
+    expect(run.stdout).toContain('written by terraform')
+    expect(run.stdout).toContain('on_conflict: adopt')
+  })
+
+  it('on_conflict skip: leaves it, reports it and succeeds', async () => {
+    const run = await runAction(inputs({ on_conflict: 'skip' }))
+    expect(run.exitCode).toBe(0)
+    expect(terraformValue()).toBe('from-terraform')
+    expect(run.outputs.skipped).toBe('["dagster-secret-slack-bot-oauth-token"]')
+    expect(run.outputs.env_secrets).not.toContain('slack')
+  })
+
+  it('on_conflict adopt: takes it over with one conditional write and keeps its labels', async () => {
+    const run = await runAction(inputs({ on_conflict: 'adopt' }))
+    expect(run.exitCode).toBe(0)
+    expect(terraformValue()).toBe(VALUES.DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN)
+    const adopted = kube.getSecret(NS, 'dagster-secret-slack-bot-oauth-token')
+    expect(adopted?.metadata.labels).toMatchObject({
+      owner: 'terraform',
+      'app.kubernetes.io/managed-by': 'gke-secrets-sync'
+    })
+    expect(run.outputs.updated).toBe('["dagster-secret-slack-bot-oauth-token"]')
+    expect(kube.writes().filter(w => w.method === 'PUT')).toHaveLength(1)
+    expect(run.summary).toContain('adopted')
+  })
+})
+
+describe('configuration errors', () => {
+  it.each([
+    ['{"DAGSTER_SECRET_A": "leak-canary-in-bad-json"', 'Input `secrets` is not valid JSON'],
+    ['["leak-canary-in-array"]', 'Input `secrets` is an array'],
+    [
+      '{"DAGSTER_SECRET_A": 42}',
+      'Input `secrets` must map names to strings; these are not strings: DAGSTER_SECRET_A.'
+    ]
+  ])('secrets %s fails before any request, naming the input', async (secrets, message) => {
+    const run = await runAction(inputs({ secrets }))
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(`::error::gke-secrets-sync: ${message}`)
+    expect(run.stdout + run.stderr).not.toContain('leak-canary')
+    expect(kube.requests).toHaveLength(0)
+  })
+
+  it.each([
+    [{ on_conflict: 'overwrite' }, 'Input `on_conflict` is "overwrite"; use fail, skip or adopt.'],
+    [{ labels: 'Bad Key=x' }, 'Input `labels`, line 1: key "Bad Key"'],
+    [{ namespace: 'Dagster_Prd' }, 'Input `namespace` "Dagster_Prd" is not a Kubernetes namespace name'],
+    [
+      { kubeconfig: '/nonexistent/kubeconfig' },
+      'Could not read the kubeconfig /nonexistent/kubeconfig: the file does not exist'
+    ]
+  ])('%j fails with a message naming what to fix', async (extra, message) => {
+    const run = await runAction(inputs(extra))
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(message)
+    expect(kube.requests).toHaveLength(0)
+  })
+
+  it('without kubeconfig or KUBECONFIG says how to name a cluster', async () => {
+    const run = await runAction(inputs({ kubeconfig: '' }), { KUBECONFIG: undefined })
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain('No cluster to connect to')
+  })
+
+  it('uses KUBECONFIG when the input is empty (as left by get-gke-credentials)', async () => {
+    const run = await runAction(inputs({ kubeconfig: '', dry_run: 'true' }), { KUBECONFIG: kubeconfig })
+    expect(run.exitCode, run.stdout).toBe(0)
+  })
+})
