@@ -24,6 +24,7 @@ export interface Settings {
   namespace: string
   cluster: ClusterSource
   dryRun: boolean
+  prune: boolean
   onConflict: OnConflict
   labels: Record<string, string>
   annotations: Record<string, string>
@@ -49,6 +50,7 @@ export function readInputs(
     namespace: parseNamespace(input('namespace') || 'dagster-prd'),
     cluster: parseClusterSource(input, env),
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
+    prune: parseBoolean('prune', input('prune'), false),
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
     annotations: parseAnnotations(input('annotations')),

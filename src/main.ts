@@ -1,62 +1,49 @@
-// run(): read inputs -> connect -> select -> sync -> report. One outer catch turns any error into one
+// run(): read inputs -> connect -> sync -> prune -> report. One outer catch turns any error into one
 // setFailed line prefixed with the action's name.
 import * as core from '@actions/core'
 import { context } from '@actions/github'
 import { connectWithKubeconfig, type ClusterConnection } from './cluster-connection.js'
 import { connectToGke } from './gke-cluster.js'
 import { signInToGoogle } from './google-credentials.js'
-import { readInputs, type ClusterSource } from './inputs.js'
-import { toDesiredSecret } from './plan.js'
+import { readInputs, type ClusterSource, type Settings } from './inputs.js'
+import { KubeApiError } from './kube-errors.js'
+import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
-import { selectSecrets } from './selection.js'
-import { syncSecrets, type SecretResult } from './sync.js'
-import { KubeApiError } from './kube-errors.js'
+import { selectSecrets, type Selection } from './selection.js'
+import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
 
 export async function run(): Promise<void> {
   try {
     const settings = readInputs()
     const selection = selectSecrets(settings.secrets, settings.prefix)
+    const refusal = settings.prune
+      ? pruneRefusal(settings.prefix, selection.selected.length + selection.rejected.length)
+      : undefined
+    if (refusal) throw new Error(refusal)
+
+    // One budget for everything that talks to a server, sign-in included.
+    const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
     const connection = await connect(settings.cluster)
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
-    const desired = selection.selected.map(secret => toDesiredSecret(secret, settings.prefix, settings))
-    const rejected: SecretResult[] = selection.rejected.map(secret => ({
-      ...secret,
-      state: 'failed',
-      detail: secret.reason
-    }))
     const client = new SecretsClient(connection.kubeConfig, {
       namespace: settings.namespace,
       dryRun: settings.dryRun,
       requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
-      deadline: AbortSignal.timeout(settings.timeoutSeconds * 1000),
-      retry: { retries: 5, minDelayMs: 500, maxDelayMs: 10_000 }
+      deadline,
+      retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
     })
-
-    let results: SecretResult[]
-    let listFailure: KubeApiError | undefined
-    try {
-      results = (await syncSecrets(client, desired, settings)).results
-    } catch (error) {
-      if (!(error instanceof KubeApiError)) throw error
-      // Nothing was written: every secret is reported as failed with the reason.
-      listFailure = error
-      results = desired.map(secret => ({
-        githubName: secret.githubName,
-        secretName: secret.secretName,
-        state: 'failed',
-        detail: `not synced: listing Secrets failed (${error.message})`
-      }))
-    }
+    const { results, orphans, listFailure } = await syncNamespace(client, settings, selection)
 
     const report: SyncReport = {
       server: connection.server,
       namespace: settings.namespace,
       prefix: settings.prefix.toUpperCase(),
       dryRun: settings.dryRun,
-      results: [...results, ...rejected],
+      results,
+      orphans,
       ignoredCount: selection.ignoredCount,
       origin: origin()
     }
@@ -82,6 +69,51 @@ async function connect(source: ClusterSource): Promise<ClusterConnection> {
   if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.path)
   const credentials = await signInToGoogle(source.signIn, source.endpoints)
   return connectToGke(source.target, credentials, source.endpoints)
+}
+
+interface NamespaceOutcome {
+  /** One per selected GitHub secret, plus one per pruned (or prunable but held back) Secret. */
+  results: SecretResult[]
+  /** Secrets of this action with no GitHub secret any more, left in place because prune is off. */
+  orphans: string[]
+  /** The LIST failed: nothing was written, and every secret is reported as failed with this reason. */
+  listFailure?: KubeApiError
+}
+
+async function syncNamespace(
+  client: SecretsClient,
+  settings: Settings,
+  selection: Selection
+): Promise<NamespaceOutcome> {
+  const desired = selection.selected.map(secret => toDesiredSecret(secret, settings.prefix, settings))
+  const rejected: SecretResult[] = selection.rejected.map(({ githubName, secretName, reason }) => ({
+    githubName,
+    secretName,
+    state: 'failed',
+    detail: reason
+  }))
+  let synced
+  try {
+    synced = await syncSecrets(client, desired, settings)
+  } catch (error) {
+    if (!(error instanceof KubeApiError)) throw error
+    const notSynced = desired.map(({ githubName, secretName }): SecretResult => ({
+      githubName,
+      secretName,
+      state: 'failed',
+      detail: `not synced: listing Secrets failed (${error.message})`
+    }))
+    return { results: [...notSynced, ...rejected], orphans: [], listFailure: error }
+  }
+
+  const results = [...synced.results, ...rejected]
+  const orphanNames = synced.orphans.map(secret => secret.metadata?.name as string)
+  if (!settings.prune) return { results, orphans: orphanNames }
+  const blocker = pruneBlocker(results.filter(result => result.state === 'failed').length)
+  const pruned = blocker
+    ? orphanNames.map((secretName): SecretResult => ({ secretName, state: 'skipped', detail: blocker }))
+    : await pruneSecrets(client, synced.orphans, settings)
+  return { results: [...results, ...pruned], orphans: [] }
 }
 
 function publish(report: SyncReport): void {

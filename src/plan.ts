@@ -165,3 +165,23 @@ function ownerDescription(live: V1Secret): string {
     ? `was not made by this action (written by ${managers.join(', ')})`
     : 'was not made by this action'
 }
+
+/**
+ * Whether pruning may run after the sync. It never runs after a failed write: a Secret whose GitHub secret
+ * could not be read must not be mistaken for one whose GitHub secret is gone.
+ */
+export function pruneBlocker(failedCount: number): string | undefined {
+  return failedCount > 0
+    ? `not deleted: ${failedCount} secret(s) failed in this run, and pruning only follows a clean sync`
+    : undefined
+}
+
+/**
+ * Refuses to prune when the input holds no secret with the prefix: that is what a reusable workflow called
+ * without `secrets: inherit`, a fork or Dependabot sees (only github_token), and pruning then would delete
+ * every Secret this action ever made.
+ */
+export function pruneRefusal(prefix: string, selectedCount: number): string | undefined {
+  if (selectedCount > 0) return undefined
+  return `prune is on, but no input secret starts with ${prefix.toUpperCase()}_, so every Secret made for that prefix would be deleted; refusing, and nothing was touched. If this runs as a reusable workflow, the caller must pass \`secrets: inherit\` (forks and Dependabot get no secrets at all).`
+}

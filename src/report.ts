@@ -11,6 +11,8 @@ export interface SyncReport {
   dryRun: boolean
   /** One per selected GitHub secret (and per pruned Secret), in any order. */
   results: SecretResult[]
+  /** Secrets of this action whose GitHub secret is gone, left in place because prune is off. */
+  orphans?: string[]
   /** Input secrets without the prefix; shown as a count only. */
   ignoredCount: number
   /** Where the run came from, e.g. "acme/dagster-infra, run 42"; empty outside Actions. */
@@ -61,7 +63,9 @@ export function toOutputs(report: SyncReport): Record<string, string> {
         STATES
       )
     ),
-    env_secrets: envSecretsYaml(report.results)
+    env_secrets: envSecretsYaml(report.results),
+    // For `helm --set-json 'deployments[0].envSecrets=...'`.
+    env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name })))
   }
 }
 
@@ -139,6 +143,13 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   out.push(`${report.ignoredCount} input secrets without the prefix were ignored.`, '')
+  const orphans = report.orphans ?? []
+  if (orphans.length > 0) {
+    out.push(
+      `${orphans.length} Secrets made by this action for \`${report.prefix}_\` have no GitHub secret any more and were left in place (set \`prune: true\` to delete them): ${orphans.map(name => `\`${name}\``).join(', ')}.`,
+      ''
+    )
+  }
   const inSync = namesIn(results, IN_SYNC)
   if (inSync.length > 0) {
     out.push(

@@ -3,7 +3,7 @@
 import type { V1Secret } from '@kubernetes/client-node'
 import pLimit from 'p-limit'
 import { KubeApiError } from './kube-errors.js'
-import { ownedSelector, planSecret, type DesiredSecret, type OnConflict } from './plan.js'
+import { isOwned, ownedSelector, planSecret, type DesiredSecret, type OnConflict } from './plan.js'
 import type { SecretsClient } from './secrets-client.js'
 
 export type SecretState = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
@@ -110,6 +110,54 @@ async function syncOne(
     )
   } catch (error) {
     if (error instanceof KubeApiError) return result('failed', error.message)
+    throw error
+  }
+}
+
+/**
+ * Deletes Secrets this action made for the prefix whose GitHub secret is gone. Each delete is conditional on
+ * the resourceVersion that was listed; a Secret changed since is read again and deleted only if it is still
+ * this action's for this prefix.
+ */
+export async function pruneSecrets(
+  client: SecretsClient,
+  orphans: V1Secret[],
+  options: Pick<SyncOptions, 'prefix' | 'concurrency'>
+): Promise<SecretResult[]> {
+  const limit = pLimit(options.concurrency)
+  return Promise.all(orphans.map(orphan => limit(() => pruneOne(client, orphan, options.prefix))))
+}
+
+async function pruneOne(client: SecretsClient, listed: V1Secret, prefix: string): Promise<SecretResult> {
+  const secretName = listed.metadata?.name as string
+  let live: V1Secret | undefined = listed
+  try {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (!live) return { secretName, state: 'deleted', detail: 'already gone' }
+      if (!isOwned(live, prefix)) {
+        return {
+          secretName,
+          state: 'skipped',
+          detail: 'not deleted: it is no longer labelled as made by this action'
+        }
+      }
+      try {
+        await client.delete(secretName, live.metadata?.resourceVersion as string)
+        return { secretName, state: 'deleted' }
+      } catch (error) {
+        if (isReason(error, 404)) live = undefined
+        else if (isReason(error, 409)) live = await client.get(secretName)
+        else throw error
+      }
+    }
+    return {
+      secretName,
+      state: 'failed',
+      detail: `not deleted: it kept changing (${MAX_ATTEMPTS} attempts); run again`
+    }
+  } catch (error) {
+    if (error instanceof KubeApiError)
+      return { secretName, state: 'failed', detail: `not deleted: ${error.message}` }
     throw error
   }
 }

@@ -1,6 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import {
+  pruneBlocker,
+  pruneRefusal,
   isOwned,
   ownedSelector,
   ownershipLabels,
@@ -172,5 +174,20 @@ describe('planSecret', () => {
       'fail'
     )
     expect(step).toMatchObject({ action: 'update', body: { immutable: true } })
+  })
+})
+
+describe('prune guards', () => {
+  it('refuses when no input secret has the prefix, explaining secrets: inherit', () => {
+    expect(pruneRefusal('dagster_secret', 0)).toContain('no input secret starts with DAGSTER_SECRET_')
+    expect(pruneRefusal('dagster_secret', 0)).toContain('`secrets: inherit`')
+    expect(pruneRefusal('DAGSTER_SECRET', 1)).toBeUndefined()
+  })
+
+  it('holds back after any failure in the same run', () => {
+    expect(pruneBlocker(2)).toBe(
+      'not deleted: 2 secret(s) failed in this run, and pruning only follows a clean sync'
+    )
+    expect(pruneBlocker(0)).toBeUndefined()
   })
 })

@@ -47,7 +47,9 @@ describe('toOutputs', () => {
       changed: 'true',
       secret_names:
         '["dagster-secret-a","dagster-secret-b","dagster-secret-c","dagster-secret-f","dagster-secret-s"]',
-      env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n'
+      env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n',
+      env_secrets_json:
+        '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]'
     })
   })
 
@@ -97,6 +99,13 @@ describe('renderSummary', () => {
     expect(renderSummary({ ...report, dryRun: true })).toContain(
       '**Dry run.** The API server checked every write'
     )
+  })
+
+  it('names the Secrets left behind when prune is off', () => {
+    expect(renderSummary({ ...report, orphans: ['dagster-secret-old'] })).toContain(
+      '1 Secrets made by this action for `DAGSTER_SECRET_` have no GitHub secret any more and were left in place (set `prune: true` to delete them): `dagster-secret-old`.'
+    )
+    expect(summary).not.toContain('prune: true')
   })
 
   it('explains an empty selection', () => {
