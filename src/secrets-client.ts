@@ -165,6 +165,8 @@ function requestOptions(signal: AbortSignal): RequestOptions {
 function deadlineError(deadline: AbortSignal): KubeApiError {
   const reason = deadline.reason as Error | undefined
   const message =
-    reason instanceof KubeApiError ? reason.message : 'the sync did not finish within its time budget (`timeout_seconds`)'
+    reason instanceof KubeApiError
+      ? reason.message
+      : 'the sync did not finish within its time budget (`timeout_seconds`)'
   return new KubeApiError(message, undefined, undefined, false)
 }
