@@ -1,7 +1,8 @@
-// A strict test double of the Kubernetes API server for Secrets and Namespaces, over HTTPS on 127.0.0.1.
+// A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
+// Deployments), over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
-// and the record of requests. What each verb does lives in kube-api-secrets.ts; the REFERENCE.md section
-// "Kubernetes API, core/v1 Secrets" lists the behaviour it reproduces.
+// and the record of requests. What each verb does lives in kube-api-secrets.ts and kube-api-deployments.ts; the
+// REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it reproduces.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -11,6 +12,15 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify as toYaml } from 'yaml'
 import { apiGroupList, apiVersions, coreV1Resources, version } from './kube-api-discovery.js'
+import {
+  DeploymentsApi,
+  apiGroupListWithApps,
+  appsGroup,
+  appsV1Resources,
+  deploymentsForbidden,
+  type DeploymentSeed,
+  type V1DeploymentLike
+} from './kube-api-deployments.js'
 import { SecretsApi, invalidOptions, patchTypes, type Reply, type WriteOptions } from './kube-api-secrets.js'
 import {
   StatusError,
@@ -27,13 +37,16 @@ import { KubeStore, renderNamespace, renderSecret, type V1SecretLike } from './k
 import { testTls, type ServerTls } from './tls.js'
 
 export type { V1SecretLike } from './kube-api-store.js'
+export type { DeploymentSeed, V1DeploymentLike } from './kube-api-deployments.js'
 
-export type KubeResource = 'secrets' | 'namespaces'
+export type KubeResource = 'secrets' | 'namespaces' | 'deployments'
 
 export interface AuthorizationRequest {
   user: string
   verb: string
   resource: KubeResource
+  /** '' for core/v1 (secrets, namespaces), 'apps' for deployments. */
+  apiGroup: string
   namespace?: string
   name?: string
 }
@@ -48,6 +61,9 @@ export interface KubeDoubleOptions {
   /** RBAC: return false to answer 403. Verbs: get list create update patch delete deletecollection. */
   authorize?: (a: AuthorizationRequest) => boolean
   port?: number
+  /** Serve apps/v1 Deployments and list the `apps` group in discovery. Off by default, so a double started
+   * without it answers discovery as before (`/apis` with no groups, `/apis/apps/v1` 404). */
+  deployments?: boolean
 }
 
 export interface RecordedRequest {
@@ -92,6 +108,10 @@ export interface KubeDouble {
   seedSecret(namespace: string, secret: object, manager?: string): V1SecretLike
   getSecret(namespace: string, name: string): V1SecretLike | undefined
   listSecrets(namespace: string): V1SecretLike[]
+  /** Store a Deployment as another client (default manager `terraform`) would, bypassing auth and the request log.
+   * Needs `deployments: true`. */
+  seedDeployment(namespace: string, deployment: DeploymentSeed, manager?: string): V1DeploymentLike
+  getDeployment(namespace: string, name: string): V1DeploymentLike | undefined
   writeKubeconfig(opts?: { token?: string; path?: string; namespace?: string }): string
   close(): Promise<void>
 }
@@ -110,19 +130,28 @@ type Route =
   | { kind: 'discovery'; body: object }
   | { kind: 'namespaces'; name?: string }
   | { kind: 'secrets'; namespace: string; name?: string }
+  | { kind: 'deployments'; namespace: string; name?: string }
 
-function route(path: string, serverAddress: string): Route | undefined {
+function route(path: string, serverAddress: string, servesApps: boolean): Route | undefined {
   switch (path) {
     case '/api':
       return { kind: 'discovery', body: apiVersions(serverAddress) }
     case '/apis':
-      return { kind: 'discovery', body: apiGroupList }
+      return { kind: 'discovery', body: servesApps ? apiGroupListWithApps : apiGroupList }
     case '/api/v1':
       return { kind: 'discovery', body: coreV1Resources }
     case '/version':
       return { kind: 'discovery', body: version }
   }
+  if (servesApps && path === '/apis/apps') return { kind: 'discovery', body: appsGroup }
+  if (servesApps && path === '/apis/apps/v1') return { kind: 'discovery', body: appsV1Resources }
   const segments = path.split('/').filter(Boolean).map(decodeURIComponent)
+  if (servesApps && segments[0] === 'apis') {
+    const [, groupName, groupVersion, namespaces, namespace, resource, name, extra] = segments
+    if (groupName !== 'apps' || groupVersion !== 'v1' || namespaces !== 'namespaces') return undefined
+    if (namespace === undefined || resource !== 'deployments' || extra !== undefined) return undefined
+    return name === undefined ? { kind: 'deployments', namespace } : { kind: 'deployments', namespace, name }
+  }
   if (segments[0] !== 'api' || segments[1] !== 'v1' || segments[2] !== 'namespaces') return undefined
   const [, , , namespace, resource, name, extra] = segments
   if (namespace === undefined) return { kind: 'namespaces' }
@@ -202,6 +231,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   const store = new KubeStore()
   for (const ns of opts.namespaces ?? ['default', 'dagster-prd']) store.addNamespace(ns)
   const secrets = new SecretsApi(store)
+  const servesApps = opts.deployments ?? false
+  const deployments = new DeploymentsApi(store)
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
   const tempDirs: string[] = []
@@ -257,7 +288,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
           res.end('Too many requests, please try again later.\n')
           return
         case 'status': {
-          const name = route(path, '')?.kind === 'secrets' ? path.split('/')[6] : undefined
+          const name = route(path, '', false)?.kind === 'secrets' ? path.split('/')[6] : undefined
           sendStatus(
             res,
             statusForCode(fault.code ?? 500, fault.retryAfter, name && decodeURIComponent(name))
@@ -276,7 +307,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     if (user === undefined) throw unauthorized()
     record.user = user
 
-    const target = underBase ? route(path, `127.0.0.1:${double.port}`) : undefined
+    const target = underBase ? route(path, `127.0.0.1:${double.port}`, servesApps) : undefined
     if (!target) throw notFoundPath()
     if (target.kind === 'discovery') {
       if (method !== 'GET') throw methodNotAllowed()
@@ -286,11 +317,13 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
 
     const named = target.name !== undefined
     const verb = verbOf(method, named, query)
-    const namespace = target.kind === 'secrets' ? target.namespace : undefined
-    const check: Parameters<typeof authorize>[0] = { user, verb, resource: target.kind }
+    const namespace = target.kind === 'namespaces' ? undefined : target.namespace
+    const apiGroup = target.kind === 'deployments' ? 'apps' : ''
+    const check: Parameters<typeof authorize>[0] = { user, verb, resource: target.kind, apiGroup }
     if (namespace !== undefined) check.namespace = namespace
     if (target.name !== undefined) check.name = target.name
-    if (!authorize(check)) throw forbidden(check)
+    if (!authorize(check))
+      throw target.kind === 'deployments' ? deploymentsForbidden(check) : forbidden(check)
 
     if (target.kind === 'namespaces') {
       if (method !== 'GET' || verb === 'watch') throw methodNotAllowed()
@@ -311,17 +344,24 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     }
 
     if (verb === 'watch') throw badRequest('watch is not supported by this test double')
-    const secretNamespace = target.namespace
+    const resourceNamespace = target.namespace
     if (!writeMethods.has(method)) {
       if (method !== 'GET') throw methodNotAllowed()
-      const reply = named
-        ? secrets.get(secretNamespace, target.name as string, req.headers.accept)
-        : secrets.list(secretNamespace, query, req.headers.accept)
+      const reply =
+        target.kind === 'deployments'
+          ? named
+            ? deployments.get(resourceNamespace, target.name as string)
+            : deployments.list(resourceNamespace, query)
+          : named
+            ? secrets.get(resourceNamespace, target.name as string, req.headers.accept)
+            : secrets.list(resourceNamespace, query, req.headers.accept)
       sendJson(res, reply.status, reply.body)
       return
     }
     if ((method === 'PUT' || method === 'PATCH') && !named) throw methodNotAllowed()
     if (method === 'POST' && named) throw methodNotAllowed()
+    // Only PATCH of a Deployment is served (see kube-api-deployments.ts).
+    if (target.kind === 'deployments' && method !== 'PATCH') throw methodNotAllowed()
 
     const deleteDryRun = method === 'DELETE' ? dryRunFromDeleteOptions(body.text) : []
     const allDryRun = [...dryRunValues, ...deleteDryRun]
@@ -333,11 +373,14 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     }
     record.dryRun = allDryRun.length > 0
 
-    await double.beforeWrite?.({
-      method,
-      namespace: secretNamespace,
-      ...(named ? { name: target.name } : {})
-    })
+    // beforeWrite is documented as a hook on Secrets; Deployment writes do not call it.
+    if (target.kind === 'secrets') {
+      await double.beforeWrite?.({
+        method,
+        namespace: resourceNamespace,
+        ...(named ? { name: target.name } : {})
+      })
+    }
     handled.add(record)
     if (body.tooLarge)
       throw new StatusError(
@@ -353,15 +396,24 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       fieldManagerGiven: fieldManager !== null && fieldManager !== '',
       force: query.get('force') === 'true'
     }
-    const reply = write(
-      method,
-      secretNamespace,
-      target.name,
-      req.headers['content-type'],
-      body.text,
-      query,
-      options
-    )
+    const reply =
+      target.kind === 'deployments'
+        ? deployments.patch(
+            resourceNamespace,
+            target.name as string,
+            patchTypeOf(req.headers['content-type']),
+            body.text,
+            options
+          )
+        : write(
+            method,
+            resourceNamespace,
+            target.name,
+            req.headers['content-type'],
+            body.text,
+            query,
+            options
+          )
     sendJson(res, reply.status, reply.body)
   }
 
@@ -380,15 +432,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         : secrets.delete(namespace, name, text, options)
     }
     if (method === 'PATCH') {
-      const type = (contentType ?? '').split(';')[0]?.trim() ?? ''
-      if (!(patchTypes as readonly string[]).includes(type)) {
-        throw new StatusError(
-          415,
-          'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: ${patchTypes.join(', ')}`
-        )
-      }
-      return secrets.patch(namespace, name as string, type, text, options)
+      return secrets.patch(namespace, name as string, patchTypeOf(contentType), text, options)
     }
     let parsed: unknown
     try {
@@ -428,6 +472,11 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return stored ? renderSecret(stored) : undefined
     },
     listSecrets: namespace => store.listSecrets(namespace).map(s => renderSecret(s)),
+    seedDeployment: (namespace, deployment, manager = 'terraform') => {
+      if (!servesApps) throw new Error('seedDeployment needs a double started with { deployments: true }')
+      return deployments.seed(namespace, deployment, manager)
+    },
+    getDeployment: (namespace, name) => deployments.read(namespace, name),
     writeKubeconfig: ({ token, path, namespace } = {}) => {
       const kubeconfig = {
         apiVersion: 'v1',
@@ -464,6 +513,19 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     }
   }
   return double
+}
+
+/** The media type of a PATCH body; 415 for one the API server does not accept (handlers/patch.go). */
+function patchTypeOf(contentType: string | undefined): string {
+  const type = (contentType ?? '').split(';')[0]?.trim() ?? ''
+  if (!(patchTypes as readonly string[]).includes(type)) {
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${patchTypes.join(', ')}`
+    )
+  }
+  return type
 }
 
 /** DeleteOptions may carry dryRun in the body (client-go sends it there). */

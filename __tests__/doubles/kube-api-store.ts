@@ -61,6 +61,12 @@ export class KubeStore {
     return String(this.revision)
   }
 
+  /** Take a fresh resourceVersion for a write of another kind of object (Deployments): one etcd revision counts
+   * the writes of every kind, as on a real server. */
+  claimResourceVersion(): string {
+    return this.nextResourceVersion()
+  }
+
   addNamespace(name: string): void {
     if (this.namespaces.has(name)) return
     this.namespaces.set(name, {
