@@ -10,7 +10,9 @@ import type { GoogleEndpoints } from './google-endpoints.js'
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 
 export type GoogleSignIn =
-  { kind: 'federation'; provider: string; serviceAccount?: string; audience: string } | { kind: 'adc' }
+  | { kind: 'federation'; provider: string; serviceAccount?: string; audience: string }
+  /** `project`: the cluster's project, so that google-auth-library need not look one up (see adcClient). */
+  | { kind: 'adc'; project?: string }
 
 /** A failed stage of the Google sign-in or lookup, with a message that says what to fix. */
 export class GoogleStageError extends Error {
@@ -27,7 +29,7 @@ export async function signInToGoogle(
   signIn: GoogleSignIn,
   endpoints: GoogleEndpoints
 ): Promise<GoogleCredentials> {
-  const client = signIn.kind === 'federation' ? federatedClient(signIn, endpoints) : await adcClient()
+  const client = signIn.kind === 'federation' ? federatedClient(signIn, endpoints) : await adcClient(signIn)
   const credentials: GoogleCredentials = {
     client,
     accessToken: async () => {
@@ -78,9 +80,17 @@ async function gitHubIdToken(audience: string): Promise<string> {
   }
 }
 
-async function adcClient(): Promise<AuthClient> {
+async function adcClient(signIn: Extract<GoogleSignIn, { kind: 'adc' }>): Promise<AuthClient> {
   try {
-    return await new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }).getClient()
+    // GoogleAuth looks up a project for every ADC client it makes (googleauth.js #prepareAndCacheClient). For
+    // an external_account file without one, as google-github-actions/auth writes it, that runs gcloud, asks the
+    // GCE metadata server, exchanges the token and calls Resource Manager v1 at a fixed host that no
+    // GHA_ENDPOINT_OVERRIDE reaches, failing the sign-in unless the identity has resourcemanager.projects.get.
+    // A known projectId ends the lookup before it starts; nothing in the action asks GoogleAuth for a project.
+    return await new GoogleAuth({
+      scopes: [CLOUD_PLATFORM_SCOPE],
+      ...(signIn.project && { projectId: signIn.project })
+    }).getClient()
   } catch (error) {
     throw new GoogleStageError(
       `Google sign-in (Application Default Credentials) failed: ${(error as Error).message}. Set \`workload_identity_provider\`, or run google-github-actions/auth before this step.`
@@ -141,6 +151,7 @@ export function asHttpError(error: unknown): { url: string; status?: number; mes
   return {
     url: String(candidate.config.url),
     status: candidate.status ?? candidate.response?.status,
-    message: typeof data?.error === 'object' ? data.error.message : undefined
+    // Google's messages end in a period, and every caller goes on with its own punctuation and advice.
+    message: typeof data?.error === 'object' ? data.error.message?.replace(/\.$/, '') : undefined
   }
 }

@@ -1,9 +1,15 @@
 // Every input is read and validated here, once, into one typed Settings object (as actions/checkout does);
 // after readInputs() nothing else calls core.getInput. Errors name the input to fix and never echo a value.
 import * as core from '@actions/core'
-import { labelValueProblem, MAX_ANNOTATIONS_BYTES, qualifiedNameProblem } from './kube-validation.js'
+import {
+  labelValueProblem,
+  MAX_ANNOTATIONS_BYTES,
+  qualifiedNameProblem,
+  secretNameProblem
+} from './kube-validation.js'
 import { maskSecretValues } from './masking.js'
 import { MANAGED_BY_LABEL, PREFIX_LABEL, type OnConflict } from './plan.js'
+import type { RestartTarget } from './deployment-restarts.js'
 import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
@@ -30,6 +36,8 @@ export interface Settings {
   annotations: Record<string, string>
   concurrency: number
   timeoutSeconds: number
+  /** Deployments to restart when any Secret changed. */
+  restart?: RestartTarget
 }
 
 export class InputError extends Error {
@@ -55,7 +63,8 @@ export function readInputs(
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
     annotations: parseAnnotations(input('annotations')),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
-    timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600)
+    timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
+    restart: parseRestartTarget(input('restart_deployments'))
   }
 }
 
@@ -302,4 +311,27 @@ function parseAnnotations(text: string): Record<string, string> {
     )
   }
   return annotations
+}
+
+/**
+ * Deployment names (one per line, or separated by commas or spaces), or one label selector, told apart by
+ * the operators only a selector has (`=`, `!=`, `!key`, `in (...)`, `notin (...)`).
+ */
+export function parseRestartTarget(text: string): RestartTarget | undefined {
+  const trimmed = text.trim()
+  if (trimmed === '') return undefined
+  if (/[=!]|\s(not)?in\s*\(/.test(trimmed)) {
+    if (/\n/.test(trimmed)) {
+      throw new InputError(
+        'Input `restart_deployments` looks like a label selector; give it on one line, e.g. app.kubernetes.io/part-of=dagster.'
+      )
+    }
+    return { kind: 'selector', selector: trimmed }
+  }
+  const names = [...new Set(trimmed.split(/[\s,]+/))]
+  for (const name of names) {
+    const problem = secretNameProblem(name)
+    if (problem) throw new InputError(`Input \`restart_deployments\`: the Deployment name ${problem}.`)
+  }
+  return { kind: 'names', names }
 }

@@ -1,4 +1,4 @@
-// run(): read inputs -> connect -> sync -> prune -> report. One outer catch turns any error into one
+// run(): read inputs -> connect -> sync -> prune -> restart -> report. One outer catch turns any error into one
 // setFailed line prefixed with the action's name.
 import * as core from '@actions/core'
 import { context } from '@actions/github'
@@ -6,7 +6,9 @@ import { connectWithKubeconfig, type ClusterConnection } from './cluster-connect
 import { connectToGke } from './gke-cluster.js'
 import { signInToGoogle } from './google-credentials.js'
 import { readInputs, type ClusterSource, type Settings } from './inputs.js'
+import { restartDeployments, restartNeeded } from './deployment-restarts.js'
 import { KubeApiError } from './kube-errors.js'
+import type { RequestPolicy } from './kube-requests.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
@@ -28,14 +30,17 @@ export async function run(): Promise<void> {
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
-    const client = new SecretsClient(connection.kubeConfig, {
-      namespace: settings.namespace,
-      dryRun: settings.dryRun,
+    const requestPolicy: RequestPolicy = {
       requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
       deadline,
       retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
-    })
+    }
+    const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const { results, orphans, listFailure } = await syncNamespace(client, settings, selection)
+    const restarts =
+      settings.restart && !listFailure && restartNeeded(results)
+        ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
+        : undefined
 
     const report: SyncReport = {
       server: connection.server,
@@ -44,6 +49,7 @@ export async function run(): Promise<void> {
       dryRun: settings.dryRun,
       results,
       orphans,
+      restart: settings.restart && { target: settings.restart, results: restarts },
       ignoredCount: selection.ignoredCount,
       origin: origin()
     }

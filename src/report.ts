@@ -1,6 +1,7 @@
 // Turns the results of a run into the step's outputs, its job summary and its failure message. Pure: names
 // and reasons go in, text comes out; values never reach this module.
 import { stringify } from 'yaml'
+import type { RestartResult, RestartTarget } from './deployment-restarts.js'
 import { compareNames } from './selection.js'
 import type { SecretResult, SecretState } from './sync.js'
 
@@ -13,6 +14,8 @@ export interface SyncReport {
   results: SecretResult[]
   /** Secrets of this action whose GitHub secret is gone, left in place because prune is off. */
   orphans?: string[]
+  /** Asked for with `restart_deployments`; `results` is undefined when no Secret changed (nothing restarted). */
+  restart?: { target: RestartTarget; results?: RestartResult[] }
   /** Input secrets without the prefix; shown as a count only. */
   ignoredCount: number
   /** Where the run came from, e.g. "acme/dagster-infra, run 42"; empty outside Actions. */
@@ -64,6 +67,12 @@ export function toOutputs(report: SyncReport): Record<string, string> {
       )
     ),
     env_secrets: envSecretsYaml(report.results),
+    restarted_deployments: JSON.stringify(
+      (report.restart?.results ?? [])
+        .filter(restart => restart.restarted)
+        .map(restart => restart.name)
+        .sort(compareNames)
+    ),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
     env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name })))
   }
@@ -72,16 +81,23 @@ export function toOutputs(report: SyncReport): Record<string, string> {
 /** The message for core.setFailed, or undefined when every secret made it. */
 export function failureMessage(report: SyncReport): string | undefined {
   const failed = sortedResults(report.results).filter(result => result.state === 'failed')
-  if (failed.length === 0) return undefined
-  const lines = failed.map(result => `- ${result.secretName}${from(result)}: ${result.detail ?? 'failed'}`)
-  return [
-    `${failed.length} of ${report.results.length} Secrets could not be synced to namespace ${report.namespace}; the others are listed in the job summary.`,
-    ...lines,
-    ...advice(
-      failed.map(result => result.detail ?? ''),
-      report.namespace
+  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
+  if (failed.length === 0 && failedRestarts.length === 0) return undefined
+  const lines: string[] = []
+  if (failed.length > 0) {
+    lines.push(
+      `${failed.length} of ${report.results.length} Secrets could not be synced to namespace ${report.namespace}; the others are listed in the job summary.`,
+      ...failed.map(result => `- ${result.secretName}${from(result)}: ${result.detail ?? 'failed'}`)
     )
-  ].join('\n')
+  }
+  if (failedRestarts.length > 0) {
+    lines.push(
+      `The Secrets were synced, but ${failedRestarts.length} Deployment restart(s) failed, so those pods still run with the old values:`,
+      ...failedRestarts.map(restart => `- ${restart.name}: ${restart.detail ?? 'failed'}`)
+    )
+  }
+  const details = [...failed, ...failedRestarts].map(item => item.detail ?? '')
+  return [...lines, ...advice(details, report.namespace)].join('\n')
 }
 
 /** What to do about the failures the API server reports most, once each. */
@@ -93,7 +109,11 @@ export function advice(details: string[], namespace: string): string[] {
         'The API server did not accept the credentials: check the kubeconfig user (or the Google sign-in).'
       )
     }
-    if (detail.startsWith('403 ')) {
+    if (detail.startsWith('403 ') && detail.includes('deployments.apps')) {
+      tips.add(
+        `The identity may not restart Deployments: grant it verbs get, list, patch on resource deployments (API group apps) in namespace ${namespace}, or leave \`restart_deployments\` empty.`
+      )
+    } else if (detail.startsWith('403 ')) {
       // The API server names the identity: `User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`.
       const user = /User "([^"]+)"/.exec(detail)?.[1] ?? '<the identity>'
       tips.add(
@@ -150,6 +170,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...restartSection(report))
   const inSync = namesIn(results, IN_SYNC)
   if (inSync.length > 0) {
     out.push(
@@ -162,6 +183,26 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   return out.join('\n')
+}
+
+function restartSection(report: SyncReport): string[] {
+  if (!report.restart) return []
+  const { target, results } = report.restart
+  const asked =
+    target.kind === 'names'
+      ? target.names.map(name => `\`${name}\``).join(', ')
+      : `matching \`${target.selector}\``
+  if (!results) return [`No Secret changed, so no Deployment was restarted (${asked}).`, '']
+  const verb = report.dryRun ? 'would be restarted' : 'restarted'
+  return [
+    `Deployments ${asked}, so that running pods read the new values:`,
+    '',
+    ...results.map(
+      restart =>
+        `- \`${restart.name}\`: ${restart.restarted ? verb : `not restarted: ${cell(restart.detail ?? '')}`}`
+    ),
+    ''
+  ]
 }
 
 function from(result: SecretResult): string {

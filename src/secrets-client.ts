@@ -1,27 +1,13 @@
-// Carries out reads and writes of Secrets in one namespace. Decides nothing (that is plan.ts); it adds what
-// @kubernetes/client-node leaves out: a per-request timeout, an overall deadline, and retries of transient
-// failures with exponential backoff that honour Retry-After.
-import { CoreV1Api, Observable, type KubeConfig, type V1Secret } from '@kubernetes/client-node'
-import pRetry from 'p-retry'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { KubeApiError, toKubeApiError } from './kube-errors.js'
+// Carries out reads and writes of Secrets in one namespace. Decides nothing (that is plan.ts); every call goes
+// through kube-requests.ts for its timeout, deadline and retries.
+import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node'
+import { KubeApiError } from './kube-errors.js'
+import { sendWithRetries, type RequestOptions, type RequestPolicy } from './kube-requests.js'
 import { MANAGER } from './plan.js'
 
-export interface RetryPolicy {
-  /** Attempts after the first. */
-  retries: number
-  /** Delay before the first retry; doubled (with jitter) for each further one. */
-  minDelayMs: number
-  maxDelayMs: number
-}
-
-export interface SecretsClientOptions {
+export interface SecretsClientOptions extends RequestPolicy {
   namespace: string
   dryRun: boolean
-  requestTimeoutMs: number
-  /** Aborts every request and retry when the run's time budget is spent. */
-  deadline: AbortSignal
-  retry: RetryPolicy
 }
 
 /** client-node pages nothing by itself; 500 is what kubectl asks for per page. */
@@ -106,67 +92,7 @@ export class SecretsClient {
     return { fieldManager: MANAGER, ...(this.options.dryRun && { dryRun: 'All' }) }
   }
 
-  /**
-   * One API call with retries. Only what the API calls transient is retried (429, 5xx, resets, timeouts);
-   * a 409 is the caller's to re-read and re-plan, never to repeat blindly.
-   */
   private send<T>(call: (options: RequestOptions) => Promise<T>): Promise<T> {
-    const { retry, deadline, requestTimeoutMs } = this.options
-    return pRetry(
-      async attempt => {
-        try {
-          return await call(
-            requestOptions(AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)]))
-          )
-        } catch (error) {
-          const failure = toKubeApiError(error)
-          failure.attempt = attempt
-          throw failure
-        }
-      },
-      {
-        retries: retry.retries,
-        minTimeout: retry.minDelayMs,
-        maxTimeout: retry.maxDelayMs,
-        randomize: true,
-        signal: deadline,
-        shouldRetry: ({ error }) => error instanceof KubeApiError && error.transient,
-        // Wait at least as long as the server asked; p-retry's own backoff delay follows this.
-        onFailedAttempt: async ({ error, retryDelay }) => {
-          const retryAfterMs = ((error as KubeApiError).retryAfterSeconds ?? 0) * 1000
-          if (retryAfterMs > retryDelay && !deadline.aborted) {
-            await sleep(retryAfterMs - retryDelay, undefined, { signal: deadline }).catch(() => undefined)
-          }
-        }
-      }
-    ).catch(error => {
-      if (deadline.aborted) throw deadlineError(deadline)
-      throw error
-    })
+    return sendWithRetries(this.options, call)
   }
-}
-
-/** The options argument of the object API's methods; its middleware is the observable kind. */
-type RequestOptions = NonNullable<Parameters<CoreV1Api['readNamespacedSecret']>[1]>
-type Middleware = NonNullable<RequestOptions['middleware']>[number]
-
-/** client-node has no timeout of its own; a middleware hands undici the signal for this one request. */
-function requestOptions(signal: AbortSignal): RequestOptions {
-  const middleware: Middleware = {
-    pre: context => {
-      context.setSignal(signal)
-      return new Observable(Promise.resolve(context))
-    },
-    post: context => new Observable(Promise.resolve(context))
-  }
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' }
-}
-
-function deadlineError(deadline: AbortSignal): KubeApiError {
-  const reason = deadline.reason as Error | undefined
-  const message =
-    reason instanceof KubeApiError
-      ? reason.message
-      : 'the sync did not finish within its time budget (`timeout_seconds`)'
-  return new KubeApiError(message, undefined, undefined, false)
 }

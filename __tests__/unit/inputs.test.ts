@@ -5,6 +5,7 @@ import {
   parseNamespace,
   parseOnConflict,
   parsePrefix,
+  parseRestartTarget,
   parseSecretsJson,
   parseWholeNumber
 } from '../../src/inputs.js'
@@ -103,5 +104,31 @@ describe('parseMetadata', () => {
     expect(parseMetadata('annotations', 'note=any text, even: colons')).toEqual({
       note: 'any text, even: colons'
     })
+  })
+})
+
+describe('parseRestartTarget', () => {
+  it.each([
+    ['', undefined],
+    ['dagster-user-code', { kind: 'names', names: ['dagster-user-code'] }],
+    ['a, b\nc  a', { kind: 'names', names: ['a', 'b', 'c'] }],
+    [
+      'app.kubernetes.io/part-of=dagster',
+      { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' }
+    ],
+    [
+      'component in (user-code, webserver)',
+      { kind: 'selector', selector: 'component in (user-code, webserver)' }
+    ],
+    ['!legacy', { kind: 'selector', selector: '!legacy' }]
+  ])('%j -> %j', (text, target) => {
+    expect(parseRestartTarget(text)).toEqual(target)
+  })
+
+  it.each([
+    ['User_Code', 'the Deployment name "user_code"'.replace('user_code', 'User_Code')],
+    ['a=b\nc=d', 'give it on one line']
+  ])('%j is refused: %s', (text, message) => {
+    expect(() => parseRestartTarget(text)).toThrow(message)
   })
 })

@@ -49,7 +49,8 @@ describe('toOutputs', () => {
         '["dagster-secret-a","dagster-secret-b","dagster-secret-c","dagster-secret-f","dagster-secret-s"]',
       env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n',
       env_secrets_json:
-        '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]'
+        '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]',
+      restarted_deployments: '[]'
     })
   })
 
