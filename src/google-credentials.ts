@@ -118,7 +118,7 @@ function signInError(error: unknown, signIn: GoogleSignIn): GoogleStageError {
     const detail = http.message ?? `HTTP ${http.status}`
     const advice =
       http.status === 403
-        ? ` The federated identity may not impersonate ${signIn.serviceAccount}: grant it roles/iam.workloadIdentityUser on that service account (principalSet://iam.googleapis.com/<pool>/attribute.repository/<owner>/<repo>), and check the account exists.`
+        ? ` The federated identity may not impersonate ${signIn.serviceAccount}: grant it roles/iam.workloadIdentityUser on that service account (member principalSet://iam.googleapis.com/${signIn.provider.replace(/\/providers\/[^/]+$/, '')}/attribute.repository/${process.env.GITHUB_REPOSITORY ?? '<owner>/<repo>'}), and check the account exists.`
         : ''
     return new GoogleStageError(`Impersonating ${signIn.serviceAccount} failed: ${detail}.${advice}`)
   }

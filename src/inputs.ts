@@ -193,14 +193,11 @@ export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): 
   if (fleetMembership && endpoint !== 'gateway') {
     throw new InputError('`fleet_membership_name` is only used with `use_connect_gateway: true`.')
   }
+  const cluster = parseClusterRef(clusterName, input('location'), input('project_id'), env)
   return {
     kind: 'gke',
-    target: {
-      cluster: parseClusterRef(clusterName, input('location'), input('project_id'), env),
-      endpoint,
-      ...(fleetMembership && { fleetMembership })
-    },
-    signIn: parseSignIn(provider, input('service_account'), input('audience')),
+    target: { cluster, endpoint, ...(fleetMembership && { fleetMembership }) },
+    signIn: parseSignIn(provider, input('service_account'), input('audience'), cluster.project),
     endpoints: googleEndpoints(env)
   }
 }
@@ -243,14 +240,19 @@ function parseClusterRef(
   return { project, location, name: clusterName }
 }
 
-function parseSignIn(provider: string, serviceAccount: string, audience: string): GoogleSignIn {
+function parseSignIn(
+  provider: string,
+  serviceAccount: string,
+  audience: string,
+  project: string
+): GoogleSignIn {
   if (!provider) {
     if (serviceAccount) {
       throw new InputError(
         '`service_account` needs `workload_identity_provider`; without it the action uses Application Default Credentials as they are.'
       )
     }
-    return { kind: 'adc' }
+    return { kind: 'adc', project }
   }
   const match = PROVIDER.exec(provider)
   if (!match) {

@@ -58,7 +58,7 @@ export async function run(): Promise<void> {
     if (listFailure) {
       throw new Error(
         [
-          `Could not list Secrets in namespace ${settings.namespace}: ${listFailure.message}`,
+          `Kubernetes API: could not list Secrets in namespace ${settings.namespace}: ${listFailure.message}`,
           ...advice([listFailure.message], settings.namespace)
         ].join('\n')
       )

@@ -106,7 +106,7 @@ export function advice(details: string[], namespace: string): string[] {
   for (const detail of details) {
     if (detail.startsWith('401 ')) {
       tips.add(
-        'The API server did not accept the credentials: check the kubeconfig user (or the Google sign-in).'
+        'Check the credentials: the kubeconfig user, or for GKE the Google identity (it needs roles/container.clusterViewer on the project to reach the cluster).'
       )
     }
     if (detail.startsWith('403 ') && detail.includes('deployments.apps')) {

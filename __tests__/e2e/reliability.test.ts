@@ -194,7 +194,7 @@ describe('hostile conditions', () => {
     const run = await sync({ timeout_seconds: '2' })
     expect(run.exitCode).toBe(1)
     expect(Date.now() - started).toBeLessThan(15_000)
-    expect(run.stdout).toContain('Could not list Secrets in namespace dagster-prd')
+    expect(run.stdout).toContain('Kubernetes API: could not list Secrets in namespace dagster-prd')
     expect(run.stdout).toContain('`timeout_seconds`')
     expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(NAMES)
     expect(kube.listSecrets(NS)).toEqual([])
@@ -277,7 +277,9 @@ describe('hostile conditions', () => {
     const run = await runAction({ secrets: JSON.stringify(VALUES), kubeconfig: path, namespace: NS })
     runs.push(run)
     expect(run.exitCode).toBe(1)
-    expect(run.stdout).toContain('Could not list Secrets in namespace dagster-prd: 401 Unauthorized')
+    expect(run.stdout).toContain(
+      'Kubernetes API: could not list Secrets in namespace dagster-prd: 401 Unauthorized'
+    )
     expect(run.stdout).toContain('did not accept the credentials')
     expect(kube.listSecrets(NS)).toEqual([])
   })

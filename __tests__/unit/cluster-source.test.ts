@@ -51,7 +51,7 @@ describe('parseClusterSource', () => {
     )
     expect(full).toMatchObject({
       target: { cluster: { project: 'p', location: 'us-central1-a', name: 'c' } },
-      signIn: { kind: 'adc' }
+      signIn: { kind: 'adc', project: 'p' }
     })
     const fromEnv = parseClusterSource(reader({ cluster_name: 'c', location: 'l' }), {
       GOOGLE_CLOUD_PROJECT: 'env-project'

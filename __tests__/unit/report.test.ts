@@ -129,7 +129,7 @@ describe('failureMessage', () => {
   })
 
   it.each([
-    ['401 Unauthorized: x', 'did not accept the credentials'],
+    ['401 Unauthorized: x', 'Check the credentials: the kubeconfig user'],
     ['404 NotFound: namespaces "dagster-prd" not found', 'Namespace dagster-prd does not exist']
   ])('advises on %s', (detail, words) => {
     expect(advice([detail, detail], 'dagster-prd')).toEqual([expect.stringContaining(words)])

@@ -1,0 +1,517 @@
+// End to end: the bundled action signs in to Google (Workload Identity Federation, impersonation or ADC), finds
+// the GKE cluster and syncs into it, against the GitHub OIDC, Google API and Kubernetes doubles. The Kubernetes
+// double accepts only the token the flow must produce, and trusts nothing the flow should not: the doubles' test
+// CA stands in for the public roots (NODE_EXTRA_CA_CERTS), while an IP endpoint serves a certificate of another
+// CA that only the cluster CA reported by GKE can verify.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startGitHubOidc, type GitHubOidc } from '../doubles/github-oidc-server.js'
+import {
+  startGoogleApis,
+  type GoogleApis,
+  type GoogleApisServerOptions,
+  type GoogleCluster
+} from '../doubles/google-apis-server.js'
+import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { otherTls, testCaPath, testTls, type ServerTls } from '../doubles/tls.js'
+import { findLeaks, runAction, type ActionRun } from './run-action.js'
+
+const NS = 'dagster-prd'
+const PROJECT_ID = 'my-project'
+const PROJECT_NUMBER = '123456789012'
+const LOCATION = 'europe-west4'
+const CLUSTER = 'dagster'
+const CLUSTER_PATH = `projects/${PROJECT_ID}/locations/${LOCATION}/clusters/${CLUSTER}`
+const PROVIDER = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/providers/github`
+const SERVICE_ACCOUNT = `secrets-sync@${PROJECT_ID}.iam.gserviceaccount.com`
+/** The audience the action asks GitHub for by default, and google-github-actions/auth too. */
+const ID_TOKEN_AUDIENCE = `https://iam.googleapis.com/${PROVIDER}`
+/** The principal GKE sees for a federated token (no service account). */
+const FEDERATED_PRINCIPAL = `principal://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/subject/repo:acme/dagster-infra:ref:refs/heads/main`
+const FLEET_MEMBERSHIP = 'dagster-fleet'
+const GATEWAY_PATH = `/connectgateway/v1/projects/${PROJECT_NUMBER}/locations/global/gkeMemberships/${FLEET_MEMBERSHIP}`
+
+const VALUES = {
+  DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: 'xoxb-gke-leak-canary-2222',
+  DAGSTER_SECRET_WAREHOUSE_PASSWORD: `p"a$$w\\ord gke-leak-canary ünïcödé`
+}
+const SECRETS = { ...VALUES, OTHER_SECRET: 'not-synced-gke-leak-canary' }
+const CREATED = '["dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
+const decode = (data: string | undefined): string => Buffer.from(data ?? '', 'base64').toString('utf8')
+
+/** The token the Kubernetes double accepts, and the user it maps it to. */
+type Accept = 'serviceAccount' | 'federated' | 'nothing'
+
+interface FlowOptions {
+  /** What the API server at the chosen endpoint presents. Default: a certificate of the cluster CA. */
+  kubeTls?: ServerTls
+  basePath?: string
+  accept?: Accept
+  authorize?: KubeDoubleOptions['authorize']
+  /** Changes to the cluster GKE reports, given the servers (`kube` is the right one, `decoy` a wrong one). */
+  cluster?: (kube: KubeDouble, decoy: KubeDouble) => Partial<GoogleCluster>
+  google?: Omit<GoogleApisServerOptions, 'clusters'>
+}
+
+interface Flow {
+  github: GitHubOidc
+  google: GoogleApis
+  /** The API server the flow must reach. */
+  kube: KubeDouble
+  /** An API server that accepts the same token but must never be reached. */
+  decoy: KubeDouble
+  env: Record<string, string>
+}
+
+const open: Array<{ close(): Promise<void> }> = []
+const tempDirs: string[] = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map(server => server.close()))
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+async function startFlow(options: FlowOptions = {}): Promise<Flow> {
+  // Filled once the Google double has issued its tokens; the Kubernetes double reads it on every request.
+  const users: Record<string, string> = {}
+  const kube = await startKubeDouble({
+    users,
+    tls: options.kubeTls ?? otherTls,
+    ...(options.basePath && { basePath: options.basePath }),
+    ...(options.authorize && { authorize: options.authorize })
+  })
+  open.push(kube)
+  const decoy = await startKubeDouble({ users, tls: otherTls })
+  open.push(decoy)
+  const github = await startGitHubOidc({ repository: 'acme/dagster-infra', ref: 'refs/heads/main' })
+  open.push(github)
+  const cluster: GoogleCluster = {
+    project: PROJECT_ID,
+    location: LOCATION,
+    name: CLUSTER,
+    endpoint: `127.0.0.1:${kube.port}`,
+    caPem: otherTls.caPem,
+    privateEndpoint: `127.0.0.1:${decoy.port}`,
+    dnsEndpoint: `localhost:${decoy.port}`,
+    ...options.cluster?.(kube, decoy)
+  }
+  const google = await startGoogleApis({
+    memberships: [
+      {
+        project: PROJECT_ID,
+        name: FLEET_MEMBERSHIP,
+        clusterResourceLink: `//container.googleapis.com/${CLUSTER_PATH}`
+      }
+    ],
+    ...options.google,
+    clusters: [cluster]
+  })
+  open.push(google)
+
+  const accept = options.accept ?? 'serviceAccount'
+  if (accept === 'serviceAccount') users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
+  if (accept === 'federated') users[google.tokens.federated] = FEDERATED_PRINCIPAL
+
+  const env = {
+    ACTIONS_ID_TOKEN_REQUEST_URL: github.url,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: github.requestToken,
+    NODE_EXTRA_CA_CERTS: testCaPath,
+    GHA_ENDPOINT_OVERRIDE_sts: google.endpoints.sts,
+    GHA_ENDPOINT_OVERRIDE_iamcredentials: google.endpoints.iamcredentials,
+    GHA_ENDPOINT_OVERRIDE_container: google.endpoints.container,
+    GHA_ENDPOINT_OVERRIDE_gkehub: google.endpoints.gkehub,
+    GHA_ENDPOINT_OVERRIDE_cloudresourcemanager: google.endpoints.cloudresourcemanager,
+    GHA_ENDPOINT_OVERRIDE_connectgateway: `https://127.0.0.1:${kube.port}/connectgateway/v1`
+  }
+  return { github, google, kube, decoy, env }
+}
+
+const gkeInputs = (extra: Record<string, string> = {}): Record<string, string> => ({
+  secrets: JSON.stringify(SECRETS),
+  namespace: NS,
+  cluster_name: CLUSTER,
+  location: LOCATION,
+  project_id: PROJECT_ID,
+  workload_identity_provider: PROVIDER,
+  service_account: SERVICE_ACCOUNT,
+  ...extra
+})
+
+/**
+ * Runs dist/index.js in the flow's environment and scans everything it left for the secret values, every token
+ * the doubles issued (Google access tokens, GitHub ID tokens) and the OIDC request token: they may appear only in
+ * `::add-mask::` lines.
+ */
+async function runIn(
+  flow: Flow,
+  inputs: Record<string, string>,
+  env: Record<string, string | undefined> = {}
+): Promise<ActionRun> {
+  const run = await runAction(inputs, { ...flow.env, ...env })
+  const tokens = [
+    flow.google.tokens.federated,
+    flow.google.tokens.serviceAccount,
+    flow.github.requestToken,
+    ...flow.github.issued.map(issued => issued.token)
+  ]
+  expect(findLeaks(run, [...Object.values(SECRETS), ...tokens])).toEqual([])
+  return run
+}
+
+/** The Google requests as [service, method, path, bearer] (bearer by name, so a failure reads clearly). */
+function googleCalls(flow: Flow): Array<[string, string, string, string]> {
+  const names: Record<string, string> = {
+    [`Bearer ${flow.google.tokens.federated}`]: 'federated',
+    [`Bearer ${flow.google.tokens.serviceAccount}`]: 'service account'
+  }
+  return flow.google.requests.map(r => [
+    r.service,
+    r.method,
+    r.path,
+    r.authorization === undefined ? 'none' : (names[r.authorization] ?? 'another bearer')
+  ])
+}
+
+const STS_CALL: [string, string, string, string] = ['sts', 'POST', '/token', 'none']
+const IAM_CALL: [string, string, string, string] = [
+  'iamcredentials',
+  'POST',
+  `/projects/-/serviceAccounts/${SERVICE_ACCOUNT}:generateAccessToken`,
+  'federated'
+]
+const clusterCall = (bearer: string): [string, string, string, string] => [
+  'container',
+  'GET',
+  `/${CLUSTER_PATH}`,
+  bearer
+]
+
+/** The failure message as the runner shows it: the `::error::` command, its escapes undone. */
+function failure(run: ActionRun): string {
+  const line = run.stdout.split('\n').find(l => l.startsWith('::error::gke-secrets-sync: '))
+  return (line ?? '')
+    .slice('::error::'.length)
+    .replaceAll('%0D', '\r')
+    .replaceAll('%0A', '\n')
+    .replaceAll('%25', '%')
+}
+
+function expectSynced(run: ActionRun, flow: Flow, user: string, server: string): void {
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+  expect(
+    flow.kube
+      .listSecrets(NS)
+      .map(s => s.metadata.name)
+      .sort()
+  ).toEqual(['dagster-secret-slack-bot-oauth-token', 'dagster-secret-warehouse-password'])
+  for (const [githubName, value] of Object.entries(VALUES)) {
+    const secret = flow.kube.getSecret(NS, githubName.toLowerCase().replaceAll('_', '-'))
+    expect(decode(secret?.data?.[githubName])).toBe(value)
+  }
+  expect(flow.kube.writes().map(w => [w.method, w.user])).toEqual([
+    ['POST', user],
+    ['POST', user]
+  ])
+  expect(flow.kube.requests.every(r => r.user === user && r.status < 300)).toBe(true)
+  expect(flow.decoy.requests).toEqual([])
+  expect(run.outputs.created).toBe(CREATED)
+  expect(run.outputs.changed).toBe('true')
+  expect(run.outputs.failed).toBe('[]')
+  expect(run.summary).toContain(`namespace \`${NS}\` on \`${server}\``)
+}
+
+function expectNothingWritten(run: ActionRun, flow: Flow): void {
+  expect(run.exitCode).toBe(1)
+  expect(flow.kube.writes()).toEqual([])
+  expect(flow.kube.listSecrets(NS)).toEqual([])
+  expect(flow.decoy.requests).toEqual([])
+}
+
+describe('signing in to Google', () => {
+  it('impersonation: GitHub token -> STS -> IAM Credentials; the service account token reads the cluster and writes', async () => {
+    const flow = await startFlow({ accept: 'serviceAccount' })
+    const run = await runIn(flow, gkeInputs())
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}`)
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(flow.github.issued.map(issued => issued.audience)).toEqual([ID_TOKEN_AUDIENCE])
+    expect(flow.github.requests.map(r => r.authorization)).toEqual([`Bearer ${flow.github.requestToken}`])
+    // The runner learns to hide the tokens the action handles itself.
+    expect(run.stdout).toContain(`::add-mask::${flow.google.tokens.serviceAccount}`)
+    expect(run.stdout).toContain(`::add-mask::${flow.github.issued[0]?.token}`)
+    expect(run.stdout).toContain(`through GKE cluster ${CLUSTER_PATH} through its endpoint`)
+  })
+
+  it('direct federation: without service_account the federated token reads the cluster and writes', async () => {
+    const flow = await startFlow({ accept: 'federated' })
+    const run = await runIn(flow, gkeInputs({ service_account: '' }))
+
+    expectSynced(run, flow, FEDERATED_PRINCIPAL, `https://127.0.0.1:${flow.kube.port}`)
+    expect(googleCalls(flow)).toEqual([STS_CALL, clusterCall('federated')])
+    expect(run.stdout).toContain(`::add-mask::${flow.google.tokens.federated}`)
+  })
+
+  it('ADC: the external_account file of google-github-actions/auth, without a Resource Manager call', async () => {
+    const flow = await startFlow({ accept: 'serviceAccount' })
+    // The shape google-github-actions/auth writes (src/client/workload_identity_federation.ts).
+    const idTokenUrl = new URL(flow.github.url)
+    idTokenUrl.searchParams.set('audience', ID_TOKEN_AUDIENCE)
+    const credentials = {
+      type: 'external_account',
+      audience: `//iam.googleapis.com/${PROVIDER}`,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: `${flow.google.endpoints.sts}/token`,
+      service_account_impersonation_url: `${flow.google.endpoints.iamcredentials}/projects/-/serviceAccounts/${SERVICE_ACCOUNT}:generateAccessToken`,
+      credential_source: {
+        url: idTokenUrl.toString(),
+        headers: { Authorization: `Bearer ${flow.github.requestToken}` },
+        format: { type: 'json', subject_token_field_name: 'value' }
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'gha-creds-'))
+    tempDirs.push(dir)
+    const file = join(dir, 'gha-creds-0123456789abcdef.json')
+    writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 })
+
+    // The file alone must be enough: the OIDC variables are withheld, so only the file can reach the double.
+    const run = await runIn(flow, gkeInputs({ workload_identity_provider: '', service_account: '' }), {
+      GOOGLE_APPLICATION_CREDENTIALS: file,
+      ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined
+    })
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}`)
+    // No cloudresourcemanager call: project_id is given (a getProjectId() would go to a fixed Google host).
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(flow.github.issued.map(issued => issued.audience)).toEqual([ID_TOKEN_AUDIENCE])
+    expect(run.stdout).toContain(`::add-mask::${flow.google.tokens.serviceAccount}`)
+  })
+})
+
+describe('reaching the cluster', () => {
+  it('use_internal_ip: the private endpoint, trusting the cluster CA; the public one is never tried', async () => {
+    const flow = await startFlow({
+      cluster: (kube, decoy) => ({
+        endpoint: `127.0.0.1:${decoy.port}`,
+        privateEndpoint: `127.0.0.1:${kube.port}`
+      })
+    })
+    const run = await runIn(flow, gkeInputs({ use_internal_ip: 'true' }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}`)
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(run.stdout).toContain('through its private endpoint')
+  })
+
+  it('use_dns_based_endpoint: the DNS name with a publicly trusted certificate, no cluster CA', async () => {
+    // The cluster CA (otherTls) does not sign the DNS endpoint's certificate: only the system roots
+    // (NODE_EXTRA_CA_CERTS here) do, so passing the cluster CA along would fail the run.
+    const flow = await startFlow({
+      kubeTls: testTls,
+      cluster: (kube, decoy) => ({
+        endpoint: `127.0.0.1:${decoy.port}`,
+        dnsEndpoint: `localhost:${kube.port}`
+      })
+    })
+    const run = await runIn(flow, gkeInputs({ use_dns_based_endpoint: 'true' }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://localhost:${flow.kube.port}`)
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(run.stdout).toContain('through its DNS endpoint')
+  })
+
+  const membershipList: [string, string, string, string] = [
+    'gkehub',
+    'GET',
+    `/projects/${PROJECT_ID}/locations/global/memberships?filter=${encodeURIComponent(
+      `endpoint.gkeCluster.resourceLink="//container.googleapis.com/${CLUSTER_PATH}"`
+    )}`,
+    'service account'
+  ]
+  const projectGet: [string, string, string, string] = [
+    'cloudresourcemanager',
+    'GET',
+    `/projects/${PROJECT_ID}`,
+    'service account'
+  ]
+  it.each([
+    ['the membership found through GKE Hub', {}, [STS_CALL, IAM_CALL, membershipList, projectGet]],
+    [
+      'fleet_membership_name as a bare ID',
+      { fleet_membership_name: FLEET_MEMBERSHIP },
+      [STS_CALL, IAM_CALL, projectGet]
+    ],
+    [
+      'fleet_membership_name as a full resource name',
+      { fleet_membership_name: `projects/${PROJECT_ID}/locations/global/memberships/${FLEET_MEMBERSHIP}` },
+      [STS_CALL, IAM_CALL, projectGet]
+    ]
+  ])('use_connect_gateway with %s: the gateway URL by project number', async (_, extra, calls) => {
+    const flow = await startFlow({ kubeTls: testTls, basePath: GATEWAY_PATH })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true', ...extra }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}${GATEWAY_PATH}`)
+    // The cluster itself is never looked up: the gateway needs only the membership and the project number.
+    expect(googleCalls(flow)).toEqual(calls)
+    expect(run.stdout).toContain('through the Connect gateway')
+  })
+
+  it('a cluster CA that does not sign the endpoint certificate fails the TLS handshake and writes nothing', async () => {
+    // The endpoint serves the test CA's certificate, which NODE_EXTRA_CA_CERTS trusts; GKE reports another CA.
+    // Passing only if the cluster CA replaces the system roots (and verification is never skipped).
+    const flow = await startFlow({ kubeTls: testTls })
+    const run = await runIn(flow, gkeInputs())
+
+    expectNothingWritten(run, flow)
+    // The handshake fails before any HTTP request reaches the server.
+    expect(flow.kube.requests).toEqual([])
+    expect(failure(run)).toContain('Kubernetes API: could not list Secrets in namespace dagster-prd')
+    expect(failure(run)).toContain("the API server's TLS certificate is not trusted")
+    expect(failure(run)).toContain("not signed by the cluster's CA certificate")
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(run.outputs.created).toBe('[]')
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+  })
+})
+
+describe('failures name the stage and what to fix, and write nothing', () => {
+  it('without ACTIONS_ID_TOKEN_REQUEST_URL: asks for `permissions: id-token: write`, before any Google request', async () => {
+    const flow = await startFlow()
+    const run = await runIn(flow, gkeInputs(), {
+      ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined
+    })
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain('gke-secrets-sync: Google sign-in (federation) failed')
+    expect(failure(run)).toContain('needs `permissions: id-token: write`')
+    expect(flow.google.requests).toEqual([])
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it('a provider named by project ID instead of number fails on the input, before any request', async () => {
+    const flow = await startFlow()
+    const run = await runIn(
+      flow,
+      gkeInputs({
+        workload_identity_provider: `projects/${PROJECT_ID}/locations/global/workloadIdentityPools/github/providers/github`
+      })
+    )
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain('`workload_identity_provider` names project "my-project"')
+    expect(failure(run)).toContain('it needs the project NUMBER, not its ID')
+    expect(flow.google.requests).toEqual([])
+    expect(flow.github.requests).toEqual([])
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it.each<[string, FlowOptions, Record<string, string>, string[], Array<[string, string, string, string]>]>([
+    [
+      'STS invalid_target (a pool that does not exist)',
+      {},
+      {
+        workload_identity_provider: `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/gh-wrong/providers/github`
+      },
+      [
+        'Google sign-in (federation) failed: STS answered invalid_target',
+        "because the pool or provider is disabled or deleted or because it doesn't exist",
+        'Check `workload_identity_provider` (projects/123456789012/locations/global/workloadIdentityPools/gh-wrong/providers/github)'
+      ],
+      [STS_CALL]
+    ],
+    [
+      'STS unauthorized_client (the attribute condition rejects the job)',
+      { google: { attributeCondition: claims => claims.repository === 'acme/other-repo' } },
+      {},
+      [
+        'Google sign-in (federation) failed: STS answered unauthorized_client',
+        'The given credential is rejected by the attribute condition.',
+        'allow this repository and ref (acme/dagster-infra, refs/heads/main) in the condition'
+      ],
+      [STS_CALL]
+    ],
+    [
+      'IAM Credentials 403 (no roles/iam.workloadIdentityUser)',
+      { google: { serviceAccounts: { [SERVICE_ACCOUNT]: { allowedPrincipals: () => false } } } },
+      {},
+      [
+        `Impersonating ${SERVICE_ACCOUNT} failed: Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist). The federated identity may not impersonate ${SERVICE_ACCOUNT}:`,
+        'grant it roles/iam.workloadIdentityUser on that service account',
+        `(member principalSet://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/attribute.repository/acme/dagster-infra)`
+      ],
+      [STS_CALL, IAM_CALL]
+    ],
+    [
+      'GKE 404 (no such cluster)',
+      {},
+      { cluster_name: 'dagstr' },
+      [
+        `Cluster lookup failed: 404 Not found: projects/${PROJECT_ID}/locations/${LOCATION}/clusters/dagstr; check that cluster_name, location and project_id name an existing cluster (projects/${PROJECT_ID}/locations/${LOCATION}/clusters/dagstr), and that the identity has container.clusters.get on it`
+      ],
+      [
+        STS_CALL,
+        IAM_CALL,
+        [
+          'container',
+          'GET',
+          `/projects/${PROJECT_ID}/locations/${LOCATION}/clusters/dagstr`,
+          'service account'
+        ]
+      ]
+    ],
+    [
+      'GKE 403 (no container.clusters.get)',
+      { cluster: () => ({ allowed: () => false }) },
+      {},
+      [
+        `Cluster lookup failed: 403 Required "container.clusters.get" permission(s) for "${CLUSTER_PATH}"; check that cluster_name, location and project_id name an existing cluster (${CLUSTER_PATH})`,
+        'container.clusters.get on it (roles/container.clusterViewer)'
+      ],
+      [STS_CALL, IAM_CALL, clusterCall('service account')]
+    ]
+  ])('%s', async (_, options, extra, messages, calls) => {
+    const flow = await startFlow(options)
+    const run = await runIn(flow, gkeInputs(extra))
+
+    expectNothingWritten(run, flow)
+    for (const message of messages) expect(failure(run)).toContain(message)
+    expect(googleCalls(flow)).toEqual(calls)
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it('Kubernetes 401 (the API server does not know the token): says the credentials were refused', async () => {
+    const flow = await startFlow({ accept: 'nothing' })
+    const run = await runIn(flow, gkeInputs())
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Kubernetes API: could not list Secrets in namespace ${NS}: 401 Unauthorized`
+    )
+    expect(failure(run)).toContain(
+      'Check the credentials: the kubeconfig user, or for GKE the Google identity'
+    )
+    expect(flow.kube.requests.map(r => [r.method, r.path, r.status])).toEqual([
+      ['GET', `/api/v1/namespaces/${NS}/secrets`, 401]
+    ])
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+  })
+
+  it('Kubernetes 403 (RBAC denies): names the user and gives the kubectl create role advice', async () => {
+    const flow = await startFlow({ authorize: () => false })
+    const run = await runIn(flow, gkeInputs())
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Kubernetes API: could not list Secrets in namespace ${NS}: 403 Forbidden: secrets is forbidden: User "${SERVICE_ACCOUNT}" cannot list resource "secrets"`
+    )
+    expect(failure(run)).toContain(
+      `kubectl create role gke-secrets-sync -n ${NS} --verb=get,list,create,update,delete --resource=secrets`
+    )
+    expect(failure(run)).toContain(
+      `kubectl create rolebinding gke-secrets-sync -n ${NS} --role=gke-secrets-sync --user=${SERVICE_ACCOUNT}`
+    )
+    expect(flow.kube.requests.map(r => [r.method, r.status, r.user])).toEqual([['GET', 403, SERVICE_ACCOUNT]])
+  })
+})
