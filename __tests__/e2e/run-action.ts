@@ -78,13 +78,33 @@ export async function runAction(
     )
   })
   const read = (file: string): string => readFileSync(file, 'utf8')
-  return {
+  const run: ActionRun = {
     exitCode,
     stdout,
     stderr,
     outputs: parseOutputFile(read(files.GITHUB_OUTPUT)),
     summary: read(files.GITHUB_STEP_SUMMARY),
     files: Object.fromEntries(Object.entries(files).map(([name, file]) => [name, read(file)]))
+  }
+  // Every end-to-end run, whatever it tests, is scanned for the values it was given.
+  const leaks = findLeaks(run, scannableValues(inputs.secrets))
+  if (leaks.length > 0) throw new Error(`the action leaked secret values: ${leaks.join('; ')}`)
+  return run
+}
+
+/**
+ * The values of a `secrets` input that a scan can look for without false alarms: values shorter than 6
+ * characters ("v", "true") occur in ordinary text. Tests use long, distinctive values for what they scan.
+ */
+function scannableValues(secretsInput: string | undefined): string[] {
+  try {
+    const parsed: unknown = JSON.parse(secretsInput ?? '')
+    if (typeof parsed !== 'object' || parsed === null) return []
+    return Object.values(parsed).filter(
+      (value): value is string => typeof value === 'string' && value.length >= 6
+    )
+  } catch {
+    return []
   }
 }
 
