@@ -4,7 +4,12 @@
 // https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters
 import { KubeConfig } from '@kubernetes/client-node'
 import type { ClusterConnection } from './cluster-connection.js'
-import { asHttpError, GoogleStageError, type GoogleCredentials } from './google-credentials.js'
+import {
+  asHttpError,
+  GOOGLE_REQUEST_TIMEOUT_MS,
+  GoogleStageError,
+  type GoogleCredentials
+} from './google-credentials.js'
 import type { GoogleEndpoints } from './google-endpoints.js'
 
 export interface GkeClusterRef {
@@ -157,7 +162,12 @@ async function getJson<T>(
   advice: () => string
 ): Promise<T> {
   try {
-    const response = await credentials.client.request<T>({ url, method: 'GET', retry: true })
+    const response = await credentials.client.request<T>({
+      url,
+      method: 'GET',
+      retry: true,
+      timeout: GOOGLE_REQUEST_TIMEOUT_MS
+    })
     return response.data
   } catch (error) {
     if (error instanceof GoogleStageError) throw error

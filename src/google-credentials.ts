@@ -8,6 +8,8 @@ import { GoogleAuth, IdentityPoolClient, type AuthClient } from 'google-auth-lib
 import type { GoogleEndpoints } from './google-endpoints.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
+/** gaxios waits forever by default; a Google endpoint that never answers must end the run instead. */
+export const GOOGLE_REQUEST_TIMEOUT_MS = 30_000
 
 export type GoogleSignIn =
   | { kind: 'federation'; provider: string; serviceAccount?: string; audience: string }
@@ -60,7 +62,8 @@ function federatedClient(
     ...(signIn.serviceAccount && {
       service_account_impersonation_url: `${endpoints.iamcredentials}/projects/-/serviceAccounts/${signIn.serviceAccount}:generateAccessToken`
     }),
-    subject_token_supplier: { getSubjectToken: () => gitHubIdToken(signIn.audience) }
+    subject_token_supplier: { getSubjectToken: () => gitHubIdToken(signIn.audience) },
+    transporterOptions: { timeout: GOOGLE_REQUEST_TIMEOUT_MS }
   })
 }
 

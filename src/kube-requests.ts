@@ -1,6 +1,6 @@
 // What @kubernetes/client-node leaves out, for every call this action makes: a per-request timeout, an overall
 // deadline, and retries of transient failures with exponential backoff (p-retry) that honour Retry-After.
-import { Observable, type CoreV1Api } from '@kubernetes/client-node'
+import { Observable, type CoreV1Api, type RequestContext } from '@kubernetes/client-node'
 import pRetry from 'p-retry'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KubeApiError, toKubeApiError } from './kube-errors.js'
@@ -13,7 +13,18 @@ export interface RetryPolicy {
   maxDelayMs: number
 }
 
+/**
+ * client-node 2 builds a new undici Agent for every request (config.js, createDispatcher), so no TLS connection
+ * is ever reused and each request pays a handshake. All requests of a run go to one cluster with one CA, so the
+ * first request's agent serves them all and keeps its connections open.
+ */
+export class SharedConnections {
+  dispatcher?: ReturnType<RequestContext['getDispatcher']>
+}
+
 export interface RequestPolicy {
+  /** Reuse connections across requests (see SharedConnections); without it each request connects anew. */
+  connections?: SharedConnections
   requestTimeoutMs: number
   /** Aborts every request and retry when the run's time budget is spent. */
   deadline: AbortSignal
@@ -32,7 +43,12 @@ export function sendWithRetries<T>(
   return pRetry(
     async attempt => {
       try {
-        return await call(requestOptions(AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)])))
+        return await call(
+          requestOptions(
+            AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)]),
+            policy.connections
+          )
+        )
       } catch (error) {
         const failure = toKubeApiError(error)
         failure.attempt = attempt
@@ -65,11 +81,16 @@ export function sendWithRetries<T>(
 export type RequestOptions = NonNullable<Parameters<CoreV1Api['readNamespacedSecret']>[1]>
 type Middleware = NonNullable<RequestOptions['middleware']>[number]
 
-/** client-node has no timeout of its own; a middleware hands undici the signal for this one request. */
-function requestOptions(signal: AbortSignal): RequestOptions {
+/**
+ * client-node has no timeout of its own; a middleware hands undici the signal for this one request, and the
+ * shared agent. Middleware runs after authentication has set the request's own agent (its CA and client cert).
+ */
+function requestOptions(signal: AbortSignal, connections?: SharedConnections): RequestOptions {
   const middleware: Middleware = {
     pre: context => {
       context.setSignal(signal)
+      if (connections?.dispatcher) context.setDispatcher(connections.dispatcher)
+      else if (connections) connections.dispatcher = context.getDispatcher()
       return new Observable(Promise.resolve(context))
     },
     post: context => new Observable(Promise.resolve(context))

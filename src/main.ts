@@ -8,7 +8,7 @@ import { signInToGoogle } from './google-credentials.js'
 import { readInputs, type ClusterSource, type Settings } from './inputs.js'
 import { restartDeployments, restartNeeded } from './deployment-restarts.js'
 import { KubeApiError } from './kube-errors.js'
-import type { RequestPolicy } from './kube-requests.js'
+import { SharedConnections, type RequestPolicy } from './kube-requests.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
@@ -31,6 +31,7 @@ export async function run(): Promise<void> {
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
     const requestPolicy: RequestPolicy = {
+      connections: new SharedConnections(),
       requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
       deadline,
       retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }

@@ -10,9 +10,6 @@ export interface SecretsClientOptions extends RequestPolicy {
   dryRun: boolean
 }
 
-/** client-node pages nothing by itself; 500 is what kubectl asks for per page. */
-const PAGE_SIZE = 500
-
 export class SecretsClient {
   private readonly api: CoreV1Api
 
@@ -27,16 +24,17 @@ export class SecretsClient {
     return this.options.namespace
   }
 
-  /** Every Secret in the namespace that matches the label selector, following `continue` tokens. */
+  /**
+   * Every Secret in the namespace that matches the label selector. One request without `limit`: this action's
+   * Secrets are few and small, and a page size (kubectl asks for 500) would turn the one request of a no-change
+   * run into several at large N. `continue` is still followed, should the server page anyway.
+   */
   async list(labelSelector: string): Promise<V1Secret[]> {
     const secrets: V1Secret[] = []
     let token: string | undefined
     do {
       const page = await this.send(options =>
-        this.api.listNamespacedSecret(
-          { namespace: this.namespace, labelSelector, limit: PAGE_SIZE, _continue: token },
-          options
-        )
+        this.api.listNamespacedSecret({ namespace: this.namespace, labelSelector, _continue: token }, options)
       )
       secrets.push(...page.items)
       token = page.metadata?._continue || undefined

@@ -100,6 +100,8 @@ export interface KubeDouble {
   resetRequests(): void
   /** Added to every request (for benchmarks). */
   latencyMs: number
+  /** TLS connections clients have opened to this server: fewer than requests means connections were reused. */
+  connectionsOpened: number
   inject(fault: Fault): void
   /** Called after auth, before a write is handled: change a Secret between a client's read and its write. */
   beforeWrite?: (r: { method: string; namespace: string; name?: string }) => void | Promise<void>
@@ -254,6 +256,9 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
           : new StatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`)
       sendStatus(res, status)
     })
+  })
+  server.on('secureConnection', () => {
+    double.connectionsOpened += 1
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -458,6 +463,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     caPem: tls.caPem,
     requests: [],
     latencyMs: 0,
+    connectionsOpened: 0,
     writes: () => double.requests.filter(r => writeMethods.has(r.method) && handled.has(r)),
     resetRequests: () => {
       double.requests.length = 0

@@ -219,3 +219,14 @@ describe('configuration errors', () => {
     expect(run.exitCode, run.stdout).toBe(0)
   })
 })
+
+describe('connections', () => {
+  it('reuses TLS connections instead of opening one per request', async () => {
+    const run = await runAction(inputs({ concurrency: '1' }))
+    expect(run.exitCode).toBe(0)
+    // One LIST and three creates. Without reuse client-node opens one connection per request (4); with it,
+    // undici may open a second while the first is still being released after the LIST.
+    expect(kube.requests).toHaveLength(4)
+    expect(kube.connectionsOpened).toBeLessThanOrEqual(2)
+  })
+})
