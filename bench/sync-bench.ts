@@ -1,0 +1,360 @@
+// `npm run bench [-- --latency 20 --sizes 10,100,1000 --concurrency 10]`
+// How fast the action's engine syncs N secrets against the Kubernetes API double with a fixed latency per
+// request, next to the round trips the API cannot avoid (the floor) and to a per-secret kubectl loop; then the
+// size of dist/, the cold start of dist/index.js and its peak memory. A script, not a test: it prints whether
+// each target is met and asserts nothing.
+import { CoreV1Api, KubeConfig, ApiException, type V1Secret } from '@kubernetes/client-node'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { startKubeDouble, type KubeDouble } from '../__tests__/doubles/kube-api-server.js'
+import { toDesiredSecret } from '../src/plan.js'
+import { SharedConnections } from '../src/kube-requests.js'
+import { SecretsClient } from '../src/secrets-client.js'
+import { selectSecrets } from '../src/selection.js'
+import { syncSecrets } from '../src/sync.js'
+import {
+  measureBareNodePeakMemory,
+  measureColdStart,
+  measurePeakMemory,
+  type ColdStart
+} from './action-process.js'
+import { measureDist, type DistSize } from './dist-size.js'
+
+const PREFIX = 'DAGSTER_SECRET'
+const distDir = fileURLToPath(new URL('../dist/', import.meta.url))
+const actionEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
+const COLD_START_RUNS = 7
+const PEAK_MEMORY_SECRETS = 1000
+
+interface BenchOptions {
+  latencyMs: number
+  sizes: number[]
+  concurrency: number
+}
+
+type Scenario = 'first sync' | 'unchanged' | '10% changed'
+const scenarios: Scenario[] = ['first sync', 'unchanged', '10% changed']
+
+/** What one sync cost: time, requests and writes as the double recorded them, connections as opened here. */
+interface Measurement {
+  ms: number
+  requests: number
+  writes: number
+  /** TLS connections opened: one per request means no connection was reused. */
+  connections: number
+}
+
+interface Row {
+  n: number
+  scenario: Scenario
+  action: Measurement
+  kubectlLoop: Measurement
+  floorMs: number
+}
+
+function readOptions(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      latency: { type: 'string', default: '20' },
+      sizes: { type: 'string', default: '10,100,1000' },
+      concurrency: { type: 'string', default: '10' }
+    }
+  })
+  const options = {
+    latencyMs: Number(values.latency),
+    sizes: values.sizes.split(',').map(Number),
+    concurrency: Number(values.concurrency)
+  }
+  const whole = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
+  if (
+    !whole(options.latencyMs, 0) ||
+    !whole(options.concurrency, 1) ||
+    !options.sizes.every(n => whole(n, 1))
+  ) {
+    throw new Error('usage: --latency <ms, >= 0> --sizes <n,n,...> --concurrency <n, >= 1>')
+  }
+  return options
+}
+
+/** `n` GitHub secrets as `toJSON(secrets)` passes them; `changedEvery: 10` gives every 10th a new value. */
+function githubSecrets(n: number, changedEvery?: number): Record<string, string> {
+  const secrets: Record<string, string> = {}
+  for (let i = 1; i <= n; i++) {
+    const changed = changedEvery !== undefined && i % changedEvery === 0
+    secrets[`${PREFIX}_BENCH_${String(i).padStart(4, '0')}`] = `value-${i}-${changed ? 'v2' : 'v1'}`
+  }
+  return secrets
+}
+
+/** Each scenario starts from the state the one before it left: empty, then all synced, then 10% stale. */
+function inputsFor(scenario: Scenario, n: number): Record<string, string> {
+  return scenario === '10% changed' ? githubSecrets(n, 10) : githubSecrets(n)
+}
+
+/** The round trips the API cannot avoid: one LIST, then the writes `concurrency` at a time. */
+function apiFloorMs(writes: number, concurrency: number, latencyMs: number): number {
+  return (1 + Math.ceil(writes / concurrency)) * latencyMs
+}
+
+/** Times `sync` and counts the requests and connections it made; the double's log is cleared first. */
+async function measure(kube: KubeDouble, sync: () => Promise<void>): Promise<Measurement> {
+  kube.resetRequests()
+  const connectionsBefore = kube.connectionsOpened
+  const start = performance.now()
+  await sync()
+  const ms = performance.now() - start
+  return {
+    ms,
+    requests: kube.requests.length,
+    writes: kube.writes().length,
+    connections: kube.connectionsOpened - connectionsBefore
+  }
+}
+
+/** The action's engine, as run() drives it: select, build the desired Secrets, one LIST, then the writes. */
+async function syncWithEngine(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  secrets: Record<string, string>,
+  concurrency: number
+): Promise<void> {
+  const selection = selectSecrets(secrets, PREFIX)
+  const desired = selection.selected.map(secret =>
+    toDesiredSecret(secret, PREFIX, { labels: {}, annotations: {} })
+  )
+  // The same settings run() uses; the deadline only bounds the bench.
+  const client = new SecretsClient(kubeConfig, {
+    // As run() does: one agent for the whole sync, so connections are reused.
+    connections: new SharedConnections(),
+    namespace,
+    dryRun: false,
+    requestTimeoutMs: 30_000,
+    deadline: AbortSignal.timeout(300_000),
+    retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
+  })
+  const { results } = await syncSecrets(client, desired, { prefix: PREFIX, onConflict: 'fail', concurrency })
+  const failed = results.filter(result => result.state === 'failed')
+  // A sync that failed part-way measures nothing worth printing.
+  if (failed.length > 0) throw new Error(`the engine failed ${failed.length} secret(s): ${failed[0]?.detail}`)
+}
+
+/**
+ * What a shell loop of kubectl does, one secret after another: read the Secret, then create it or replace it.
+ * It has no view of the whole namespace and does not compare values, so it writes every secret every time.
+ */
+async function syncWithKubectlLoop(
+  api: CoreV1Api,
+  namespace: string,
+  secrets: Record<string, string>
+): Promise<void> {
+  for (const [githubName, value] of Object.entries(secrets)) {
+    const name = githubName.toLowerCase().replaceAll('_', '-')
+    const body: V1Secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name },
+      type: 'Opaque',
+      data: { [githubName]: Buffer.from(value).toString('base64') }
+    }
+    if (await secretExists(api, namespace, name)) await api.replaceNamespacedSecret({ name, namespace, body })
+    else await api.createNamespacedSecret({ namespace, body })
+  }
+}
+
+async function secretExists(api: CoreV1Api, namespace: string, name: string): Promise<boolean> {
+  try {
+    await api.readNamespacedSecret({ name, namespace })
+    return true
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return false
+    throw error
+  }
+}
+
+/** The three scenarios for `n` secrets, engine and kubectl loop each in a namespace of their own. */
+async function benchSize(
+  kube: KubeDouble,
+  kubeConfig: KubeConfig,
+  n: number,
+  options: BenchOptions
+): Promise<Row[]> {
+  const engineNamespace = `bench-engine-${n}`
+  const loopNamespace = `bench-kubectl-${n}`
+  kube.addNamespace(engineNamespace)
+  kube.addNamespace(loopNamespace)
+  const api = kubeConfig.makeApiClient(CoreV1Api)
+
+  const rows: Row[] = []
+  for (const scenario of scenarios) {
+    const secrets = inputsFor(scenario, n)
+    progress(`N=${n} ${scenario}: engine`)
+    const action = await measure(kube, () =>
+      syncWithEngine(kubeConfig, engineNamespace, secrets, options.concurrency)
+    )
+    progress(`N=${n} ${scenario}: kubectl loop (${2 * n} sequential requests)`)
+    const kubectlLoop = await measure(kube, () => syncWithKubectlLoop(api, loopNamespace, secrets))
+    rows.push({
+      n,
+      scenario,
+      action,
+      kubectlLoop,
+      floorMs: apiFloorMs(action.writes, options.concurrency, options.latencyMs)
+    })
+  }
+  return rows
+}
+
+function progress(message: string): void {
+  process.stderr.write(`  ${message}\n`)
+}
+
+const ms = (value: number): string => `${Math.round(value)} ms`
+const ratio = (value: number): string => `${value.toFixed(1)}x`
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MiB`
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+}
+
+function printSyncTable(rows: Row[]): void {
+  console.log(
+    '| N | scenario | engine | engine requests | engine TLS connections | floor | engine / floor | kubectl loop | loop requests | loop / engine |'
+  )
+  console.log('|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|')
+  for (const { n, scenario, action, kubectlLoop, floorMs } of rows) {
+    const cells = [
+      n,
+      scenario,
+      ms(action.ms),
+      `${action.requests} (${action.writes} writes)`,
+      action.connections,
+      ms(floorMs),
+      ratio(action.ms / floorMs),
+      ms(kubectlLoop.ms),
+      kubectlLoop.requests,
+      ratio(kubectlLoop.ms / action.ms)
+    ]
+    console.log(`| ${cells.join(' | ')} |`)
+  }
+}
+
+function printDistSize(dist: DistSize): void {
+  console.log(
+    `dist/: ${mib(dist.totalBytes)} in ${dist.fileCount} files; dist/index.js ${mib(dist.indexBytes)}`
+  )
+  console.log('Largest packages in dist/index.js (by the module path markers ncc leaves):')
+  for (const share of dist.shares.slice(0, 5)) {
+    const percent = ((100 * share.bytes) / dist.indexBytes).toFixed(1)
+    console.log(`  ${share.name}${share.inferred ? ' *' : ''}: ${mib(share.bytes)} (${percent}%)`)
+  }
+  console.log('  * includes path-less CommonJS modules charged to the package that requires them')
+}
+
+function printColdStart(coldStart: ColdStart): void {
+  const spread = (values: number[]): string =>
+    `median ${ms(median(values))} (min ${ms(Math.min(...values))}, max ${ms(Math.max(...values))})`
+  console.log(
+    `Cold start of node dist/index.js, spawn to first request, ${COLD_START_RUNS} runs: ${spread(coldStart.firstRequestMs)}`
+  )
+  console.log(`  spawn to exit, syncing 3 secrets: ${spread(coldStart.totalMs)}`)
+  console.log(`  node -e 0, spawn to exit (Node alone): ${spread(coldStart.bareNodeMs)}`)
+}
+
+interface Target {
+  name: string
+  met: boolean | undefined
+  detail: string
+}
+
+function evaluateTargets(rows: Row[], coldStart: ColdStart): Target[] {
+  const unchanged = rows.filter(row => row.scenario === 'unchanged')
+  const firstAt1000 = rows.find(row => row.n === 1000 && row.scenario === 'first sync')
+  const at100 = rows.filter(row => row.n === 100)
+  const slowestAt100 = at100.toSorted(
+    (a, b) => a.kubectlLoop.ms / a.action.ms - b.kubectlLoop.ms / b.action.ms
+  )[0]
+  const coldStartMs = median(coldStart.firstRequestMs)
+  return [
+    {
+      name: 'a no-change sync sends exactly 1 request, whatever N',
+      met: unchanged.every(row => row.action.requests === 1),
+      detail: unchanged.map(row => `N=${row.n}: ${row.action.requests}`).join(', ')
+    },
+    {
+      name: 'first sync within 1.5x of the floor at N=1,000',
+      met: firstAt1000 && firstAt1000.action.ms <= 1.5 * firstAt1000.floorMs,
+      detail: firstAt1000 ? ratio(firstAt1000.action.ms / firstAt1000.floorMs) : 'N=1000 not run'
+    },
+    {
+      name: '>= 10x faster than the kubectl loop at N=100 (every scenario)',
+      met: slowestAt100 && slowestAt100.kubectlLoop.ms / slowestAt100.action.ms >= 10,
+      detail: slowestAt100
+        ? `lowest: ${slowestAt100.scenario}, ${ratio(slowestAt100.kubectlLoop.ms / slowestAt100.action.ms)}`
+        : 'N=100 not run'
+    },
+    {
+      name: 'cold start < 300 ms to the first request',
+      met: coldStartMs < 300,
+      detail: `median ${ms(coldStartMs)}`
+    }
+  ]
+}
+
+function printTargets(targets: Target[]): void {
+  for (const { name, met, detail } of targets) {
+    const verdict = met === undefined ? 'not measured' : met ? 'met' : 'NOT MET'
+    console.log(`- ${name}: ${verdict} (${detail})`)
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions()
+  if (!existsSync(actionEntry)) throw new Error('dist/index.js is missing; run `npm run bundle` first')
+
+  const kube = await startKubeDouble()
+  try {
+    kube.latencyMs = options.latencyMs
+    const kubeConfig = new KubeConfig()
+    kubeConfig.loadFromFile(kube.writeKubeconfig())
+
+    progress(`latency ${options.latencyMs} ms per request, concurrency ${options.concurrency}`)
+    const rows: Row[] = []
+    for (const n of options.sizes) rows.push(...(await benchSize(kube, kubeConfig, n, options)))
+
+    progress('dist/ size')
+    const dist = measureDist(distDir)
+    progress('cold start')
+    const coldStart = await measureColdStart(kube, actionEntry, COLD_START_RUNS)
+    progress(`peak memory: first sync of 3 and of ${PEAK_MEMORY_SECRETS} secrets, and node -e 0`)
+    kube.addNamespace('bench-peak-memory-3')
+    kube.addNamespace('bench-peak-memory')
+    const fewSecretsMemory = await measurePeakMemory(kube, actionEntry, 'bench-peak-memory-3', 3)
+    const memory = await measurePeakMemory(kube, actionEntry, 'bench-peak-memory', PEAK_MEMORY_SECRETS)
+    const bareNodeMiB = await measureBareNodePeakMemory()
+
+    console.log(
+      `\nKubernetes API double: ${options.latencyMs} ms per request; engine concurrency ${options.concurrency}; Node ${process.version}\n`
+    )
+    printSyncTable(rows)
+    console.log(
+      '\nfloor = (1 LIST + ceil(writes / concurrency)) x latency; kubectl loop = GET, then POST or PUT, per secret, in sequence\n'
+    )
+    printDistSize(dist)
+    console.log()
+    printColdStart(coldStart)
+    console.log(
+      `\nPeak memory (VmHWM) of node dist/index.js, first sync: ${memory.mib.toFixed(1)} MiB for ${PEAK_MEMORY_SECRETS} secrets (${memory.writes} writes), ${fewSecretsMemory.mib.toFixed(1)} MiB for 3; node -e 0: ${bareNodeMiB.toFixed(1)} MiB\n`
+    )
+    console.log('Targets:')
+    printTargets(evaluateTargets(rows, coldStart))
+  } finally {
+    await kube.close()
+  }
+}
+
+await main()
