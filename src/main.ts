@@ -24,7 +24,8 @@ export async function run(): Promise<void> {
       : undefined
     if (refusal) throw new Error(refusal)
 
-    // One budget for everything that talks to a server, sign-in included.
+    // The budget starts before sign-in, so a slow sign-in leaves less time for the sync (Google requests also
+    // time out on their own).
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
     const connection = await connect(settings.cluster)
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
