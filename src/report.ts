@@ -134,7 +134,6 @@ export function advice(details: string[], namespace: string): string[] {
 export function renderSummary(report: SyncReport): string {
   const results = sortedResults(report.results)
   const counts = countByState(results)
-  const verb = report.dryRun ? 'Dry run of the sync' : 'Synced'
   const out: string[] = [`## gke-secrets-sync`, '']
   if (report.dryRun) {
     out.push(
@@ -144,7 +143,7 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   out.push(
-    `${verb} GitHub secrets starting with \`${report.prefix}_\` to namespace \`${report.namespace}\` on \`${report.server}\`${report.origin ? ` (${report.origin})` : ''}.`,
+    `Sync of the GitHub secrets starting with \`${report.prefix}_\` to namespace \`${report.namespace}\` on \`${report.server}\`${report.origin ? ` (${report.origin})` : ''}.`,
     '',
     STATES.map(state => `**${counts[state]}** ${state}`).join(' · '),
     ''

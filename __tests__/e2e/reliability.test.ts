@@ -95,6 +95,13 @@ describe('transient failures are retried', () => {
     expect(JSON.parse(run.outputs.created ?? '[]')).toEqual(NAMES)
   })
 
+  it('a slow API server (300 ms per request) still ends with every Secret correct', async () => {
+    kube.inject({ kind: 'latency', ms: 300, times: 100 })
+    const run = await sync()
+    expect(run.exitCode, run.stdout).toBe(0)
+    expectAllSynced()
+  })
+
   it("waits as long as API Priority and Fairness' plain-text 429 asks", async () => {
     kube.inject({ kind: 'plain429', retryAfter: 2, times: 1, match: isSecretWrite('GET') })
     const started = Date.now()
@@ -282,6 +289,38 @@ describe('hostile conditions', () => {
     )
     expect(run.stdout).toContain('did not accept the credentials')
     expect(kube.listSecrets(NS)).toEqual([])
+  })
+})
+
+describe('bad input that reaches the cluster step', () => {
+  it('an empty object syncs nothing, succeeds, and says why nothing was selected', async () => {
+    const run = await sync({}, {})
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(run.outputs.secret_names).toBe('[]')
+    expect(run.summary).toContain('No input secret starts with `DAGSTER_SECRET_`')
+    expect(kube.writes()).toEqual([])
+  })
+
+  it('names that give an invalid or a shared Secret name fail alone, with the reason; the others are written', async () => {
+    const run = await sync(
+      {},
+      {
+        ...VALUES,
+        DAGSTER_SECRET_TRAILING_: 'trailing-underscore-value',
+        DAGSTER_SECRET_DUP: 'duplicate-one-value',
+        dagster_secret_dup: 'duplicate-two-value'
+      }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual([
+      'dagster-secret-dup',
+      'dagster-secret-dup',
+      'dagster-secret-trailing-'
+    ])
+    expect(JSON.parse(run.outputs.created ?? '[]')).toEqual(NAMES)
+    expect(run.stdout).toContain('is also the name for dagster_secret_dup; rename one of them')
+    expect(run.stdout).toContain('"dagster-secret-trailing-" is not a valid Kubernetes name')
+    expectAllSynced()
   })
 })
 
