@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
       ignoredCount: selection.ignoredCount,
       origin: origin()
     }
-    publish(report)
+    await publish(report)
 
     if (listFailure) {
       throw new Error(
@@ -124,7 +124,7 @@ async function syncNamespace(
   return { results: [...results, ...pruned], orphans: [] }
 }
 
-function publish(report: SyncReport): void {
+async function publish(report: SyncReport): Promise<void> {
   for (const result of sortedResults(report.results)) {
     const line = `${result.state}: ${result.secretName}${result.detail ? ` (${result.detail})` : ''}`
     if (result.state === 'failed') core.error(line)
@@ -133,7 +133,7 @@ function publish(report: SyncReport): void {
   }
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
-  if (process.env.GITHUB_STEP_SUMMARY) core.summary.addRaw(renderSummary(report)).write()
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()
 }
 
 /** A link to the workflow run, when running on GitHub (context.repo throws without GITHUB_REPOSITORY). */

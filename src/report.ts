@@ -18,7 +18,7 @@ export interface SyncReport {
   restart?: { target: RestartTarget; results?: RestartResult[] }
   /** Input secrets without the prefix; shown as a count only. */
   ignoredCount: number
-  /** Where the run came from, e.g. "acme/dagster-infra, run 42"; empty outside Actions. */
+  /** A Markdown link to the workflow run this came from; absent outside Actions. */
   origin?: string
 }
 
