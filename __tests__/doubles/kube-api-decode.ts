@@ -2,6 +2,7 @@
 // `data` values ([]byte) with base64.StdEncoding, so a bad value fails the whole request with 400 and Go's
 // `illegal base64 data at input byte N`; the v1 -> internal conversion then folds `stringData` into `data`
 // (pkg/apis/core/v1/conversion.go Convert_v1_Secret_To_core_Secret: stringData wins).
+// The decoder's error wording (cannotHandleAs, goJsonType, decodeStringMap) serves the Deployments double too.
 import { badRequest, type StatusError } from './kube-api-status.js'
 import type { SecretObject } from './kube-api-validation.js'
 
@@ -57,11 +58,15 @@ export function decodeGoBase64(input: string): Buffer | number {
   return Buffer.from(values)
 }
 
-const cannotHandle = (detail: string): StatusError =>
-  badRequest(`Secret in version "v1" cannot be handled as a Secret: ${detail}`)
+/** 400 when the JSON decoder cannot turn a body into a v1 object of `kind` (Secret, Deployment). */
+export const cannotHandleAs = (kind: string, detail: string): StatusError =>
+  badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${detail}`)
 
-const goJsonType = (value: unknown): string =>
-  value === null
+const cannotHandle = (detail: string): StatusError => cannotHandleAs('Secret', detail)
+
+/** The JSON type as Go's json.UnmarshalTypeError names it (a missing value counts as null). */
+export const goJsonType = (value: unknown): string =>
+  value === null || value === undefined
     ? 'null'
     : Array.isArray(value)
       ? 'array'
@@ -74,10 +79,17 @@ const goJsonType = (value: unknown): string =>
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-function stringMap(value: unknown, goField: string, goType: string): Record<string, string> | StatusError {
+/** A JSON object for the Go struct field `goField` of type map[string]`goType` of a `kind`; null values become ''. */
+export function decodeStringMap(
+  kind: string,
+  value: unknown,
+  goField: string,
+  goType: string
+): Record<string, string> | StatusError {
   if (value === undefined || value === null) return {}
   if (!isRecord(value)) {
-    return cannotHandle(
+    return cannotHandleAs(
+      kind,
       `json: cannot unmarshal ${goJsonType(value)} into Go struct field ${goField} of type map[string]${goType}`
     )
   }
@@ -86,7 +98,8 @@ function stringMap(value: unknown, goField: string, goType: string): Record<stri
     if (v === null) out[key] = ''
     else if (typeof v === 'string') out[key] = v
     else
-      return cannotHandle(
+      return cannotHandleAs(
+        kind,
         `json: cannot unmarshal ${goJsonType(v)} into Go struct field ${goField} of type ${goType}`
       )
   }
@@ -115,13 +128,13 @@ export function decodeSecret(body: unknown): DecodedSecret | StatusError {
       )
     }
   }
-  const labels = stringMap(meta.labels, 'ObjectMeta.metadata.labels', 'string')
+  const labels = decodeStringMap('Secret', meta.labels, 'ObjectMeta.metadata.labels', 'string')
   if (labels instanceof Error) return labels
-  const annotations = stringMap(meta.annotations, 'ObjectMeta.metadata.annotations', 'string')
+  const annotations = decodeStringMap('Secret', meta.annotations, 'ObjectMeta.metadata.annotations', 'string')
   if (annotations instanceof Error) return annotations
-  const encoded = stringMap(body.data, 'Secret.data', '[]uint8')
+  const encoded = decodeStringMap('Secret', body.data, 'Secret.data', '[]uint8')
   if (encoded instanceof Error) return encoded
-  const stringData = stringMap(body.stringData, 'Secret.stringData', 'string')
+  const stringData = decodeStringMap('Secret', body.stringData, 'Secret.stringData', 'string')
   if (stringData instanceof Error) return stringData
 
   const data: Record<string, string> = {}

@@ -7,14 +7,14 @@
 // Not modelled: create, update and delete over HTTP, server-side apply, `/scale` and `/status`, defaulting beyond
 // `spec.replicas`, and any controller (status stays `{}`, no ReplicaSets).
 import { randomUUID } from 'node:crypto'
-import { encodeManagedFields, type ManagerEntry } from './kube-api-managed-fields.js'
+import { cannotHandleAs, decodeStringMap, goJsonType } from './kube-api-decode.js'
+import { encodeManagedFields, trackFieldUpdate, type ManagerEntry } from './kube-api-managed-fields.js'
+import { listPage, type Listable } from './kube-api-paging.js'
 import { jsonPatch, mergePatch, type Json } from './kube-api-patch.js'
-import { invalidOptions, type Reply, type WriteOptions } from './kube-api-secrets.js'
-import { parseLabelSelector } from './kube-api-selectors.js'
+import { parseNonApplyPatch, type Reply, type WriteOptions } from './kube-api-secrets.js'
 import {
   StatusError,
   badRequest,
-  fieldForbidden,
   fieldInvalid,
   fieldRequired,
   invalid,
@@ -165,22 +165,10 @@ function invalidDeployment(name: string, errors: FieldError[]): StatusError {
   })
 }
 
-const cannotHandle = (detail: string): StatusError =>
-  badRequest(`Deployment in version "v1" cannot be handled as a Deployment: ${detail}`)
+const cannotHandle = (detail: string): StatusError => cannotHandleAs('Deployment', detail)
 
 const isObject = (value: Json | undefined): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
-
-const goJsonType = (value: Json | undefined): string =>
-  value === null || value === undefined
-    ? 'null'
-    : Array.isArray(value)
-      ? 'array'
-      : typeof value === 'object'
-        ? 'object'
-        : typeof value === 'boolean'
-          ? 'bool'
-          : typeof value
 
 /** JSON with sorted keys, so two objects compare equal whatever order a patch left their keys in. */
 function canonical(value: Json | undefined): string {
@@ -249,21 +237,8 @@ function mergeList(current: Json[], patch: Json[], mergeKey: string, path: strin
 }
 
 function stringMap(value: Json | undefined, goField: string): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined
-  if (!isObject(value)) {
-    throw cannotHandle(
-      `json: cannot unmarshal ${goJsonType(value)} into Go struct field ${goField} of type map[string]string`
-    )
-  }
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(value)) {
-    if (v === null) out[k] = ''
-    else if (typeof v === 'string') out[k] = v
-    else
-      throw cannotHandle(
-        `json: cannot unmarshal ${goJsonType(v)} into Go struct field ${goField} of type string`
-      )
-  }
+  const out = decodeStringMap('Deployment', value, goField, 'string')
+  if (out instanceof StatusError) throw out
   return Object.keys(out).length ? out : undefined
 }
 
@@ -426,26 +401,7 @@ function trackUpdate(
   manager: string,
   now: string
 ): ManagerEntry[] {
-  const old = fieldValues(before)
-  const next = fieldValues(after)
-  const changed = [...next].filter(([k, v]) => old.get(k) !== v).map(([k]) => k)
-  const removed = [...old.keys()].filter(k => !next.has(k))
-  const own = (e: ManagerEntry): boolean => e.manager === manager && e.operation === 'Update'
-  const result = entries.map(e => ({ ...e, fields: new Set(e.fields) }))
-  for (const e of result) {
-    for (const k of removed) e.fields.delete(k)
-    if (!own(e)) for (const k of changed) e.fields.delete(k)
-  }
-  if (changed.length > 0) {
-    let entry = result.find(own)
-    if (!entry) {
-      entry = { manager, operation: 'Update', time: now, fields: new Set() }
-      result.push(entry)
-    }
-    for (const k of changed) entry.fields.add(k)
-    entry.time = now
-  }
-  return result.filter(e => e.fields.size > 0)
+  return trackFieldUpdate(entries, fieldValues(before), fieldValues(after), manager, now)
 }
 
 function render(d: StoredDeployment, withKind = true): V1DeploymentLike {
@@ -470,31 +426,16 @@ function render(d: StoredDeployment, withKind = true): V1DeploymentLike {
   }
 }
 
-/** A pagination token like etcd3's (base64 JSON of the list revision and the key to start from). */
-interface ContinueToken {
-  v: string
-  rv: number
-  start: string
-}
-
-/** Field selectors Deployments support: only the default `metadata.name` and `metadata.namespace` labels. */
-function parseDeploymentFieldSelector(selector: string): (name: string, namespace: string) => boolean {
-  const terms = selector
-    .split(',')
-    .filter(t => t.trim() !== '')
-    .map(term => {
-      const match = /^\s*([^!=]+?)\s*(==|!=|=)\s*(.*?)\s*$/.exec(term)
-      if (!match) throw badRequest(`invalid selector: '${selector}'; can't understand '${term}'`)
-      const [, field = '', op = '', value = ''] = match
-      if (field !== 'metadata.name' && field !== 'metadata.namespace')
-        throw badRequest(`field label not supported: ${field}`)
-      return (name: string, namespace: string): boolean => {
-        const actual = field === 'metadata.name' ? name : namespace
-        return op === '!=' ? actual !== value : actual === value
-      }
-    })
-  return (name, namespace) => terms.every(t => t(name, namespace))
-}
+/** How a LIST reads Deployments; the field selector takes only the default `metadata.name` and
+ * `metadata.namespace` labels. */
+const listableDeployments = (namespace: string): Listable<StoredDeployment> => ({
+  name: d => d.body.metadata.name,
+  labels: d => d.body.metadata.labels,
+  fields: {
+    'metadata.name': d => d.body.metadata.name,
+    'metadata.namespace': () => namespace
+  }
+})
 
 export class DeploymentsApi {
   private readonly deployments = new Map<string, Map<string, StoredDeployment>>()
@@ -526,46 +467,15 @@ export class DeploymentsApi {
   }
 
   list(namespace: string, query: URLSearchParams): Reply {
-    const labelSelector = query.get('labelSelector') ?? ''
-    const fieldSelector = query.get('fieldSelector') ?? ''
-    const matchesLabels = parseLabelSelector(labelSelector)
-    const matchesFields = parseDeploymentFieldSelector(fieldSelector)
-    const limit = Number(query.get('limit') ?? '0')
-    const token = query.get('continue')
-    let listRevision = Number(this.store.resourceVersion)
-    let start = ''
-    if (token) {
-      try {
-        const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as ContinueToken
-        if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.start !== 'string')
-          throw new Error('unknown version')
-        listRevision = parsed.rv
-        start = parsed.start
-      } catch {
-        throw badRequest(
-          'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'
-        )
-      }
-    }
-    const candidates = [...(this.deployments.get(namespace)?.values() ?? [])]
-      .sort((a, b) => (a.body.metadata.name < b.body.metadata.name ? -1 : 1))
-      .filter(d => d.body.metadata.name >= start)
-      .filter(d => matchesLabels(d.body.metadata.labels ?? {}))
-      .filter(d => matchesFields(d.body.metadata.name, namespace))
-    const page = limit > 0 ? candidates.slice(0, limit) : candidates
-    const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
-      resourceVersion: String(listRevision)
-    }
-    if (page.length < candidates.length) {
-      const last = page[page.length - 1] as StoredDeployment
-      const next: ContinueToken = {
-        v: 'meta.k8s.io/v1',
-        rv: listRevision,
-        start: `${last.body.metadata.name}\u0000`
-      }
-      metadata.continue = Buffer.from(JSON.stringify(next)).toString('base64')
-      if (!labelSelector && !fieldSelector) metadata.remainingItemCount = candidates.length - page.length
-    }
+    const stored = [...(this.deployments.get(namespace)?.values() ?? [])].sort((a, b) =>
+      a.body.metadata.name < b.body.metadata.name ? -1 : 1
+    )
+    const { page, metadata } = listPage(
+      stored,
+      query,
+      this.store.resourceVersion,
+      listableDeployments(namespace)
+    )
     return {
       status: 200,
       body: {
@@ -585,17 +495,7 @@ export class DeploymentsApi {
         'the test double does not implement server-side apply for deployments.apps; accepted media types here: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json'
       )
     }
-    if (options.force) {
-      throw invalidOptions('PatchOptions', [
-        fieldForbidden('force', 'may not be specified for non-apply patch')
-      ])
-    }
-    let patch: Json
-    try {
-      patch = JSON.parse(text) as Json
-    } catch (error) {
-      throw badRequest(`error decoding patch: ${(error as Error).message}`)
-    }
+    const patch = parseNonApplyPatch(text, options)
     const current = this.stored(namespace, name)
     if (!current) throw deploymentNotFound(name)
     const before = render(current) as unknown as Json

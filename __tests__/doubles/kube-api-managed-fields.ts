@@ -129,8 +129,20 @@ export function trackUpdate(
   manager: string,
   now: string
 ): ManagerEntry[] {
-  const old = fieldValues(before)
-  const next = fieldValues(after)
+  return trackFieldUpdate(entries, fieldValues(before), fieldValues(after), manager, now)
+}
+
+/**
+ * The Update rule on fields of any kind: `old` and `next` map each field's `pathKey()` to a comparable value, before
+ * and after the write. The Deployments double tracks its own fields with it.
+ */
+export function trackFieldUpdate(
+  entries: ManagerEntry[],
+  old: Map<string, string>,
+  next: Map<string, string>,
+  manager: string,
+  now: string
+): ManagerEntry[] {
   const changed = new Set<string>()
   for (const [k, v] of next) if (old.get(k) !== v) changed.add(k)
   const removed = [...old.keys()].filter(k => !next.has(k))

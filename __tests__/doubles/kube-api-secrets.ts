@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
 import { decodeSecret, type DecodedSecret } from './kube-api-decode.js'
 import { applyConfig, trackUpdate, type AppliedConfig, type ManagerEntry } from './kube-api-managed-fields.js'
+import { listPage, type Listable } from './kube-api-paging.js'
 import { jsonPatch, mergePatch, type Json } from './kube-api-patch.js'
 import { parseFieldSelector, parseLabelSelector } from './kube-api-selectors.js'
 import {
@@ -61,14 +62,34 @@ export function invalidOptions(kind: string, errors: FieldError[]): StatusError 
   })
 }
 
-/** A pagination token like etcd3's: base64 JSON of the list revision and the key to start from. */
-interface ContinueToken {
-  v: string
-  rv: number
-  start: string
+/** The body of a JSON, merge or strategic merge PATCH: `force` belongs to apply only (422), and the patch must be
+ * JSON (400). */
+export function parseNonApplyPatch(text: string, options: WriteOptions): Json {
+  if (options.force) {
+    throw invalidOptions('PatchOptions', [
+      fieldForbidden('force', 'may not be specified for non-apply patch')
+    ])
+  }
+  try {
+    return JSON.parse(text) as Json
+  } catch (error) {
+    throw badRequest(`error decoding patch: ${(error as Error).message}`)
+  }
 }
 
 const nameOf = (s: StoredSecret): string => s.secret.metadata.name
+
+/** How a LIST reads Secrets; the field selector takes `metadata.name`, `metadata.namespace` and `type`
+ * (pkg/apis/core/v1/conversion.go, field label conversion for Secret). */
+const listableSecrets = (namespace: string): Listable<StoredSecret> => ({
+  name: nameOf,
+  labels: s => s.secret.metadata.labels,
+  fields: {
+    'metadata.name': nameOf,
+    'metadata.namespace': () => namespace,
+    type: s => s.secret.type
+  }
+})
 
 function sameManagers(a: ManagerEntry[], b: ManagerEntry[]): boolean {
   const key = (entries: ManagerEntry[]): string =>
@@ -101,44 +122,12 @@ export class SecretsApi {
   constructor(private readonly store: KubeStore) {}
 
   list(namespace: string, query: URLSearchParams, accept: string | undefined): Reply {
-    const labelSelector = query.get('labelSelector') ?? ''
-    const fieldSelector = query.get('fieldSelector') ?? ''
-    const matchesLabels = parseLabelSelector(labelSelector)
-    const matchesFields = parseFieldSelector(fieldSelector)
-    const limit = Number(query.get('limit') ?? '0')
-    const token = query.get('continue')
-
-    let listRevision = Number(this.store.resourceVersion)
-    let start = ''
-    if (token) {
-      try {
-        const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as ContinueToken
-        if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.start !== 'string')
-          throw new Error('unknown version')
-        listRevision = parsed.rv
-        start = parsed.start
-      } catch {
-        throw badRequest(
-          'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'
-        )
-      }
-    }
-    const candidates = this.store
-      .listSecrets(namespace)
-      .filter(s => nameOf(s) >= start)
-      .filter(s => matchesLabels(s.secret.metadata.labels ?? {}))
-      .filter(s => matchesFields({ name: nameOf(s), namespace, type: s.secret.type }))
-    const page = limit > 0 ? candidates.slice(0, limit) : candidates
-    const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
-      resourceVersion: String(listRevision)
-    }
-    if (page.length < candidates.length) {
-      const last = page[page.length - 1] as StoredSecret
-      const next: ContinueToken = { v: 'meta.k8s.io/v1', rv: listRevision, start: `${nameOf(last)}\u0000` }
-      metadata.continue = Buffer.from(JSON.stringify(next)).toString('base64')
-      // etcd3 store reports the remaining count only when no selector filtered the items.
-      if (!labelSelector && !fieldSelector) metadata.remainingItemCount = candidates.length - page.length
-    }
+    const { page, metadata } = listPage(
+      this.store.listSecrets(namespace),
+      query,
+      this.store.resourceVersion,
+      listableSecrets(namespace)
+    )
     const items = page.map(s => renderSecret(s, false))
     const table = acceptedTableVersion(accept)
     if (table) return { status: 200, body: secretTable(items, table, metadata) }
@@ -195,17 +184,7 @@ export class SecretsApi {
 
   patch(namespace: string, name: string, contentType: string, text: string, options: WriteOptions): Reply {
     if (contentType === 'application/apply-patch+yaml') return this.apply(namespace, name, text, options)
-    if (options.force) {
-      throw invalidOptions('PatchOptions', [
-        fieldForbidden('force', 'may not be specified for non-apply patch')
-      ])
-    }
-    let patch: Json
-    try {
-      patch = JSON.parse(text) as Json
-    } catch (error) {
-      throw badRequest(`error decoding patch: ${(error as Error).message}`)
-    }
+    const patch = parseNonApplyPatch(text, options)
     const current = this.store.getSecret(namespace, name)
     if (!current) throw notFound('secrets', name)
     const before = renderSecret(current) as unknown as Json
@@ -259,11 +238,14 @@ export class SecretsApi {
   /** DELETE on the collection: deletes what the selectors match and answers the deleted items. */
   deleteCollection(namespace: string, query: URLSearchParams, options: WriteOptions): Reply {
     const matchesLabels = parseLabelSelector(query.get('labelSelector') ?? '')
-    const matchesFields = parseFieldSelector(query.get('fieldSelector') ?? '')
+    const matchesFields = parseFieldSelector(
+      query.get('fieldSelector') ?? '',
+      listableSecrets(namespace).fields
+    )
     const doomed = this.store
       .listSecrets(namespace)
       .filter(s => matchesLabels(s.secret.metadata.labels ?? {}))
-      .filter(s => matchesFields({ name: nameOf(s), namespace, type: s.secret.type }))
+      .filter(matchesFields)
     const items = doomed.map(s => renderSecret(s, false))
     if (!options.dryRun) for (const s of doomed) this.store.deleteSecret(namespace, nameOf(s))
     return {

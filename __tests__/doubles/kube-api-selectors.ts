@@ -1,7 +1,8 @@
 // LIST filters. Label selectors follow k8s.io/apimachinery/pkg/labels/selector.go (`=`, `==`, `!=`, `in`, `notin`,
-// `key`, `!key`, comma = AND; `!=` and `notin` also match objects without the label). Field selectors for Secrets
-// accept `metadata.name`, `metadata.namespace` and `type` (pkg/apis/core/v1/conversion.go, field label conversion
-// for Secret); anything else is 400 `field label not supported`.
+// `key`, `!key`, comma = AND; `!=` and `notin` also match objects without the label). Field selectors accept the
+// fields each resource supports (Secrets: `metadata.name`, `metadata.namespace` and `type`, after
+// pkg/apis/core/v1/conversion.go, field label conversion for Secret; Deployments: only the default `metadata.name`
+// and `metadata.namespace`); anything else is 400 `field label not supported`.
 import { badRequest } from './kube-api-status.js'
 
 export type LabelMatcher = (labels: Record<string, string>) => boolean
@@ -89,13 +90,10 @@ export function parseLabelSelector(selector: string): LabelMatcher {
   return labels => requirements.every(r => r(labels))
 }
 
-export interface SelectableSecret {
-  name: string
-  namespace: string
-  type: string
-}
+/** How to read each field a resource's field selector supports, by field label. */
+export type FieldReaders<T> = Record<string, (item: T) => string>
 
-export function parseFieldSelector(selector: string): (s: SelectableSecret) => boolean {
+export function parseFieldSelector<T>(selector: string, fields: FieldReaders<T>): (item: T) => boolean {
   const terms = selector
     .split(',')
     .filter(t => t.trim() !== '')
@@ -103,14 +101,9 @@ export function parseFieldSelector(selector: string): (s: SelectableSecret) => b
       const match = /^\s*([^!=]+?)\s*(==|!=|=)\s*(.*?)\s*$/.exec(term)
       if (!match) throw badRequest(`invalid selector: '${selector}'; can't understand '${term}'`)
       const [, field = '', op = '', value = ''] = match
-      const read: Record<string, (s: SelectableSecret) => string> = {
-        'metadata.name': s => s.name,
-        'metadata.namespace': s => s.namespace,
-        type: s => s.type
-      }
-      const get = read[field]
+      const get = Object.hasOwn(fields, field) ? fields[field] : undefined
       if (!get) throw badRequest(`field label not supported: ${field}`)
-      return (s: SelectableSecret) => (op === '!=' ? get(s) !== value : get(s) === value)
+      return (item: T) => (op === '!=' ? get(item) !== value : get(item) === value)
     })
-  return s => terms.every(t => t(s))
+  return item => terms.every(t => t(item))
 }
