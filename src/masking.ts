@@ -3,6 +3,13 @@
 // registered per line too), base64 (as the Kubernetes API carries it) and JSON-escaped (as in a request body).
 // https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#masking-a-value-in-a-log
 
+/**
+ * Lines shorter than this are not masked on their own: a JSON key file's `{` or `}` line would otherwise hide
+ * every brace in the log (and make the runner drop any output holding one, such as `env_secrets_json`), while
+ * no secret lives in three characters. The whole value and its other forms are masked whatever their length.
+ */
+const MIN_MASKED_LINE = 4
+
 /** All the strings to mask for one secret value. */
 export function maskedForms(value: string): string[] {
   if (value.length === 0) return []
@@ -12,7 +19,7 @@ export function maskedForms(value: string): string[] {
     JSON.stringify(value).slice(1, -1)
   ])
   for (const line of value.split(/\r?\n/)) {
-    if (line.trim().length > 0) forms.add(line)
+    if (line.trim().length >= MIN_MASKED_LINE) forms.add(line)
   }
   return [...forms]
 }

@@ -16,6 +16,15 @@ describe('maskedForms', () => {
     expect(forms).not.toContain('')
   })
 
+  it('does not mask the short lines of a JSON key file on their own, only its longer lines and the whole', () => {
+    const keyFile = '{\n  "type": "service_account",\n  "private_key": "-----BEGIN"\n}\n'
+    const forms = maskedForms(keyFile)
+    expect(forms).toContain(keyFile)
+    expect(forms).toContain('  "type": "service_account",')
+    expect(forms).not.toContain('{')
+    expect(forms).not.toContain('}')
+  })
+
   it('masks nothing for an empty value (an empty mask would hide every log line)', () => {
     expect(maskedForms('')).toEqual([])
   })
