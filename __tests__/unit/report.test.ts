@@ -46,7 +46,7 @@ const report: SyncReport = {
   durationMs: 2345
 }
 
-const result = (state: SecretState, name = state, detail?: string): SecretResult => ({
+const result = (state: SecretState, name: string = state, detail?: string): SecretResult => ({
   githubName: `DAGSTER_SECRET_${name.toUpperCase()}`,
   secretName: `dagster-secret-${name}`,
   state,
