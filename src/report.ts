@@ -332,7 +332,7 @@ function restartSection(report: SyncReport): string[] {
   if (!results) return [`No Secret changed, so no Deployment was restarted (${asked}).`, '']
   const verb = report.dryRun ? 'would be restarted' : 'restarted'
   return [
-    `Deployments ${asked}, so that running pods read the new values:`,
+    `Deployment restarts (${asked}), so that running pods read the new values:`,
     '',
     ...results.map(
       restart =>

@@ -63,6 +63,7 @@ function rendered(markdown: string): {
   table: string[][]
   paragraphs: string[]
   links: Array<{ text: string; href: string }>
+  items: string[]
   /** Every text outside code spans and blocks: where leaked Markdown syntax would show. */
   prose: string[]
 } {
@@ -83,6 +84,7 @@ function rendered(markdown: string): {
     table: all('tr').map(row => row.children.filter(isElement).map(text)),
     paragraphs: all('p').map(text),
     links: all('a').map(link => ({ text: text(link), href: link.attribs.href ?? '' })),
+    items: all('li').map(text),
     prose
   }
 }
@@ -317,6 +319,30 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
       "After a real run these Secrets would hold their GitHub secret's value; reference them from the Dagster Helm values (deployments[].envSecrets):"
     )
     expect(rendered(renderSummary(report)).paragraphs.join('\n')).not.toContain('Dry run')
+  })
+
+  it.each([
+    [false, 'restarted'],
+    [true, 'would be restarted']
+  ])('lists each Deployment restart, a failed one marked (dry run: %s)', (dryRun, verb) => {
+    const page = rendered(
+      renderSummary({
+        ...report,
+        dryRun,
+        results: [result('updated')],
+        restart: {
+          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
+          results: [
+            { name: 'etl', restarted: true },
+            { name: 'ml', restarted: false, detail: '403 Forbidden: <no patch>' }
+          ]
+        }
+      })
+    )
+    expect(page.paragraphs).toContain(
+      'Deployment restarts (matching app.kubernetes.io/part-of=dagster), so that running pods read the new values:'
+    )
+    expect(page.items).toEqual([`etl: ${verb}`, 'ml: ❌ not restarted: 403 Forbidden: <no patch>'])
   })
 
   it('gives the envSecrets snippet for the Secrets in sync only', () => {
