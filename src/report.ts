@@ -173,8 +173,14 @@ export function summaryHeading(report: SyncReport): string {
   const caution = skipped ? '⚠️' : undefined
   const [symbol, text] = ((): [string, string] => {
     switch (outcomeOf(report)) {
-      case 'failed':
-        return ['❌', report.dryRun ? 'dry run failed' : 'failed']
+      case 'failed': {
+        const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted).length
+        const what = [
+          ...(counts.failed > 0 ? [`${plural(counts.failed, 'Secret')} failed`] : []),
+          ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'Deployment restart')} failed`] : [])
+        ].join(', ')
+        return ['❌', report.dryRun ? `dry run, ${what}` : what]
+      }
       case 'dry run':
         return [
           '🧪',

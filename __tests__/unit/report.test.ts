@@ -123,12 +123,12 @@ describe('summaryHeading', () => {
     results: [{ name: 'etl', restarted: false, detail: '403' }]
   }
   it.each<[string, Partial<SyncReport>, string]>([
-    ['a failed Secret', {}, '❌ gke-secrets-sync: failed'],
-    ['a failed dry run', { dryRun: true }, '❌ gke-secrets-sync: dry run failed'],
+    ['a failed Secret', {}, '❌ gke-secrets-sync: 1 Secret failed'],
+    ['a failed dry run', { dryRun: true }, '❌ gke-secrets-sync: dry run, 1 Secret failed'],
     [
       'a failed restart',
       { results: [result('created')], restart: failedRestart },
-      '❌ gke-secrets-sync: failed'
+      '❌ gke-secrets-sync: 1 Deployment restart failed'
     ],
     [
       'one change',
@@ -243,7 +243,7 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
   const page = rendered(renderSummary(report))
 
   it('has one heading and a table: failed, skipped, then changes, then unchanged', () => {
-    expect(page.headings).toEqual(['❌ gke-secrets-sync: failed'])
+    expect(page.headings).toEqual(['❌ gke-secrets-sync: 1 Secret failed'])
     expect(page.table).toEqual([
       ['GitHub secret', 'Kubernetes Secret', 'Result', 'Detail'],
       [
