@@ -8,7 +8,7 @@
 // metadata tables, every log line); `--double` uses the test double even where a `.env` exists;
 // `--env-file FILE` reads FILE instead of `.env`.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -103,11 +103,13 @@ try {
     ...(values.INPUT_KUBECONFIG && { INPUT_KUBECONFIG: expandHome(values.INPUT_KUBECONFIG) }),
     GITHUB_STEP_SUMMARY: summaryFile
   }
+  // It holds the secret values: readable by you only, and removed at the end.
   writeFileSync(
     envFile,
     Object.entries(runValues)
       .map(([name, value]) => dotenvLine(name, value))
-      .join('\n')
+      .join('\n'),
+    { mode: 0o600 }
   )
 
   const { code, output } = await localAction(envFile)
@@ -134,4 +136,5 @@ try {
   }
 } finally {
   await double?.close()
+  rmSync(dir, { recursive: true, force: true })
 }
