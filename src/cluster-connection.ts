@@ -5,11 +5,16 @@ import { InputError } from './inputs.js'
 
 export interface ClusterConnection {
   kubeConfig: KubeConfig
-  /** The API server URL, shown in the summary. */
+  /** The API server URL, shown in the summary as a detail only. */
   server: string
+  /** The cluster as people know it, named in the summary's heading lines. */
+  target: ClusterTarget
   /** How the connection was made, e.g. "kubeconfig /home/runner/.kube/config (context kind-ci)". */
   description: string
 }
+
+export type ClusterTarget =
+  { kind: 'gke'; project: string; location: string; name: string } | { kind: 'kubeconfig'; context: string }
 
 export function connectWithKubeconfig(path: string): ClusterConnection {
   const kubeConfig = new KubeConfig()
@@ -33,6 +38,7 @@ export function connectWithKubeconfig(path: string): ClusterConnection {
   return {
     kubeConfig,
     server: cluster.server,
+    target: { kind: 'kubeconfig', context: kubeConfig.getCurrentContext() },
     description: `kubeconfig ${path} (context ${kubeConfig.getCurrentContext()})`
   }
 }

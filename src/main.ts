@@ -16,6 +16,7 @@ import { selectSecrets, type Selection } from './selection.js'
 import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
 
 export async function run(): Promise<void> {
+  const started = performance.now()
   try {
     const settings = readInputs()
     const selection = selectSecrets(settings.secrets, settings.prefix)
@@ -46,6 +47,7 @@ export async function run(): Promise<void> {
 
     const report: SyncReport = {
       server: connection.server,
+      target: connection.target,
       namespace: settings.namespace,
       prefix: settings.prefix.toUpperCase(),
       dryRun: settings.dryRun,
@@ -53,7 +55,8 @@ export async function run(): Promise<void> {
       orphans,
       restart: settings.restart && { target: settings.restart, results: restarts },
       ignoredCount: selection.ignoredCount,
-      origin: origin()
+      origin: origin(),
+      durationMs: performance.now() - started
     }
     await publish(report)
 

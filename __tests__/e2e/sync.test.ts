@@ -103,13 +103,16 @@ describe('a first, second and third run', () => {
     }
   })
 
-  it('writes a job summary with the cluster, the table, the counts and the envSecrets snippet', async () => {
+  it('writes a job summary with the outcome, the cluster, the counts, the table and the envSecrets snippet', async () => {
     const run = await runAction(inputs())
-    expect(run.summary).toContain(`namespace \`${NS}\` on \`${kube.url}\``)
+    expect(run.summary).toContain('## ✅ gke-secrets-sync: synced 3 changes')
+    expect(run.summary).toMatch(new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\`$`, 'm'))
+    expect(run.summary).toContain(`API server \`${kube.url}\``)
     expect(run.summary).toContain(
       '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
     )
-    expect(run.summary).toContain('**3** created')
+    expect(run.summary).toContain('3 Secrets: 3 created')
+    expect(run.summary).toMatch(/ · took \d+(\.\d)? m?s · /)
     expect(run.summary).toContain('2 input secrets without the prefix were ignored.')
     expect(run.summary).not.toContain('OTHER_SECRET')
     expect(run.summary).toContain('envSecrets:\n  - name: dagster-secret-service-key-pem')
@@ -124,7 +127,8 @@ describe('a first, second and third run', () => {
     expect(kube.writes()).toHaveLength(3)
     expect(kube.writes().every(w => w.dryRun)).toBe(true)
     expect(kube.listSecrets(NS)).toEqual([])
-    expect(run.summary).toContain('**Dry run.**')
+    expect(run.summary).toContain('## 🧪 gke-secrets-sync: dry run, 3 changes would be made')
+    expect(run.summary).toContain('| would create |')
     expect(run.outputs.created).toContain('dagster-secret-slack-bot-oauth-token')
   })
 })

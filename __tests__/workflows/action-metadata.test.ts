@@ -77,6 +77,7 @@ describe('action.yml inputs', () => {
 describe('action.yml outputs', () => {
   const report: SyncReport = {
     server: 's',
+    target: { kind: 'kubeconfig', context: 'c' },
     namespace: 'n',
     prefix: 'P',
     dryRun: false,
