@@ -2,8 +2,10 @@
 // and reasons go in, text comes out; values never reach this module.
 import { stringify } from 'yaml'
 import type { RestartResult, RestartTarget } from './deployment-restarts.js'
+import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
 import { compareNames } from './selection.js'
 import type { SecretResult, SecretState } from './sync.js'
+import type { ReferenceCheck } from './workload-references.js'
 
 export interface SyncReport {
   server: string
@@ -20,6 +22,8 @@ export interface SyncReport {
   ignoredCount: number
   /** A Markdown link to the workflow run this came from; absent outside Actions. */
   origin?: string
+  /** With `check_references`: which workloads use each Secret, and references that point nowhere. */
+  references?: ReferenceCheck
 }
 
 const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
@@ -74,7 +78,8 @@ export function toOutputs(report: SyncReport): Record<string, string> {
         .sort(compareNames)
     ),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
-    env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name })))
+    env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
+    ...referenceOutputs(report.references)
   }
 }
 
@@ -148,11 +153,19 @@ export function renderSummary(report: SyncReport): string {
     STATES.map(state => `**${counts[state]}** ${state}`).join(' · '),
     ''
   )
+  // Hook for check_references (references-report.ts): the Used-by column.
+  const { references } = report
   if (results.length > 0) {
-    out.push('| GitHub secret | Kubernetes Secret | Result | Detail |', '| --- | --- | --- | --- |')
+    out.push(
+      `| GitHub secret | Kubernetes Secret | Result | Detail |${references ? ' Used by |' : ''}`,
+      `| --- | --- | --- | --- |${references ? ' --- |' : ''}`
+    )
     for (const result of results) {
       const github = result.githubName ? `\`${result.githubName}\`` : '—'
-      out.push(`| ${github} | \`${result.secretName}\` | ${result.state} | ${cell(result.detail ?? '')} |`)
+      const usedBy = references ? ` ${usedByCell(references, result)} |` : ''
+      out.push(
+        `| ${github} | \`${result.secretName}\` | ${result.state} | ${cell(result.detail ?? '')} |${usedBy}`
+      )
     }
     out.push('')
   } else {
@@ -170,6 +183,8 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   out.push(...restartSection(report))
+  // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
+  if (references) out.push(...referencesSection(references, report.namespace))
   const inSync = namesIn(results, IN_SYNC)
   if (inSync.length > 0) {
     out.push(
