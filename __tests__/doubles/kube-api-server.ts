@@ -92,6 +92,7 @@ export interface RecordedRequest {
   status: number
   dryRun: boolean
   userAgent?: string
+  accept?: string
 }
 
 export interface Fault {
@@ -341,6 +342,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     const record: RecordedRequest = { method, path, query, status: 0, dryRun: dryRunValues.includes('All') }
     if (req.headers['content-type']) record.contentType = req.headers['content-type']
     if (req.headers['user-agent']) record.userAgent = req.headers['user-agent']
+    if (req.headers.accept) record.accept = req.headers.accept
     double.requests.push(record)
     recordOf.set(res, record)
 
