@@ -10,7 +10,7 @@ import { restartDeployments, restartNeeded } from './deployment-restarts.js'
 import { KubeApiError } from './kube-errors.js'
 import { SharedConnections, type RequestPolicy } from './kube-requests.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
-import { referenceWarnings } from './references-report.js'
+import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
@@ -158,6 +158,7 @@ async function publish(report: SyncReport): Promise<void> {
     else if (result.state === 'skipped') core.warning(line)
     else core.info(line)
   }
+  if (report.references) core.info(referencesLogLine(report.references))
   for (const { title, message } of referenceWarnings(report.references)) core.warning(message, { title })
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.

@@ -35,6 +35,9 @@ export function referencesSection(check: ReferenceCheck, namespace: string): str
       ''
     )
   }
+  if (check.danglingChecked && check.dangling.length === 0) {
+    out.push('No reference to a Secret of this prefix points nowhere.', '')
+  }
   if (check.dangling.length > 0) {
     out.push(
       '### References that point nowhere',
@@ -106,22 +109,36 @@ function failureNote(failures: ListFailure[], namespace: string): string[] {
   return out
 }
 
-/** The outputs `unreferenced` and `dangling_references`; empty strings when the check is off. */
+/**
+ * The outputs `unreferenced` and `dangling_references`; empty strings when the check is off, and
+ * `dangling_references` empty too when the Secret names could not be listed (unknown is not `[]`).
+ */
 export function referenceOutputs(check: ReferenceCheck | undefined): Record<string, string> {
   if (!check) return { unreferenced: '', dangling_references: '' }
   return {
     unreferenced: JSON.stringify(check.unreferenced),
-    dangling_references: JSON.stringify(
-      check.dangling.map(({ reference, missing, closest }) => ({
-        workload: reference.workload,
-        container: reference.container,
-        secret: reference.secretName,
-        ...(reference.key !== undefined && { key: reference.key }),
-        missing,
-        ...(closest && { closest })
-      }))
-    )
+    dangling_references: !check.danglingChecked
+      ? ''
+      : JSON.stringify(
+          check.dangling.map(({ reference, missing, closest }) => ({
+            workload: reference.workload,
+            container: reference.container,
+            secret: reference.secretName,
+            ...(reference.key !== undefined && { key: reference.key }),
+            missing,
+            ...(closest && { closest })
+          }))
+        )
   }
+}
+
+/** One log line on what the check found, and what it could not list. */
+export function referencesLogLine(check: ReferenceCheck): string {
+  const found = check.danglingChecked
+    ? `${check.dangling.length} references point nowhere`
+    : 'dangling references not checked'
+  const failed = check.failures.map(f => `${f.resource} (${f.status ?? 'no answer'})`).join(', ')
+  return `check_references: ${check.workloadCount} workloads, ${check.unreferenced.length} unreferenced Secrets, ${found}${failed ? `; could not list ${failed}, see the job summary` : ''}`
 }
 
 /** One `warning` annotation per non-optional dangling reference. */

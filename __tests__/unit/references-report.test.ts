@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   referenceOutputs,
+  referencesLogLine,
   referencesSection,
   referenceWarnings,
   usedByCell
@@ -190,5 +191,28 @@ describe('report.ts hooks', () => {
       '| `DAGSTER_SECRET_IDLE` | `dagster-secret-idle` | unchanged |  | _not referenced_ |'
     )
     expect(toOutputs({ ...report, references: check() }).unreferenced).toBe('["dagster-secret-idle"]')
+  })
+})
+
+describe('unknown is not none', () => {
+  it('leaves dangling_references empty, and says nothing about none pointing nowhere, when the names were not listed', () => {
+    const unchecked = check({
+      dangling: [],
+      danglingChecked: false,
+      failures: [{ resource: 'secrets', status: 406, message: 'm' }]
+    })
+    expect(referenceOutputs(unchecked).dangling_references).toBe('')
+    expect(referencesSection(unchecked, 'ns').join('\n')).not.toContain('points nowhere.')
+    expect(referencesSection(check({ dangling: [] }), 'ns').join('\n')).toContain(
+      'No reference to a Secret of this prefix points nowhere.'
+    )
+  })
+
+  it('logs one line with what was found and what could not be listed', () => {
+    expect(
+      referencesLogLine(check({ failures: [{ resource: 'jobs.batch', status: 403, message: 'm' }] }))
+    ).toBe(
+      'check_references: 7 workloads, 1 unreferenced Secrets, 2 references point nowhere; could not list jobs.batch (403), see the job summary'
+    )
   })
 })
