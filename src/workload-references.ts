@@ -230,17 +230,33 @@ export function findDangling(
 /**
  * The candidate closest to `name` by edit distance, when it is close enough to be a typo or a rename: at most a
  * third of the part after the shared start (at least 2), so `slack-token` finds `slack-bot-token` but `db-url`
- * does not find `s3-key`. Ties go to the first in sorted order.
+ * does not find `s3-key`; or when one name's words (split on `-` and `_`) appear in order in the other's, so
+ * `slack-token` finds `slack-bot-oauth-token` (a GitHub secret renamed with more words). Ties go to the first in
+ * sorted order.
  */
 export function nearMiss(name: string, candidates: string[], sharedStart: number): string | undefined {
   let best: { candidate: string; distance: number } | undefined
   for (const candidate of candidates) {
     const d = distance(name, candidate)
-    if (!best || d < best.distance) best = { candidate, distance: d }
+    const longer = Math.max(name.length, candidate.length) - sharedStart
+    const close = d <= Math.max(2, Math.floor(longer / 3))
+    const sameWords = wordsInOrder(name.slice(sharedStart), candidate.slice(sharedStart))
+    if ((close || sameWords) && (!best || d < best.distance)) best = { candidate, distance: d }
   }
-  if (!best) return undefined
-  const longer = Math.max(name.length, best.candidate.length) - sharedStart
-  return best.distance <= Math.max(2, Math.floor(longer / 3)) ? best.candidate : undefined
+  return best?.candidate
+}
+
+/** Whether the words of the shorter name all appear, in order, among the longer one's. */
+function wordsInOrder(a: string, b: string): boolean {
+  const [short, long] = [a, b].map(text => text.toLowerCase().split(/[-_]+/).filter(Boolean)) as [
+    string[],
+    string[]
+  ]
+  const [fewer, more] = short.length <= long.length ? [short, long] : [long, short]
+  if (fewer.length < 2) return false
+  let at = 0
+  for (const word of more) if (word === fewer[at]) at++
+  return at === fewer.length
 }
 
 /** Everything the summary and outputs say about references, from one reading of the namespace. */

@@ -166,6 +166,16 @@ describe('nearMiss', () => {
     ['dagster-secret-db-url', ['dagster-secret-s3-key'], undefined],
     ['dagster-secret-db-uri', ['dagster-secret-db-url', 'dagster-secret-db-user'], 'dagster-secret-db-url'],
     ['dagster-secret-x', [], undefined],
+    // Renamed with more words: every word of the reference, in order.
+    [
+      'dagster-secret-slack-token',
+      ['dagster-secret-slack-bot-oauth-token', 'dagster-secret-warehouse-password'],
+      'dagster-secret-slack-bot-oauth-token'
+    ],
+    ['dagster-secret-token-slack', ['dagster-secret-slack-bot-oauth-token'], undefined],
+    // One shared word is not enough.
+    ['dagster-secret-slack', ['dagster-secret-slack-bot-oauth-token'], undefined],
+    ['dagster-secret-db-password', ['dagster-secret-warehouse-password'], undefined],
     [
       'dagster-secret-snowflake-password',
       ['dagster-secret-snowflake-pasword'],
