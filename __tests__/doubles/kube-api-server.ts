@@ -1,8 +1,9 @@
 // A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
-// Deployments), over HTTPS on 127.0.0.1.
+// Deployments, or with `workloads` also StatefulSets and batch/v1 CronJobs and Jobs), over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
-// and the record of requests. What each verb does lives in kube-api-secrets.ts and kube-api-deployments.ts; the
-// REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it reproduces.
+// and the record of requests. What each verb does lives in kube-api-secrets.ts, kube-api-deployments.ts and
+// kube-api-workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it
+// reproduces.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
