@@ -38,6 +38,8 @@ export interface Settings {
   timeoutSeconds: number
   /** Deployments to restart when any Secret changed. */
   restart?: RestartTarget
+  /** List the namespace's workloads and report which use each Secret and which references point nowhere. */
+  checkReferences: boolean
 }
 
 export class InputError extends Error {
@@ -64,7 +66,8 @@ export function readInputs(
     annotations: parseAnnotations(input('annotations')),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
-    restart: parseRestartTarget(input('restart_deployments'))
+    restart: parseRestartTarget(input('restart_deployments')),
+    checkReferences: parseBoolean('check_references', input('check_references'), false)
   }
 }
 

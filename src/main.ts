@@ -10,10 +10,13 @@ import { restartDeployments, restartNeeded } from './deployment-restarts.js'
 import { KubeApiError } from './kube-errors.js'
 import { SharedConnections, type RequestPolicy } from './kube-requests.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
+import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
 import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
+import { checkReferences, holdBackReferenced, type WorkloadInventory } from './workload-references.js'
+import { WorkloadsClient } from './workloads-client.js'
 
 export async function run(): Promise<void> {
   const started = performance.now()
@@ -39,7 +42,15 @@ export async function run(): Promise<void> {
       retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
     }
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
-    const { results, orphans, listFailure } = await syncNamespace(client, settings, selection)
+    const workloads = settings.checkReferences
+      ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
+      : undefined
+    const { results, orphans, listFailure, inventory } = await syncNamespace(
+      client,
+      settings,
+      selection,
+      workloads
+    )
     const restarts =
       settings.restart && !listFailure && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
@@ -56,7 +67,8 @@ export async function run(): Promise<void> {
       restart: settings.restart && { target: settings.restart, results: restarts },
       ignoredCount: selection.ignoredCount,
       origin: origin(),
-      durationMs: performance.now() - started
+      durationMs: performance.now() - started,
+      ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
     }
     await publish(report)
 
@@ -89,12 +101,15 @@ interface NamespaceOutcome {
   orphans: string[]
   /** The LIST failed: nothing was written, and every secret is reported as failed with this reason. */
   listFailure?: KubeApiError
+  /** With check_references: the workloads and Secret names, read after the sync and before pruning. */
+  inventory?: WorkloadInventory
 }
 
 async function syncNamespace(
   client: SecretsClient,
   settings: Settings,
-  selection: Selection
+  selection: Selection,
+  workloads?: WorkloadsClient
 ): Promise<NamespaceOutcome> {
   const desired = selection.selected.map(secret => toDesiredSecret(secret, settings.prefix, settings))
   const rejected: SecretResult[] = selection.rejected.map(({ githubName, secretName, reason }) => ({
@@ -119,12 +134,24 @@ async function syncNamespace(
 
   const results = [...synced.results, ...rejected]
   const orphanNames = synced.orphans.map(secret => secret.metadata?.name as string)
-  if (!settings.prune) return { results, orphans: orphanNames }
+  const inventory = await workloads?.inventory()
+  if (!settings.prune) return { results, orphans: orphanNames, inventory }
   const blocker = pruneBlocker(results.filter(result => result.state === 'failed').length)
-  const pruned = blocker
-    ? orphanNames.map((secretName): SecretResult => ({ secretName, state: 'skipped', detail: blocker }))
-    : await pruneSecrets(client, synced.orphans, settings)
-  return { results: [...results, ...pruned], orphans: [] }
+  if (blocker) {
+    const held = orphanNames.map((secretName): SecretResult => ({
+      secretName,
+      state: 'skipped',
+      detail: blocker
+    }))
+    return { results: [...results, ...held], orphans: [], inventory }
+  }
+  // A Secret a workload still references stays: deleting it would stop that workload's pods from starting.
+  const { prunable, heldBack } = inventory
+    ? holdBackReferenced(orphanNames, inventory)
+    : { prunable: new Set(orphanNames), heldBack: [] }
+  const toPrune = synced.orphans.filter(secret => prunable.has(secret.metadata?.name as string))
+  const pruned = await pruneSecrets(client, toPrune, settings)
+  return { results: [...results, ...heldBack, ...pruned], orphans: [], inventory }
 }
 
 async function publish(report: SyncReport): Promise<void> {
@@ -134,6 +161,8 @@ async function publish(report: SyncReport): Promise<void> {
     else if (result.state === 'skipped') core.warning(line)
     else core.info(line)
   }
+  if (report.references) core.info(referencesLogLine(report.references))
+  for (const { title, message } of referenceWarnings(report.references)) core.warning(message, { title })
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()

@@ -3,8 +3,10 @@
 import { stringify } from 'yaml'
 import type { ClusterTarget } from './cluster-connection.js'
 import type { RestartResult, RestartTarget } from './deployment-restarts.js'
+import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
 import { compareNames } from './selection.js'
 import type { SecretResult, SecretState } from './sync.js'
+import type { ReferenceCheck } from './workload-references.js'
 
 export interface SyncReport {
   /** The API server URL: a detail, for whoever debugs the connection. */
@@ -26,6 +28,8 @@ export interface SyncReport {
   origin?: string
   /** From the start of the run to the report. */
   durationMs?: number
+  /** With `check_references`: which workloads use each Secret, and references that point nowhere. */
+  references?: ReferenceCheck
 }
 
 const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
@@ -80,7 +84,8 @@ export function toOutputs(report: SyncReport): Record<string, string> {
         .sort(compareNames)
     ),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
-    env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name })))
+    env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
+    ...referenceOutputs(report.references)
   }
 }
 
@@ -244,7 +249,7 @@ interface Column {
   shown?: (results: SecretResult[]) => boolean
 }
 
-function summaryColumns(dryRun: boolean): Column[] {
+function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] {
   return [
     { heading: 'GitHub secret', cell: result => (result.githubName ? code(result.githubName) : '—') },
     { heading: 'Kubernetes Secret', cell: result => code(result.secretName) },
@@ -259,13 +264,23 @@ function summaryColumns(dryRun: boolean): Column[] {
       heading: 'Detail',
       cell: result => cell(result.detail ?? ''),
       shown: results => results.some(result => result.detail)
+    },
+    // With check_references (references-report.ts): the workloads that use each Secret.
+    {
+      heading: 'Used by',
+      cell: result => (references ? usedByCell(references, result) : ''),
+      shown: () => references !== undefined
     }
   ]
 }
 
-export function summaryTable(results: SecretResult[], dryRun: boolean): string[] {
+export function summaryTable(
+  results: SecretResult[],
+  dryRun: boolean,
+  references?: ReferenceCheck
+): string[] {
   const rows = displayOrder(results)
-  const columns = summaryColumns(dryRun).filter(column => column.shown?.(rows) ?? true)
+  const columns = summaryColumns(dryRun, references).filter(column => column.shown?.(rows) ?? true)
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
   return [
     line(columns.map(column => column.heading)),
@@ -283,8 +298,9 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  const { references } = report
   if (results.length > 0) {
-    out.push(countsLine(results, report.dryRun), '', ...summaryTable(results, report.dryRun), '')
+    out.push(countsLine(results, report.dryRun), '', ...summaryTable(results, report.dryRun, references), '')
   } else {
     out.push(
       `No input secret starts with \`${report.prefix}_\`. In a reusable workflow the caller must pass \`secrets: inherit\`; environment secrets need the job's \`environment\`.`,
@@ -299,6 +315,8 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   out.push(...restartSection(report))
+  // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
+  if (references) out.push(...referencesSection(references, report.namespace))
   const inSync = namesIn(results, IN_SYNC)
   if (inSync.length > 0) {
     out.push(

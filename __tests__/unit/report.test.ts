@@ -104,7 +104,10 @@ describe('toOutputs', () => {
       env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n',
       env_secrets_json:
         '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]',
-      restarted_deployments: '[]'
+      restarted_deployments: '[]',
+      // check_references is off.
+      unreferenced: '',
+      dangling_references: ''
     })
   })
 

@@ -174,7 +174,8 @@ describe('the reusable workflow', () => {
         'prefix',
         'dry_run',
         'prune',
-        'restart_deployments'
+        'restart_deployments',
+        'check_references'
       ].sort()
     )
     for (const [name, input] of Object.entries(inputs)) {
@@ -184,6 +185,7 @@ describe('the reusable workflow', () => {
     expect(inputs.environment).toMatchObject({ type: 'string', required: true })
     expect(inputs.dry_run).toMatchObject({ type: 'boolean', default: false })
     expect(inputs.prune).toMatchObject({ type: 'boolean', default: false })
+    expect(inputs.check_references).toMatchObject({ type: 'boolean', default: false })
     expect(inputs.prefix?.default).toBe('DAGSTER_SECRET')
   })
 
