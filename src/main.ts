@@ -8,9 +8,11 @@ import { signInToGoogle } from './google-credentials.js'
 import { readInputs, type ClusterSource, type Settings } from './inputs.js'
 import { restartDeployments, restartNeeded } from './deployment-restarts.js'
 import { KubeApiError } from './kube-errors.js'
+import { Ownership } from './ownership.js'
 import { SharedConnections, type RequestPolicy } from './kube-requests.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { runWarnings } from './run-warnings.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
 import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
@@ -38,7 +40,13 @@ export async function run(): Promise<void> {
       retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
     }
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
-    const { results, orphans, listFailure } = await syncNamespace(client, settings, selection)
+    const ownership = new Ownership(settings.prefix, settings.owner)
+    const { results, orphans, unclaimed, listFailure } = await syncNamespace(
+      client,
+      settings,
+      ownership,
+      selection
+    )
     const restarts =
       settings.restart && !listFailure && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
@@ -47,10 +55,12 @@ export async function run(): Promise<void> {
     const report: SyncReport = {
       server: connection.server,
       namespace: settings.namespace,
-      prefix: settings.prefix.toUpperCase(),
+      prefix: ownership.prefix,
+      owner: ownership.owner,
       dryRun: settings.dryRun,
       results,
       orphans,
+      unclaimed,
       restart: settings.restart && { target: settings.restart, results: restarts },
       ignoredCount: selection.ignoredCount,
       origin: origin()
@@ -84,6 +94,8 @@ interface NamespaceOutcome {
   results: SecretResult[]
   /** Secrets of this action with no GitHub secret any more, left in place because prune is off. */
   orphans: string[]
+  /** Ownerless Secrets of the prefix that this run does not want (listed only when pruning). */
+  unclaimed: string[]
   /** The LIST failed: nothing was written, and every secret is reported as failed with this reason. */
   listFailure?: KubeApiError
 }
@@ -91,9 +103,10 @@ interface NamespaceOutcome {
 async function syncNamespace(
   client: SecretsClient,
   settings: Settings,
+  ownership: Ownership,
   selection: Selection
 ): Promise<NamespaceOutcome> {
-  const desired = selection.selected.map(secret => toDesiredSecret(secret, settings.prefix, settings))
+  const desired = selection.selected.map(secret => toDesiredSecret(secret, ownership, settings))
   const rejected: SecretResult[] = selection.rejected.map(({ githubName, secretName, reason }) => ({
     githubName,
     secretName,
@@ -102,7 +115,7 @@ async function syncNamespace(
   }))
   let synced
   try {
-    synced = await syncSecrets(client, desired, settings)
+    synced = await syncSecrets(client, desired, { ...settings, ownership, findUnclaimed: settings.prune })
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw error
     const notSynced = desired.map(({ githubName, secretName }): SecretResult => ({
@@ -111,17 +124,18 @@ async function syncNamespace(
       state: 'failed',
       detail: `not synced: listing Secrets failed (${error.message})`
     }))
-    return { results: [...notSynced, ...rejected], orphans: [], listFailure: error }
+    return { results: [...notSynced, ...rejected], orphans: [], unclaimed: [], listFailure: error }
   }
 
   const results = [...synced.results, ...rejected]
   const orphanNames = synced.orphans.map(secret => secret.metadata?.name as string)
-  if (!settings.prune) return { results, orphans: orphanNames }
+  const { unclaimed } = synced
+  if (!settings.prune) return { results, orphans: orphanNames, unclaimed }
   const blocker = pruneBlocker(results.filter(result => result.state === 'failed').length)
   const pruned = blocker
     ? orphanNames.map((secretName): SecretResult => ({ secretName, state: 'skipped', detail: blocker }))
-    : await pruneSecrets(client, synced.orphans, settings)
-  return { results: [...results, ...pruned], orphans: [] }
+    : await pruneSecrets(client, synced.orphans, { ...settings, ownership })
+  return { results: [...results, ...pruned], orphans: [], unclaimed }
 }
 
 async function publish(report: SyncReport): Promise<void> {
@@ -131,6 +145,7 @@ async function publish(report: SyncReport): Promise<void> {
     else if (result.state === 'skipped') core.warning(line)
     else core.info(line)
   }
+  for (const warning of runWarnings(report)) core.warning(warning)
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()

@@ -9,11 +9,15 @@ export interface SyncReport {
   server: string
   namespace: string
   prefix: string
+  /** Who the Secrets of this run belong to (the `owner` input). */
+  owner?: string
   dryRun: boolean
   /** One per selected GitHub secret (and per pruned Secret), in any order. */
   results: SecretResult[]
   /** Secrets of this action whose GitHub secret is gone, left in place because prune is off. */
   orphans?: string[]
+  /** Ownerless Secrets of the prefix (written before owners were recorded) that prune left in place. */
+  unclaimed?: string[]
   /** Asked for with `restart_deployments`; `results` is undefined when no Secret changed (nothing restarted). */
   restart?: { target: RestartTarget; results?: RestartResult[] }
   /** Input secrets without the prefix; shown as a count only. */
@@ -143,7 +147,7 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   out.push(
-    `Sync of the GitHub secrets starting with \`${report.prefix}_\` to namespace \`${report.namespace}\` on \`${report.server}\`${report.origin ? ` (${report.origin})` : ''}.`,
+    `Sync of the GitHub secrets starting with \`${report.prefix}_\`${report.owner ? ` for \`${report.owner}\`` : ''} to namespace \`${report.namespace}\` on \`${report.server}\`${report.origin ? ` (${report.origin})` : ''}.`,
     '',
     STATES.map(state => `**${counts[state]}** ${state}`).join(' · '),
     ''
@@ -169,6 +173,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...unclaimedSection(report))
   out.push(...restartSection(report))
   const inSync = namesIn(results, IN_SYNC)
   if (inSync.length > 0) {
@@ -182,6 +187,15 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   return out.join('\n')
+}
+
+function unclaimedSection(report: SyncReport): string[] {
+  const unclaimed = report.unclaimed ?? []
+  if (unclaimed.length === 0) return []
+  return [
+    `${unclaimed.length} Secrets made for \`${report.prefix}_\` by an earlier version of this action record no owner, so prune left them in place: ${unclaimed.map(name => `\`${name}\``).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
+    ''
+  ]
 }
 
 function restartSection(report: SyncReport): string[] {
