@@ -55,8 +55,10 @@ describe('a first, second and third run', () => {
       expect(decode(secret?.data?.[githubName])).toBe(value)
       expect(secret?.metadata.labels).toEqual({
         'app.kubernetes.io/managed-by': 'gke-secrets-sync',
-        'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+        'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
+        'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
       })
+      expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra')
       expect(
         secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
       ).toBeUndefined()
