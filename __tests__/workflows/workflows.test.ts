@@ -127,7 +127,7 @@ describe("GitHub's workflow parser", () => {
 
   // Breakages of the real reusable workflow, so a parser that accepted anything would fail here.
   it.each([
-    ['an unknown context', 'toJSON(secrets)', 'toJSON(secretz)', "Unrecognized named-value: 'secretz'"],
+    ['an unknown context', '|| toJSON(secrets)', '|| toJSON(secretz)', "Unrecognized named-value: 'secretz'"],
     ['a workflow_call input of type choice', 'type: boolean', 'type: choice', "Unexpected value 'choice'"],
     [
       'a permission level that does not exist',
@@ -224,10 +224,26 @@ describe('the reusable workflow', () => {
     )
   })
 
-  it('declares no secrets: it takes whatever the caller inherits, environment secrets included', () => {
-    expect(call?.secrets).toBeUndefined()
+  it('takes whatever the caller inherits, environment secrets included, or one optional JSON secret', () => {
+    expect(call?.secrets).toEqual({ sync_secrets: expect.objectContaining({ required: false }) })
     expect(job?.environment).toBe('${{ inputs.environment }}')
-    expect(syncStep?.with?.secrets).toBe('${{ toJSON(secrets) }}')
+    expect(syncStep?.with?.secrets).toBe('${{ secrets.sync_secrets || toJSON(secrets) }}')
+  })
+
+  it('accepts a caller in another organisation that passes its secrets as JSON', async () => {
+    const caller = [
+      'on: push',
+      'jobs:',
+      '  sync:',
+      '    uses: gke-secrets-sync/gke-secrets-sync/.github/workflows/sync-secrets.yml@v1',
+      '    permissions: { contents: read, id-token: write }',
+      '    secrets:',
+      '      sync_secrets: ${{ toJSON(secrets) }}',
+      '    with:',
+      '      environment: prd',
+      ''
+    ].join('\n')
+    expect(await workflowErrors('caller.yml', caller)).toEqual([])
   })
 
   it('may request an OIDC token and only read the repository', () => {
