@@ -43,7 +43,7 @@ export async function syncSecrets(
   options: SyncOptions
 ): Promise<SyncOutcome> {
   const { ownership } = options
-  // Secrets written before owners were recorded carry no owner label, so the LIST above misses them. A run
+  // Secrets written before owners were recorded carry no owner label, so the owner's LIST misses them. A run
   // that wants one finds it anyway (its create answers AlreadyExists, and it is read and claimed). They are
   // listed only when pruning: then the summary must say which Secrets prune leaves because they have no owner
   // yet, and a run without prune keeps its steady state at one request.
