@@ -8,7 +8,8 @@ import {
   secretNameProblem
 } from './kube-validation.js'
 import { maskSecretValues } from './masking.js'
-import { MANAGED_BY_LABEL, PREFIX_LABEL, type OnConflict } from './plan.js'
+import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from './ownership.js'
+import type { OnConflict } from './plan.js'
 import type { RestartTarget } from './deployment-restarts.js'
 import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
@@ -27,6 +28,8 @@ export type InputReader = (name: string) => string
 export interface Settings {
   secrets: Record<string, string>
   prefix: string
+  /** Who owns the Secrets this run writes: by default the repository the workflow runs for. */
+  owner: string
   namespace: string
   cluster: ClusterSource
   dryRun: boolean
@@ -57,6 +60,7 @@ export function readInputs(
   return {
     secrets,
     prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
+    owner: parseOwner(input('owner'), env),
     namespace: parseNamespace(input('namespace') || 'dagster-prd'),
     cluster: parseClusterSource(input, env),
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
@@ -109,6 +113,26 @@ export function parsePrefix(prefix: string): string {
     )
   }
   return prefix
+}
+
+/**
+ * The `owner` input, else GITHUB_REPOSITORY: the repository the workflow runs for (in a reusable workflow, the
+ * calling repository). Outside Actions there is no default: a made-up owner would claim or conflict with the
+ * Secrets of the repositories that really sync them.
+ */
+export function parseOwner(text: string, env: NodeJS.ProcessEnv): string {
+  const owner = text.trim() || env.GITHUB_REPOSITORY?.trim() || ''
+  if (owner === '') {
+    throw new InputError(
+      'Input `owner` is required outside GitHub Actions (GITHUB_REPOSITORY is not set): set it to the repository whose Secrets this run manages, e.g. acme/dagster-infra.'
+    )
+  }
+  if (owner.length > 253 || /\p{Cc}/u.test(owner)) {
+    throw new InputError(
+      'Input `owner` must be one line of at most 253 characters, e.g. the repository acme/dagster-infra.'
+    )
+  }
+  return owner
 }
 
 export function parseNamespace(namespace: string): string {
@@ -298,7 +322,7 @@ export function parseMetadata(
     const value = line.slice(equals + 1).trim()
     const problem = qualifiedNameProblem(key) ?? valueProblem(value)
     if (problem) throw new InputError(`${at}: ${problem}.`)
-    if (key === MANAGED_BY_LABEL || key === PREFIX_LABEL) {
+    if ([MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION].includes(key)) {
       throw new InputError(`${at}: ${key} is set by the action itself; remove it.`)
     }
     if (key in entries) throw new InputError(`${at}: ${key} is given twice.`)

@@ -9,9 +9,11 @@ import { readInputs, type ClusterSource, type Settings } from './inputs.js'
 import { restartDeployments, restartNeeded } from './deployment-restarts.js'
 import { KubeApiError } from './kube-errors.js'
 import { SharedConnections, type RequestPolicy } from './kube-requests.js'
+import { Ownership } from './ownership.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
 import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { runWarnings } from './run-warnings.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
 import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
@@ -42,12 +44,14 @@ export async function run(): Promise<void> {
       retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
     }
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
+    const ownership = new Ownership(settings.prefix, settings.owner)
     const workloads = settings.checkReferences
       ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
       : undefined
-    const { results, orphans, listFailure, inventory } = await syncNamespace(
+    const { results, orphans, unclaimed, listFailure, inventory } = await syncNamespace(
       client,
       settings,
+      ownership,
       selection,
       workloads
     )
@@ -60,10 +64,12 @@ export async function run(): Promise<void> {
       server: connection.server,
       target: connection.target,
       namespace: settings.namespace,
-      prefix: settings.prefix.toUpperCase(),
+      prefix: ownership.prefix,
+      owner: ownership.owner,
       dryRun: settings.dryRun,
       results,
       orphans,
+      unclaimed,
       restart: settings.restart && { target: settings.restart, results: restarts },
       ignoredCount: selection.ignoredCount,
       origin: origin(),
@@ -99,6 +105,8 @@ interface NamespaceOutcome {
   results: SecretResult[]
   /** Secrets of this action with no GitHub secret any more, left in place because prune is off. */
   orphans: string[]
+  /** Ownerless Secrets of the prefix that this run does not want (listed only when pruning). */
+  unclaimed: string[]
   /** The LIST failed: nothing was written, and every secret is reported as failed with this reason. */
   listFailure?: KubeApiError
   /** With check_references: the workloads and Secret names, read after the sync and before pruning. */
@@ -108,10 +116,11 @@ interface NamespaceOutcome {
 async function syncNamespace(
   client: SecretsClient,
   settings: Settings,
+  ownership: Ownership,
   selection: Selection,
   workloads?: WorkloadsClient
 ): Promise<NamespaceOutcome> {
-  const desired = selection.selected.map(secret => toDesiredSecret(secret, settings.prefix, settings))
+  const desired = selection.selected.map(secret => toDesiredSecret(secret, ownership, settings))
   const rejected: SecretResult[] = selection.rejected.map(({ githubName, secretName, reason }) => ({
     githubName,
     secretName,
@@ -120,7 +129,7 @@ async function syncNamespace(
   }))
   let synced
   try {
-    synced = await syncSecrets(client, desired, settings)
+    synced = await syncSecrets(client, desired, { ...settings, ownership, findUnclaimed: settings.prune })
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw error
     const notSynced = desired.map(({ githubName, secretName }): SecretResult => ({
@@ -129,13 +138,14 @@ async function syncNamespace(
       state: 'failed',
       detail: `not synced: listing Secrets failed (${error.message})`
     }))
-    return { results: [...notSynced, ...rejected], orphans: [], listFailure: error }
+    return { results: [...notSynced, ...rejected], orphans: [], unclaimed: [], listFailure: error }
   }
 
   const results = [...synced.results, ...rejected]
   const orphanNames = synced.orphans.map(secret => secret.metadata?.name as string)
+  const { unclaimed } = synced
   const inventory = await workloads?.inventory()
-  if (!settings.prune) return { results, orphans: orphanNames, inventory }
+  if (!settings.prune) return { results, orphans: orphanNames, unclaimed, inventory }
   const blocker = pruneBlocker(results.filter(result => result.state === 'failed').length)
   if (blocker) {
     const held = orphanNames.map((secretName): SecretResult => ({
@@ -143,15 +153,15 @@ async function syncNamespace(
       state: 'skipped',
       detail: blocker
     }))
-    return { results: [...results, ...held], orphans: [], inventory }
+    return { results: [...results, ...held], orphans: [], unclaimed, inventory }
   }
   // A Secret a workload still references stays: deleting it would stop that workload's pods from starting.
   const { prunable, heldBack } = inventory
     ? holdBackReferenced(orphanNames, inventory)
     : { prunable: new Set(orphanNames), heldBack: [] }
   const toPrune = synced.orphans.filter(secret => prunable.has(secret.metadata?.name as string))
-  const pruned = await pruneSecrets(client, toPrune, settings)
-  return { results: [...results, ...heldBack, ...pruned], orphans: [], inventory }
+  const pruned = await pruneSecrets(client, toPrune, { ...settings, ownership })
+  return { results: [...results, ...heldBack, ...pruned], orphans: [], unclaimed, inventory }
 }
 
 async function publish(report: SyncReport): Promise<void> {
@@ -163,6 +173,7 @@ async function publish(report: SyncReport): Promise<void> {
   }
   if (report.references) core.info(referencesLogLine(report.references))
   for (const { title, message } of referenceWarnings(report.references)) core.warning(message, { title })
+  for (const warning of runWarnings(report)) core.warning(warning)
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()

@@ -15,11 +15,15 @@ export interface SyncReport {
   target: ClusterTarget
   namespace: string
   prefix: string
+  /** Who the Secrets of this run belong to (the `owner` input). */
+  owner?: string
   dryRun: boolean
   /** One per selected GitHub secret (and per pruned Secret), in any order. */
   results: SecretResult[]
   /** Secrets of this action whose GitHub secret is gone, left in place because prune is off. */
   orphans?: string[]
+  /** Ownerless Secrets of the prefix (written before owners were recorded) that prune left in place. */
+  unclaimed?: string[]
   /** Asked for with `restart_deployments`; `results` is undefined when no Secret changed (nothing restarted). */
   restart?: { target: RestartTarget; results?: RestartResult[] }
   /** Input secrets without the prefix; shown as a count only. */
@@ -205,12 +209,12 @@ export function summaryHeading(report: SyncReport): string {
 }
 
 /** Where the Secrets went, in the names people use for it: the GKE cluster or the kubeconfig context. */
-export function targetLine(target: ClusterTarget, namespace: string): string {
+export function targetLine(target: ClusterTarget, namespace: string, owner?: string): string {
   const cluster =
     target.kind === 'gke'
       ? `GKE cluster ${code(target.name)} (project ${code(target.project)}, location ${code(target.location)})`
       : `Kubeconfig context ${code(target.context)}`
-  return `${cluster} · namespace ${code(namespace)}`
+  return `${cluster} · namespace ${code(namespace)}${owner ? ` · owner ${code(owner)}` : ''}`
 }
 
 /** Attention first (failed, skipped), then what changed, then what was already right. */
@@ -291,7 +295,12 @@ export function summaryTable(
 
 export function renderSummary(report: SyncReport): string {
   const results = report.results
-  const out: string[] = [summaryHeading(report), '', targetLine(report.target, report.namespace), '']
+  const out: string[] = [
+    summaryHeading(report),
+    '',
+    targetLine(report.target, report.namespace, report.owner),
+    ''
+  ]
   if (report.dryRun) {
     out.push(
       'Dry run: the API server checked every write (`dryRun=All`) and stored nothing. The table says what a real run would do.',
@@ -314,6 +323,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...unclaimedSection(report))
   out.push(...restartSection(report))
   // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
   if (references) out.push(...referencesSection(references, report.namespace))
@@ -346,6 +356,16 @@ function footer(report: SyncReport): string {
     ...(report.origin ? [report.origin] : [])
   ]
   return `${ignored} ${facts.join(' · ')}`
+}
+
+/** Ownerless Secrets (written before owners were recorded) that this run left alone. */
+function unclaimedSection(report: SyncReport): string[] {
+  const unclaimed = report.unclaimed ?? []
+  if (unclaimed.length === 0) return []
+  return [
+    `${plural(unclaimed.length, 'Secret')} made for \`${report.prefix}_\` by an earlier version of this action ${unclaimed.length === 1 ? 'records' : 'record'} no owner, so prune left ${unclaimed.length === 1 ? 'it' : 'them'} in place: ${unclaimed.map(code).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
+    ''
+  ]
 }
 
 function restartSection(report: SyncReport): string[] {

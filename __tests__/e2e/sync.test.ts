@@ -55,8 +55,10 @@ describe('a first, second and third run', () => {
       expect(decode(secret?.data?.[githubName])).toBe(value)
       expect(secret?.metadata.labels).toEqual({
         'app.kubernetes.io/managed-by': 'gke-secrets-sync',
-        'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+        'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
+        'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
       })
+      expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra')
       expect(
         secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
       ).toBeUndefined()
@@ -106,7 +108,9 @@ describe('a first, second and third run', () => {
   it('writes a job summary with the outcome, the cluster, the counts, the table and the envSecrets snippet', async () => {
     const run = await runAction(inputs())
     expect(run.summary).toContain('## ✅ gke-secrets-sync: synced 3 changes')
-    expect(run.summary).toMatch(new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\`$`, 'm'))
+    expect(run.summary).toMatch(
+      new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\` · owner \`[^\`]+\`$`, 'm')
+    )
     expect(run.summary).toContain(`API server \`${kube.url}\``)
     expect(run.summary).toContain(
       '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'

@@ -410,3 +410,23 @@ describe('failureMessage', () => {
     expect(advice([detail, detail], 'dagster-prd')).toEqual([expect.stringContaining(words)])
   })
 })
+
+describe('renderSummary for several repositories', () => {
+  it('names the owner, and lists the ownerless Secrets that prune left in place', () => {
+    const text = renderSummary({
+      ...report,
+      owner: 'acme/dagster-dags',
+      unclaimed: ['dagster-secret-old', 'dagster-secret-older']
+    })
+    expect(text).toContain('· namespace `dagster-prd` · owner `acme/dagster-dags`')
+    expect(text).toContain(
+      '2 Secrets made for `DAGSTER_SECRET_` by an earlier version of this action record no owner, so prune left them in place: `dagster-secret-old`, `dagster-secret-older`.'
+    )
+  })
+
+  it('says nothing of owners or ownerless Secrets when there are none', () => {
+    const text = renderSummary(report)
+    expect(text).not.toContain('owner `')
+    expect(text).not.toContain('record no owner')
+  })
+})
