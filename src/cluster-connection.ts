@@ -1,7 +1,8 @@
 // A cluster connection is a KubeConfig held in memory plus what to call the cluster in the report. Each way
 // of reaching a cluster (a kubeconfig file here; Google sign-in and the GKE lookup elsewhere) ends in one.
-import { KubeConfig } from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
 import { InputError } from './inputs.js'
+import { describeFiles, KubeconfigError, loadKubeconfig, type KubeconfigFiles } from './kubeconfig-files.js'
 
 export interface ClusterConnection {
   kubeConfig: KubeConfig
@@ -11,28 +12,24 @@ export interface ClusterConnection {
   description: string
 }
 
-export function connectWithKubeconfig(path: string): ClusterConnection {
-  const kubeConfig = new KubeConfig()
+export function connectWithKubeconfig(files: KubeconfigFiles): ClusterConnection {
+  let loaded
   try {
-    kubeConfig.loadFromFile(path)
+    loaded = loadKubeconfig(files)
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'the file does not exist'
-        : 'it is not a valid kubeconfig'
-    throw new InputError(
-      `Could not read the kubeconfig ${path}: ${reason}. Check the \`kubeconfig\` input (or KUBECONFIG).`
-    )
+    if (error instanceof KubeconfigError) throw new InputError(error.message)
+    throw error
   }
+  const { kubeConfig, read } = loaded
   const cluster = kubeConfig.getCurrentCluster()
   if (!cluster) {
     throw new InputError(
-      `The kubeconfig ${path} has no current context with a cluster; set current-context (kubectl config use-context NAME).`
+      `The kubeconfig from ${describeFiles(files)} has no current context with a cluster; set current-context (kubectl config use-context NAME).`
     )
   }
   return {
     kubeConfig,
     server: cluster.server,
-    description: `kubeconfig ${path} (context ${kubeConfig.getCurrentContext()})`
+    description: `kubeconfig ${read.join(':')} (context ${kubeConfig.getCurrentContext()})`
   }
 }

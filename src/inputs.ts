@@ -1,6 +1,7 @@
 // Every input is read and validated here, once, into one typed Settings object (as actions/checkout does);
 // after readInputs() nothing else calls core.getInput. Errors name the input to fix and never echo a value.
 import * as core from '@actions/core'
+import { homedir } from 'node:os'
 import {
   labelValueProblem,
   MAX_ANNOTATIONS_BYTES,
@@ -13,11 +14,12 @@ import type { RestartTarget } from './deployment-restarts.js'
 import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
+import { kubeconfigFiles, type KubeconfigFiles } from './kubeconfig-files.js'
 
 /** Where the cluster connection comes from. */
 export type ClusterSource =
-  /** A kubeconfig file; its current context is the cluster. */
-  | { kind: 'kubeconfig'; path: string }
+  /** Kubeconfig files, chosen and merged as kubectl does; the current context is the cluster. */
+  | { kind: 'kubeconfig'; files: KubeconfigFiles }
   /** A GKE cluster found through the Google API after signing in. */
   | { kind: 'gke'; target: GkeTarget; signIn: GoogleSignIn; endpoints: GoogleEndpoints }
 
@@ -51,6 +53,11 @@ export function readInputs(
   // Parsed and masked before anything else is even read, so no later failure can print a value.
   const secrets = parseSecretsJson(input('secrets'))
   maskSecretValues(Object.values(secrets), core.setSecret)
+  // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
+  // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
+  // of the job. Once read, the action has no further use for the variable.
+  // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
+  delete env.INPUT_SECRETS
 
   return {
     secrets,
@@ -173,12 +180,12 @@ export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): 
         `\`${gkeOnly[0]}\` needs \`cluster_name\` (with \`location\` and \`project_id\`) to find the GKE cluster.`
       )
     }
-    if (kubeconfig) return { kind: 'kubeconfig', path: kubeconfig }
-    // A step before this one (google-github-actions/get-gke-credentials, helm/kind-action) may have set it.
-    if (env.KUBECONFIG) return { kind: 'kubeconfig', path: env.KUBECONFIG }
-    throw new InputError(
-      'No cluster to connect to: set `cluster_name` (with `location`, `project_id` and `workload_identity_provider`) for GKE, or `kubeconfig` to a kubeconfig file.'
-    )
+    // As kubectl: the input (--kubeconfig), else KUBECONFIG (get-gke-credentials sets it), else ~/.kube/config
+    // (helm/kind-action and `gcloud container clusters get-credentials` write it).
+    return {
+      kind: 'kubeconfig',
+      files: kubeconfigFiles(kubeconfig, env.KUBECONFIG, env.HOME || homedir())
+    }
   }
 
   const endpoint: GkeEndpoint =

@@ -74,7 +74,7 @@ export async function run(): Promise<void> {
 
 /** Each way of reaching a cluster ends in the same in-memory connection. */
 async function connect(source: ClusterSource): Promise<ClusterConnection> {
-  if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.path)
+  if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.files)
   const credentials = await signInToGoogle(source.signIn, source.endpoints)
   return connectToGke(source.target, credentials, source.endpoints)
 }
