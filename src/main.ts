@@ -13,7 +13,7 @@ import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
 import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
-import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
+import { pruneSecrets, syncSecrets, SyncStopped, type SecretResult } from './sync.js'
 
 export async function run(): Promise<void> {
   try {
@@ -38,9 +38,9 @@ export async function run(): Promise<void> {
       retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
     }
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
-    const { results, orphans, listFailure } = await syncNamespace(client, settings, selection)
+    const { results, orphans, listFailure, stopped } = await syncNamespace(client, settings, selection)
     const restarts =
-      settings.restart && !listFailure && restartNeeded(results)
+      settings.restart && !listFailure && !stopped && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
         : undefined
 
@@ -57,6 +57,7 @@ export async function run(): Promise<void> {
     }
     await publish(report)
 
+    if (stopped) throw new Error(`the sync stopped after an unexpected error: ${stopped.message}`)
     if (listFailure) {
       throw new Error(
         [
@@ -86,6 +87,8 @@ interface NamespaceOutcome {
   orphans: string[]
   /** The LIST failed: nothing was written, and every secret is reported as failed with this reason. */
   listFailure?: KubeApiError
+  /** An unexpected error stopped the run; every result is in, and no write is still running. */
+  stopped?: SyncStopped
 }
 
 async function syncNamespace(
@@ -104,6 +107,8 @@ async function syncNamespace(
   try {
     synced = await syncSecrets(client, desired, settings)
   } catch (error) {
+    if (error instanceof SyncStopped)
+      return { results: [...error.results, ...rejected], orphans: [], stopped: error }
     if (!(error instanceof KubeApiError)) throw error
     const notSynced = desired.map(({ githubName, secretName }): SecretResult => ({
       githubName,
@@ -118,10 +123,20 @@ async function syncNamespace(
   const orphanNames = synced.orphans.map(secret => secret.metadata?.name as string)
   if (!settings.prune) return { results, orphans: orphanNames }
   const blocker = pruneBlocker(results.filter(result => result.state === 'failed').length)
-  const pruned = blocker
-    ? orphanNames.map((secretName): SecretResult => ({ secretName, state: 'skipped', detail: blocker }))
-    : await pruneSecrets(client, synced.orphans, settings)
-  return { results: [...results, ...pruned], orphans: [] }
+  if (blocker) {
+    const held = orphanNames.map((secretName): SecretResult => ({
+      secretName,
+      state: 'skipped',
+      detail: blocker
+    }))
+    return { results: [...results, ...held], orphans: [] }
+  }
+  try {
+    return { results: [...results, ...(await pruneSecrets(client, synced.orphans, settings))], orphans: [] }
+  } catch (error) {
+    if (!(error instanceof SyncStopped)) throw error
+    return { results: [...results, ...error.results], orphans: [], stopped: error }
+  }
 }
 
 async function publish(report: SyncReport): Promise<void> {

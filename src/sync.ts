@@ -39,9 +39,16 @@ export async function syncSecrets(
 ): Promise<SyncOutcome> {
   const owned = await client.list(ownedSelector(options.prefix))
   const liveByName = new Map(owned.map(secret => [secret.metadata?.name as string, secret]))
-  const limit = pLimit(options.concurrency)
-  const results = await Promise.all(
-    desired.map(secret => limit(() => syncOne(client, secret, liveByName.get(secret.secretName), options)))
+  const results = await runAll(
+    desired,
+    options.concurrency,
+    secret => syncOne(client, secret, liveByName.get(secret.secretName), options),
+    (secret, detail) => ({
+      githubName: secret.githubName,
+      secretName: secret.secretName,
+      state: 'failed',
+      detail
+    })
   )
   const wanted = new Set(desired.map(secret => secret.secretName))
   return { results, orphans: owned.filter(secret => !wanted.has(secret.metadata?.name as string)) }
@@ -124,8 +131,16 @@ export async function pruneSecrets(
   orphans: V1Secret[],
   options: Pick<SyncOptions, 'prefix' | 'concurrency'>
 ): Promise<SecretResult[]> {
-  const limit = pLimit(options.concurrency)
-  return Promise.all(orphans.map(orphan => limit(() => pruneOne(client, orphan, options.prefix))))
+  return runAll(
+    orphans,
+    options.concurrency,
+    orphan => pruneOne(client, orphan, options.prefix),
+    (orphan, detail) => ({
+      secretName: orphan.metadata?.name as string,
+      state: 'failed',
+      detail: `not deleted: ${detail}`
+    })
+  )
 }
 
 async function pruneOne(client: SecretsClient, listed: V1Secret, prefix: string): Promise<SecretResult> {
@@ -160,6 +175,63 @@ async function pruneOne(client: SecretsClient, listed: V1Secret, prefix: string)
       return { secretName, state: 'failed', detail: `not deleted: ${error.message}` }
     throw error
   }
+}
+
+/**
+ * The run stopped on an error that is not an answer of the API (those end as `failed` results inside the task):
+ * a bug, or a library failing in a way nobody planned for. By then no write is running any more, and `results`
+ * holds one result for every item, in order.
+ */
+export class SyncStopped extends Error {
+  override name = 'SyncStopped'
+  constructor(
+    readonly results: SecretResult[],
+    override readonly cause: unknown
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
+/**
+ * `task` for every item, at most `concurrency` at a time. The first unexpected error stops the scheduling of
+ * new tasks (p-limit's clearQueue) and waits for the running ones to settle (Promise.all would reject at once
+ * and leave them writing after the step has been marked failed), then throws SyncStopped.
+ */
+async function runAll<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<SecretResult>,
+  failed: (item: T, detail: string) => SecretResult
+): Promise<SecretResult[]> {
+  const limit = pLimit({ concurrency, rejectOnClear: true })
+  const started = new Set<number>()
+  const settled = await Promise.allSettled(
+    items.map((item, index) =>
+      limit(async () => {
+        started.add(index)
+        try {
+          return await task(item)
+        } catch (error) {
+          limit.clearQueue()
+          throw error
+        }
+      })
+    )
+  )
+  const firstError = settled.find(outcome => outcome.status === 'rejected')
+  if (!firstError) return settled.map(outcome => (outcome as PromiseFulfilledResult<SecretResult>).value)
+  // The error's own message goes to the step's error only; a result's detail reaches the job summary too.
+  const results = settled.map((outcome, index) =>
+    outcome.status === 'fulfilled'
+      ? outcome.value
+      : failed(
+          items[index] as T,
+          started.has(index)
+            ? 'an unexpected error stopped the run while this one was being written; the step error says which'
+            : 'not attempted: the run stopped after an unexpected error'
+        )
+  )
+  throw new SyncStopped(results, firstError.reason)
 }
 
 function isRetry(error: unknown): boolean {
