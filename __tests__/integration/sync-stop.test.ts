@@ -5,7 +5,7 @@ import { KubeConfig, type V1Secret } from '@kubernetes/client-node'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SharedConnections } from '../../src/kube-requests.js'
-import { toDesiredSecret } from '../../src/plan.js'
+import { ownedSelector, toDesiredSecret } from '../../src/plan.js'
 import { SecretsClient } from '../../src/secrets-client.js'
 import { selectSecrets } from '../../src/selection.js'
 import { pruneSecrets, syncSecrets, SyncStopped } from '../../src/sync.js'
@@ -106,7 +106,7 @@ describe('an unexpected error in one write', () => {
   })
 
   it('stops a prune the same way', async () => {
-    const orphans: V1Secret[] = ['a', 'b', 'c', 'd'].map(n =>
+    for (const n of ['a', 'b', 'c', 'd']) {
       kube.seedSecret(NS, {
         metadata: {
           name: `dagster-secret-${n}`,
@@ -114,9 +114,10 @@ describe('an unexpected error in one write', () => {
         },
         data: {}
       })
-    )
+    }
     kube.inject({ match: r => r.method === 'DELETE', times: 100, kind: 'latency', ms: 300 })
     const client = new FaultyClient('dagster-secret-a', 1)
+    const orphans = await client.list(ownedSelector(PREFIX))
 
     const thrown = await pruneSecrets(client, orphans, { prefix: PREFIX, concurrency: 2 }).catch(
       (error: unknown) => error
