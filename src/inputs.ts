@@ -15,6 +15,7 @@ import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
 import { kubeconfigFiles, type KubeconfigFiles } from './kubeconfig-files.js'
+import { proxyEnvironment, type ProxyEnvironment } from './proxy-from-environment.js'
 
 /** Where the cluster connection comes from. */
 export type ClusterSource =
@@ -40,6 +41,8 @@ export interface Settings {
   timeoutSeconds: number
   /** Deployments to restart when any Secret changed. */
   restart?: RestartTarget
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for Kubernetes requests (Google's client reads them itself). */
+  proxies: ProxyEnvironment
 }
 
 export class InputError extends Error {
@@ -71,7 +74,8 @@ export function readInputs(
     annotations: parseAnnotations(input('annotations')),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
-    restart: parseRestartTarget(input('restart_deployments'))
+    restart: parseRestartTarget(input('restart_deployments')),
+    proxies: proxyEnvironment(env)
   }
 }
 

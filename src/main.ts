@@ -2,7 +2,7 @@
 // setFailed line prefixed with the action's name.
 import * as core from '@actions/core'
 import { context } from '@actions/github'
-import { connectWithKubeconfig, type ClusterConnection } from './cluster-connection.js'
+import { connectWithKubeconfig, withProxy, type ClusterConnection } from './cluster-connection.js'
 import { connectToGke } from './gke-cluster.js'
 import { signInToGoogle } from './google-credentials.js'
 import { readInputs, type ClusterSource, type Settings } from './inputs.js'
@@ -27,7 +27,7 @@ export async function run(): Promise<void> {
     // The budget starts before sign-in, so a slow sign-in leaves less time for the sync (Google requests also
     // time out on their own).
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
-    const connection = await connect(settings.cluster)
+    const connection = withProxy(await connect(settings.cluster), settings.proxies)
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
