@@ -89,7 +89,7 @@ export function parseNoProxy(noProxy: string): Matcher[] {
     const matchHost = !suffix.startsWith('.')
     if (matchHost) suffix = `.${suffix}`
     // Request hosts arrive in punycode (the URL parser converts them), so the entry is converted the same way.
-    if (/[^\x00-\x7f]/.test(suffix)) suffix = `.${domainToASCII(suffix.slice(1)) || suffix.slice(1)}`
+    if (/[^ -~]/.test(suffix)) suffix = `.${domainToASCII(suffix.slice(1)) || suffix.slice(1)}`
     matchers.push(
       (host, port) => (host.endsWith(suffix) || (matchHost && host === suffix.slice(1))) && portMatches(port)
     )

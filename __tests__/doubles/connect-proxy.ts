@@ -31,7 +31,8 @@ export async function startProxyDouble(options: { credentials?: string } = {}): 
     const target = req.url ?? ''
     connects.push(target)
     const refuse = (status: string): void => {
-      client.end(`HTTP/1.1 ${status}\r\nProxy-Authenticate: Basic realm="proxy"\r\nContent-Length: 0\r\n\r\n`)
+      const challenge = status.startsWith('407') ? 'Proxy-Authenticate: Basic realm="proxy"\r\n' : ''
+      client.end(`HTTP/1.1 ${status}\r\n${challenge}Content-Length: 0\r\n\r\n`)
     }
     if (options.credentials) {
       const expected = `Basic ${Buffer.from(options.credentials).toString('base64')}`
