@@ -10,7 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { stringify as toYaml } from 'yaml'
 import { startProxyDouble, type ProxyDouble } from '../doubles/connect-proxy.js'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
-import { proxiedTls, testTls } from '../doubles/tls.js'
+import { startGitHubOidc } from '../doubles/github-oidc-server.js'
+import { startGoogleApis } from '../doubles/google-apis-server.js'
+import { proxiedTls, testCaPath, testTls } from '../doubles/tls.js'
 import { runAction } from './run-action.js'
 
 const NS = 'dagster-prd'
@@ -161,6 +163,51 @@ describe('NO_PROXY and proxy-url', () => {
       expect(run.stdout).toContain(`through proxy ${chosen.url} (the kubeconfig proxy-url)`)
     } finally {
       await chosen.close()
+    }
+  })
+})
+
+describe('GKE mode', () => {
+  it('signs in, finds the cluster, and reaches its API server through HTTPS_PROXY with the cluster CA', async () => {
+    const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/github/providers/github'
+    const SERVICE_ACCOUNT = 'secrets-sync@my-project.iam.gserviceaccount.com'
+    const users: Record<string, string> = {}
+    const gkeKube = await startKubeDouble({ tls: proxiedTls, users })
+    const github = await startGitHubOidc({ repository: 'acme/dagster-infra', ref: 'refs/heads/main' })
+    const cluster = { project: 'my-project', location: 'europe-west4', name: 'dagster' }
+    const google = await startGoogleApis({
+      clusters: [{ ...cluster, endpoint: `kube.proxied.test:${gkeKube.port}`, caPem: proxiedTls.caPem }]
+    })
+    users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
+    try {
+      const run = await runAction(
+        {
+          secrets: JSON.stringify(SECRETS),
+          namespace: NS,
+          cluster_name: cluster.name,
+          location: cluster.location,
+          project_id: cluster.project,
+          workload_identity_provider: PROVIDER,
+          service_account: SERVICE_ACCOUNT
+        },
+        {
+          HOME: dir,
+          HTTPS_PROXY: proxy.url,
+          ACTIONS_ID_TOKEN_REQUEST_URL: github.url,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: github.requestToken,
+          NODE_EXTRA_CA_CERTS: testCaPath,
+          GHA_ENDPOINT_OVERRIDE_sts: google.endpoints.sts,
+          GHA_ENDPOINT_OVERRIDE_iamcredentials: google.endpoints.iamcredentials,
+          GHA_ENDPOINT_OVERRIDE_container: google.endpoints.container
+        }
+      )
+      expect(run.exitCode, run.stdout).toBe(0)
+      expect(gkeKube.listSecrets(NS)).toHaveLength(6)
+      expect(gkeKube.requests.every(r => r.user === SERVICE_ACCOUNT)).toBe(true)
+      // The Kubernetes requests went through the proxy (Google's and GitHub's clients may use it as well).
+      expect(proxy.connects).toContain(`kube.proxied.test:${gkeKube.port}`)
+    } finally {
+      await Promise.all([gkeKube.close(), github.close(), google.close()])
     }
   })
 })
