@@ -219,7 +219,9 @@ async function runAll<T>(
     )
   )
   // The tasks cleared from the queue reject too (AbortError); the error to report is one a started task threw.
-  const firstError = settled.find((outcome, index) => outcome.status === 'rejected' && started.has(index))
+  const firstError = settled.find(
+    (outcome, index): outcome is PromiseRejectedResult => outcome.status === 'rejected' && started.has(index)
+  )
   if (!firstError) return settled.map(outcome => (outcome as PromiseFulfilledResult<SecretResult>).value)
   // The error's own message goes to the step's error only; a result's detail reaches the job summary too.
   const results = settled.map((outcome, index) =>
