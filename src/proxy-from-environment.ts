@@ -4,9 +4,11 @@
 // httpproxy/proxy.go (FromEnvironment, parseProxy, useProxy, config.init, canonicalAddr and the matchers) rule
 // for rule: https://github.com/golang/net/blob/master/http/httpproxy/proxy.go
 //
-// The npm package proxy-from-env was considered and differs from Go where it matters on runners: `foo.com` in
-// NO_PROXY does not match its subdomains there, CIDRs are not understood, localhost and loopback IPs are proxied,
-// lower-case variables win over upper-case ones, and npm_config_* and ALL_PROXY are read, which kubectl ignores.
+// The npm package proxy-from-env (Rob--W/proxy-from-env, index.js) was considered and differs from Go where it
+// matters on runners: `foo.com` in NO_PROXY matches only foo.com, not its subdomains; CIDRs are not understood;
+// localhost and loopback IPs are proxied; lower-case variables win over upper-case ones; ALL_PROXY is read, which
+// kubectl ignores; a proxy without a scheme takes the request's (https://proxy for an https server, where Go
+// means http://proxy); and it reads process.env only. No dependency of this action installs it.
 // Left out on purpose: Go refuses HTTP_PROXY when REQUEST_METHOD is set (CGI); no action runs as a CGI handler.
 import { BlockList, isIP } from 'node:net'
 import { domainToASCII } from 'node:url'
