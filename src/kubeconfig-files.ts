@@ -1,7 +1,7 @@
 // Which kubeconfig files the action reads, and how several are merged, as kubectl decides it: client-go's
 // clientcmd.ClientConfigLoadingRules (tools/clientcmd/loader.go, NewDefaultClientConfigLoadingRules and Load).
 // - An explicit file (kubectl --kubeconfig; here the `kubeconfig` input) is the only file read, and must exist.
-// - Else every file in KUBECONFIG (`:`-separated, empty entries and repeats dropped), missing ones skipped, merged
+// - Else every file in KUBECONFIG (`:`-separated, `;` on Windows; empty entries and repeats dropped), missing ones skipped, merged
 //   so that the first file to define a cluster, user or context by name wins (the whole entry: nothing of a
 //   later file's entry of the same name is kept), and the first non-empty current-context wins.
 // - Else ~/.kube/config, where helm/kind-action and `gcloud container clusters get-credentials` write.
@@ -11,7 +11,7 @@
 // current-context win, and throws on a name that two files define.
 import { KubeConfig } from '@kubernetes/client-node'
 import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 
 /** The files to read, and why these. */
 export type KubeconfigFiles =
@@ -27,8 +27,10 @@ export function kubeconfigFiles(
   home: string
 ): KubeconfigFiles {
   if (input) return { from: 'input', path: expandHome(input, home) }
-  if (kubeconfigEnv)
-    return { from: 'KUBECONFIG', paths: [...new Set(kubeconfigEnv.split(':').filter(Boolean))] }
+  // filepath.SplitList: `:` on Linux and macOS, `;` on Windows runners.
+  if (kubeconfigEnv) {
+    return { from: 'KUBECONFIG', paths: [...new Set(kubeconfigEnv.split(delimiter).filter(Boolean))] }
+  }
   return { from: 'home', path: join(home, '.kube', 'config') }
 }
 
