@@ -1,6 +1,7 @@
 // Every input is read and validated here, once, into one typed Settings object (as actions/checkout does);
 // after readInputs() nothing else calls core.getInput. Errors name the input to fix and never echo a value.
 import * as core from '@actions/core'
+import { homedir } from 'node:os'
 import {
   labelValueProblem,
   MAX_ANNOTATIONS_BYTES,
@@ -14,11 +15,13 @@ import type { RestartTarget } from './deployment-restarts.js'
 import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
+import { kubeconfigFiles, type KubeconfigFiles } from './kubeconfig-files.js'
+import { proxyEnvironment, type ProxyEnvironment } from './proxy-from-environment.js'
 
 /** Where the cluster connection comes from. */
 export type ClusterSource =
-  /** A kubeconfig file; its current context is the cluster. */
-  | { kind: 'kubeconfig'; path: string }
+  /** Kubeconfig files, chosen and merged as kubectl does; the current context is the cluster. */
+  | { kind: 'kubeconfig'; files: KubeconfigFiles }
   /** A GKE cluster found through the Google API after signing in. */
   | { kind: 'gke'; target: GkeTarget; signIn: GoogleSignIn; endpoints: GoogleEndpoints }
 
@@ -43,6 +46,8 @@ export interface Settings {
   restart?: RestartTarget
   /** List the namespace's workloads and report which use each Secret and which references point nowhere. */
   checkReferences: boolean
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for Kubernetes requests (Google's client reads them itself). */
+  proxies: ProxyEnvironment
 }
 
 export class InputError extends Error {
@@ -56,6 +61,11 @@ export function readInputs(
   // Parsed and masked before anything else is even read, so no later failure can print a value.
   const secrets = parseSecretsJson(input('secrets'))
   maskSecretValues(Object.values(secrets), core.setSecret)
+  // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
+  // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
+  // of the job. Once read, the action has no further use for the variable.
+  // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
+  delete env.INPUT_SECRETS
 
   return {
     secrets,
@@ -71,7 +81,8 @@ export function readInputs(
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
     restart: parseRestartTarget(input('restart_deployments')),
-    checkReferences: parseBoolean('check_references', input('check_references'), false)
+    checkReferences: parseBoolean('check_references', input('check_references'), false),
+    proxies: proxyEnvironment(env)
   }
 }
 
@@ -200,12 +211,12 @@ export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): 
         `\`${gkeOnly[0]}\` needs \`cluster_name\` (with \`location\` and \`project_id\`) to find the GKE cluster.`
       )
     }
-    if (kubeconfig) return { kind: 'kubeconfig', path: kubeconfig }
-    // A step before this one (google-github-actions/get-gke-credentials, helm/kind-action) may have set it.
-    if (env.KUBECONFIG) return { kind: 'kubeconfig', path: env.KUBECONFIG }
-    throw new InputError(
-      'No cluster to connect to: set `cluster_name` (with `location`, `project_id` and `workload_identity_provider`) for GKE, or `kubeconfig` to a kubeconfig file.'
-    )
+    // As kubectl: the input (--kubeconfig), else KUBECONFIG (get-gke-credentials sets it), else ~/.kube/config
+    // (helm/kind-action and `gcloud container clusters get-credentials` write it).
+    return {
+      kind: 'kubeconfig',
+      files: kubeconfigFiles(kubeconfig, env.KUBECONFIG, env.HOME || homedir())
+    }
   }
 
   const endpoint: GkeEndpoint =

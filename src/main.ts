@@ -2,7 +2,7 @@
 // setFailed line prefixed with the action's name.
 import * as core from '@actions/core'
 import { context } from '@actions/github'
-import { connectWithKubeconfig, type ClusterConnection } from './cluster-connection.js'
+import { connectWithKubeconfig, withProxy, type ClusterConnection } from './cluster-connection.js'
 import { connectToGke } from './gke-cluster.js'
 import { signInToGoogle } from './google-credentials.js'
 import { readInputs, type ClusterSource, type Settings } from './inputs.js'
@@ -16,7 +16,7 @@ import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type S
 import { runWarnings } from './run-warnings.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
-import { pruneSecrets, syncSecrets, type SecretResult } from './sync.js'
+import { pruneSecrets, syncSecrets, SyncStopped, type SecretResult } from './sync.js'
 import { checkReferences, holdBackReferenced, type WorkloadInventory } from './workload-references.js'
 import { WorkloadsClient } from './workloads-client.js'
 
@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
     // The budget starts before sign-in, so a slow sign-in leaves less time for the sync (Google requests also
     // time out on their own).
     const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
-    const connection = await connect(settings.cluster)
+    const connection = withProxy(await connect(settings.cluster), settings.proxies)
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
@@ -48,7 +48,7 @@ export async function run(): Promise<void> {
     const workloads = settings.checkReferences
       ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
       : undefined
-    const { results, orphans, unclaimed, listFailure, inventory } = await syncNamespace(
+    const { results, orphans, unclaimed, listFailure, inventory, stopped } = await syncNamespace(
       client,
       settings,
       ownership,
@@ -56,7 +56,7 @@ export async function run(): Promise<void> {
       workloads
     )
     const restarts =
-      settings.restart && !listFailure && restartNeeded(results)
+      settings.restart && !listFailure && !stopped && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
         : undefined
 
@@ -78,6 +78,7 @@ export async function run(): Promise<void> {
     }
     await publish(report)
 
+    if (stopped) throw new Error(`the sync stopped after an unexpected error: ${stopped.message}`)
     if (listFailure) {
       throw new Error(
         [
@@ -95,7 +96,7 @@ export async function run(): Promise<void> {
 
 /** Each way of reaching a cluster ends in the same in-memory connection. */
 async function connect(source: ClusterSource): Promise<ClusterConnection> {
-  if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.path)
+  if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.files)
   const credentials = await signInToGoogle(source.signIn, source.endpoints)
   return connectToGke(source.target, credentials, source.endpoints)
 }
@@ -111,6 +112,8 @@ interface NamespaceOutcome {
   listFailure?: KubeApiError
   /** With check_references: the workloads and Secret names, read after the sync and before pruning. */
   inventory?: WorkloadInventory
+  /** An unexpected error stopped the run; every result is in, and no write is still running. */
+  stopped?: SyncStopped
 }
 
 async function syncNamespace(
@@ -131,6 +134,8 @@ async function syncNamespace(
   try {
     synced = await syncSecrets(client, desired, { ...settings, ownership, findUnclaimed: settings.prune })
   } catch (error) {
+    if (error instanceof SyncStopped)
+      return { results: [...error.results, ...rejected], orphans: [], unclaimed: [], stopped: error }
     if (!(error instanceof KubeApiError)) throw error
     const notSynced = desired.map(({ githubName, secretName }): SecretResult => ({
       githubName,
@@ -160,8 +165,19 @@ async function syncNamespace(
     ? holdBackReferenced(orphanNames, inventory)
     : { prunable: new Set(orphanNames), heldBack: [] }
   const toPrune = synced.orphans.filter(secret => prunable.has(secret.metadata?.name as string))
-  const pruned = await pruneSecrets(client, toPrune, { ...settings, ownership })
-  return { results: [...results, ...heldBack, ...pruned], orphans: [], unclaimed, inventory }
+  try {
+    const pruned = await pruneSecrets(client, toPrune, { ...settings, ownership })
+    return { results: [...results, ...heldBack, ...pruned], orphans: [], unclaimed, inventory }
+  } catch (error) {
+    if (!(error instanceof SyncStopped)) throw error
+    return {
+      results: [...results, ...heldBack, ...error.results],
+      orphans: [],
+      unclaimed,
+      inventory,
+      stopped: error
+    }
+  }
 }
 
 async function publish(report: SyncReport): Promise<void> {

@@ -54,9 +54,16 @@ export async function syncSecrets(
   const liveByName = new Map(
     [...unclaimed, ...owned].map(secret => [secret.metadata?.name as string, secret])
   )
-  const limit = pLimit(options.concurrency)
-  const results = await Promise.all(
-    desired.map(secret => limit(() => syncOne(client, secret, liveByName.get(secret.secretName), options)))
+  const results = await runAll(
+    desired,
+    options.concurrency,
+    secret => syncOne(client, secret, liveByName.get(secret.secretName), options),
+    (secret, detail) => ({
+      githubName: secret.githubName,
+      secretName: secret.secretName,
+      state: 'failed',
+      detail
+    })
   )
   const wanted = new Set(desired.map(secret => secret.secretName))
   const unwanted = (secrets: V1Secret[]): V1Secret[] =>
@@ -149,8 +156,16 @@ export async function pruneSecrets(
   orphans: V1Secret[],
   options: Pick<SyncOptions, 'ownership' | 'concurrency'>
 ): Promise<SecretResult[]> {
-  const limit = pLimit(options.concurrency)
-  return Promise.all(orphans.map(orphan => limit(() => pruneOne(client, orphan, options.ownership))))
+  return runAll(
+    orphans,
+    options.concurrency,
+    orphan => pruneOne(client, orphan, options.ownership),
+    (orphan, detail) => ({
+      secretName: orphan.metadata?.name as string,
+      state: 'failed',
+      detail: `not deleted: ${detail}`
+    })
+  )
 }
 
 async function pruneOne(
@@ -189,6 +204,66 @@ async function pruneOne(
       return { secretName, state: 'failed', detail: `not deleted: ${error.message}` }
     throw error
   }
+}
+
+/**
+ * The run stopped on an error that is not an answer of the API (those end as `failed` results inside the task):
+ * a bug, or a library failing in a way nobody planned for. By then no write is running any more, and `results`
+ * holds one result for every item, in order.
+ */
+export class SyncStopped extends Error {
+  override name = 'SyncStopped'
+  constructor(
+    readonly results: SecretResult[],
+    override readonly cause: unknown
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
+/**
+ * `task` for every item, at most `concurrency` at a time. The first unexpected error stops the scheduling of
+ * new tasks (p-limit's clearQueue) and waits for the running ones to settle (Promise.all would reject at once
+ * and leave them writing after the step has been marked failed), then throws SyncStopped.
+ */
+async function runAll<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<SecretResult>,
+  failed: (item: T, detail: string) => SecretResult
+): Promise<SecretResult[]> {
+  const limit = pLimit({ concurrency, rejectOnClear: true })
+  const started = new Set<number>()
+  const settled = await Promise.allSettled(
+    items.map((item, index) =>
+      limit(async () => {
+        started.add(index)
+        try {
+          return await task(item)
+        } catch (error) {
+          limit.clearQueue()
+          throw error
+        }
+      })
+    )
+  )
+  // The tasks cleared from the queue reject too (AbortError); the error to report is one a started task threw.
+  const firstError = settled.find(
+    (outcome, index): outcome is PromiseRejectedResult => outcome.status === 'rejected' && started.has(index)
+  )
+  if (!firstError) return settled.map(outcome => (outcome as PromiseFulfilledResult<SecretResult>).value)
+  // The error's own message goes to the step's error only; a result's detail reaches the job summary too.
+  const results = settled.map((outcome, index) =>
+    outcome.status === 'fulfilled'
+      ? outcome.value
+      : failed(
+          items[index] as T,
+          started.has(index)
+            ? 'an unexpected error stopped the run while this one was being written; the step error says which'
+            : 'not attempted: the run stopped after an unexpected error'
+        )
+  )
+  throw new SyncStopped(results, firstError.reason)
 }
 
 function isRetry(error: unknown): boolean {

@@ -1,4 +1,7 @@
 // End to end: the bundled action against the Kubernetes double, as a runner would start it.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
 import { findLeaks, runAction } from './run-action.js'
@@ -216,8 +219,9 @@ describe('configuration errors', () => {
     expect(kube.requests).toHaveLength(0)
   })
 
-  it('without kubeconfig or KUBECONFIG says how to name a cluster', async () => {
-    const run = await runAction(inputs({ kubeconfig: '' }), { KUBECONFIG: undefined })
+  it('without kubeconfig, KUBECONFIG or ~/.kube/config says how to name a cluster', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'empty-home-'))
+    const run = await runAction(inputs({ kubeconfig: '' }), { KUBECONFIG: undefined, HOME: home })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('No cluster to connect to')
   })
