@@ -17,7 +17,14 @@ export interface GoogleCluster {
 }
 
 export interface GoogleFleetMembership {
+  /** The project that holds the membership: the cluster's, or a fleet host project. */
   project: string
+  /**
+   * Where the membership lives. Default `global` (`gcloud container fleet memberships register`); a cluster
+   * registered at creation (`--fleet-project`, Terraform's `fleet` block) or an Autopilot cluster has its
+   * membership in the cluster's region.
+   */
+  location?: string
   /** The membership ID (last segment of its name). */
   name: string
   /** `//container.googleapis.com/projects/<p>/locations/<l>/clusters/<c>` */

@@ -5,7 +5,7 @@
 // CA that only the cluster CA reported by GKE can verify.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startGitHubOidc, type GitHubOidc } from '../doubles/github-oidc-server.js'
 import {
@@ -15,7 +15,15 @@ import {
   type GoogleCluster
 } from '../doubles/google-apis-server.js'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
-import { otherTls, testCaPath, testTls, type ServerTls } from '../doubles/tls.js'
+import {
+  otherTls,
+  PUBLIC_DNS_ENDPOINT_HOST,
+  publicTls,
+  resolveGkeGoogPath,
+  testCaPath,
+  testTls,
+  type ServerTls
+} from '../doubles/tls.js'
 import { findLeaks, runAction, type ActionRun } from './run-action.js'
 
 const NS = 'dagster-prd'
@@ -324,28 +332,44 @@ describe('reaching the cluster', () => {
   const membershipList: [string, string, string, string] = [
     'gkehub',
     'GET',
-    `/projects/${PROJECT_ID}/locations/global/memberships?filter=${encodeURIComponent(
+    `/projects/${PROJECT_ID}/locations/-/memberships?filter=${encodeURIComponent(
       `endpoint.gkeCluster.resourceLink="//container.googleapis.com/${CLUSTER_PATH}"`
     )}`,
     'service account'
   ]
-  const projectGet: [string, string, string, string] = [
-    'cloudresourcemanager',
+  const membershipGet = (name: string): [string, string, string, string] => [
+    'gkehub',
     'GET',
-    `/projects/${PROJECT_ID}`,
+    `/${name}`,
     'service account'
   ]
+  const projectGet = (project = PROJECT_ID): [string, string, string, string] => [
+    'cloudresourcemanager',
+    'GET',
+    `/projects/${project}`,
+    'service account'
+  ]
+  const GLOBAL_MEMBERSHIP = `projects/${PROJECT_ID}/locations/global/memberships/${FLEET_MEMBERSHIP}`
   it.each([
-    ['the membership found through GKE Hub', {}, [STS_CALL, IAM_CALL, membershipList, projectGet]],
+    [
+      'the membership found through GKE Hub',
+      {},
+      [STS_CALL, IAM_CALL, membershipList, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
+    ],
     [
       'fleet_membership_name as a bare ID',
       { fleet_membership_name: FLEET_MEMBERSHIP },
-      [STS_CALL, IAM_CALL, projectGet]
+      [STS_CALL, IAM_CALL, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
     ],
     [
       'fleet_membership_name as a full resource name',
-      { fleet_membership_name: `projects/${PROJECT_ID}/locations/global/memberships/${FLEET_MEMBERSHIP}` },
-      [STS_CALL, IAM_CALL, projectGet]
+      { fleet_membership_name: GLOBAL_MEMBERSHIP },
+      [STS_CALL, IAM_CALL, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
+    ],
+    [
+      'fleet_membership_name in the gateway spelling (gkeMemberships)',
+      { fleet_membership_name: GLOBAL_MEMBERSHIP.replace('/memberships/', '/gkeMemberships/') },
+      [STS_CALL, IAM_CALL, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
     ]
   ])('use_connect_gateway with %s: the gateway URL by project number', async (_, extra, calls) => {
     const flow = await startFlow({ kubeTls: testTls, basePath: GATEWAY_PATH })
@@ -356,6 +380,111 @@ describe('reaching the cluster', () => {
     expect(googleCalls(flow)).toEqual(calls)
     expect(run.stdout).toContain('through the Connect gateway')
   })
+
+  it('use_connect_gateway: a regional membership (registered at creation, or Autopilot) is found across locations', async () => {
+    const regional = `projects/${PROJECT_ID}/locations/${LOCATION}/memberships/${CLUSTER}`
+    const gatewayPath = `/connectgateway/v1/projects/${PROJECT_NUMBER}/locations/${LOCATION}/gkeMemberships/${CLUSTER}`
+    const flow = await startFlow({
+      kubeTls: testTls,
+      basePath: gatewayPath,
+      google: {
+        memberships: [
+          {
+            project: PROJECT_ID,
+            location: LOCATION,
+            name: CLUSTER,
+            clusterResourceLink: `//container.googleapis.com/${CLUSTER_PATH}`
+          }
+        ]
+      }
+    })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}${gatewayPath}`)
+    expect(googleCalls(flow)).toEqual([
+      STS_CALL,
+      IAM_CALL,
+      membershipList,
+      membershipGet(regional),
+      projectGet()
+    ])
+  })
+
+  it("use_connect_gateway: a membership in a fleet host project uses that project's number", async () => {
+    const FLEET_HOST = 'platform-fleet-host'
+    const FLEET_HOST_NUMBER = '987654321098'
+    const hosted = `projects/${FLEET_HOST}/locations/global/memberships/${FLEET_MEMBERSHIP}`
+    const gatewayPath = `/connectgateway/v1/projects/${FLEET_HOST_NUMBER}/locations/global/gkeMemberships/${FLEET_MEMBERSHIP}`
+    const flow = await startFlow({
+      kubeTls: testTls,
+      basePath: gatewayPath,
+      google: {
+        otherProjects: { [FLEET_HOST]: FLEET_HOST_NUMBER },
+        memberships: [
+          {
+            project: FLEET_HOST,
+            name: FLEET_MEMBERSHIP,
+            clusterResourceLink: `//container.googleapis.com/${CLUSTER_PATH}`
+          }
+        ]
+      }
+    })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true', fleet_membership_name: hosted }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}${gatewayPath}`)
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, membershipGet(hosted), projectGet(FLEET_HOST)])
+  })
+
+  it('use_connect_gateway: a cluster with memberships in two locations fails and lists them', async () => {
+    const link = `//container.googleapis.com/${CLUSTER_PATH}`
+    const flow = await startFlow({
+      kubeTls: testTls,
+      basePath: GATEWAY_PATH,
+      google: {
+        memberships: [
+          { project: PROJECT_ID, name: FLEET_MEMBERSHIP, clusterResourceLink: link },
+          { project: PROJECT_ID, location: LOCATION, name: CLUSTER, clusterResourceLink: link }
+        ]
+      }
+    })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Fleet membership lookup: ${CLUSTER_PATH} has 2 memberships (${GLOBAL_MEMBERSHIP}, projects/${PROJECT_ID}/locations/${LOCATION}/memberships/${CLUSTER}); set fleet_membership_name to one of them.`
+    )
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, membershipList])
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it.each([
+    ['the default endpoint', {}],
+    ['use_internal_ip', { use_internal_ip: 'true' }]
+  ])(
+    'an IP-less cluster (endpoint under gke.goog) with %s: the system roots verify it, not the cluster CA',
+    async (_, extra) => {
+      // GKE reports the DNS endpoint in `endpoint` (and privateEndpoint) when IP endpoints are disabled; its
+      // certificate is signed by a public root (publicTls, trusted through NODE_EXTRA_CA_CERTS as the system
+      // roots are), never by the cluster CA (otherTls), so pinning the cluster CA fails the handshake.
+      const flow = await startFlow({
+        kubeTls: publicTls,
+        cluster: kube => ({
+          endpoint: `${PUBLIC_DNS_ENDPOINT_HOST}:${kube.port}`,
+          privateEndpoint: `${PUBLIC_DNS_ENDPOINT_HOST}:${kube.port}`
+        })
+      })
+      const roots = join(mkdtempSync(join(tmpdir(), 'roots-')), 'roots.pem')
+      tempDirs.push(dirname(roots))
+      writeFileSync(roots, testTls.caPem + publicTls.caPem)
+      const run = await runIn(flow, gkeInputs(extra), {
+        NODE_EXTRA_CA_CERTS: roots,
+        NODE_OPTIONS: `--import=${resolveGkeGoogPath}`
+      })
+
+      expectSynced(run, flow, SERVICE_ACCOUNT, `https://${PUBLIC_DNS_ENDPOINT_HOST}:${flow.kube.port}`)
+      expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    }
+  )
 
   it('a cluster CA that does not sign the endpoint certificate fails the TLS handshake and writes nothing', async () => {
     // The endpoint serves the test CA's certificate, which NODE_EXTRA_CA_CERTS trusts; GKE reports another CA.
