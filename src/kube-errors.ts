@@ -54,8 +54,10 @@ export function toKubeApiError(error: unknown): KubeApiError {
 function fromResponse(error: ApiException<unknown>): KubeApiError {
   const status = error.code
   const text = typeof error.body === 'string' ? error.body : ''
-  const body = parseStatus(text)
   const headers = (error.headers ?? {}) as Record<string, string | undefined>
+  const google = parseGoogleError(text)
+  if (google) return fromGoogleError(status, google, headers)
+  const body = parseStatus(text)
   const retryAfter = Number(headers['retry-after'] ?? body?.details?.retryAfterSeconds)
   const reason = body?.reason ?? defaultReason(status)
   // The plain-text 429 of API Priority and Fairness is a fixed sentence and safe to show; any other body that
@@ -101,6 +103,56 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause
   }
   return undefined
+}
+
+/**
+ * The Connect gateway and Google's front ends answer in Google's error shape, before any API server sees the
+ * request: https://cloud.google.com/apis/design/errors#http_mapping. Their message is Google's own text
+ * (a permission, a token problem), safe to show as the Kubernetes Status message is.
+ */
+interface GoogleErrorBody {
+  code?: number
+  message?: string
+  status?: string
+}
+
+function parseGoogleError(text: string): GoogleErrorBody | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: unknown }
+    const error = body?.error
+    return error && typeof error === 'object' && typeof (error as GoogleErrorBody).message === 'string'
+      ? (error as GoogleErrorBody)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Worded so that it does not read as an RBAC denial by the API server ("403 Forbidden: ..."), whose advice
+ * (a Role and RoleBinding) would not help: the gateway's refusals are fixed in IAM.
+ */
+function fromGoogleError(
+  status: number,
+  error: GoogleErrorBody,
+  headers: Record<string, string | undefined>
+): KubeApiError {
+  const googleStatus = error.status ?? defaultReason(status)
+  const message = (error.message ?? '').replace(/\.$/, '')
+  const advice =
+    status === 403 && message.includes('gkehub.gateway.')
+      ? " The identity needs roles/gkehub.gatewayEditor (roles/gkehub.gatewayReader allows reads only) on the project that holds the fleet membership; the cluster's RBAC applies after that."
+      : status === 401
+        ? ' Google did not accept the access token; check the sign-in inputs.'
+        : ''
+  const retryAfter = Number(headers['retry-after'])
+  return new KubeApiError(
+    `Google's front end answered ${status} ${googleStatus} before the API server saw the request: ${message}.${advice}`,
+    status,
+    googleStatus,
+    transientStatuses.has(status),
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined
+  )
 }
 
 function parseStatus(text: string): StatusBody | undefined {

@@ -14,6 +14,11 @@ import {
   type GoogleApisServerOptions,
   type GoogleCluster
 } from '../doubles/google-apis-server.js'
+import {
+  startConnectGateway,
+  type ConnectGateway,
+  type GatewayPermission
+} from '../doubles/google-connect-gateway.js'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
 import {
   otherTls,
@@ -61,6 +66,8 @@ interface FlowOptions {
   /** Changes to the cluster GKE reports, given the servers (`kube` is the right one, `decoy` a wrong one). */
   cluster?: (kube: KubeDouble, decoy: KubeDouble) => Partial<GoogleCluster>
   google?: Omit<GoogleApisServerOptions, 'clusters'>
+  /** Serve the cluster behind the Connect gateway double, with these gateway permissions. */
+  gateway?: { allowed: (permission: GatewayPermission) => boolean }
 }
 
 interface Flow {
@@ -71,6 +78,7 @@ interface Flow {
   /** An API server that accepts the same token but must never be reached. */
   decoy: KubeDouble
   env: Record<string, string>
+  gateway?: ConnectGateway
 }
 
 const open: Array<{ close(): Promise<void> }> = []
@@ -121,6 +129,17 @@ async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   if (accept === 'serviceAccount') users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
   if (accept === 'federated') users[google.tokens.federated] = FEDERATED_PRINCIPAL
 
+  const gatewayOptions = options.gateway
+  const gateway =
+    gatewayOptions &&
+    (await startConnectGateway({
+      membershipPath: GATEWAY_PATH.slice('/connectgateway'.length),
+      upstream: kube,
+      isGoogleToken: token => token in users,
+      allowed: (_, permission) => gatewayOptions.allowed(permission)
+    }))
+  if (gateway) open.push(gateway)
+
   const env = {
     ACTIONS_ID_TOKEN_REQUEST_URL: github.url,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: github.requestToken,
@@ -130,9 +149,10 @@ async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     GHA_ENDPOINT_OVERRIDE_container: google.endpoints.container,
     GHA_ENDPOINT_OVERRIDE_gkehub: google.endpoints.gkehub,
     GHA_ENDPOINT_OVERRIDE_cloudresourcemanager: google.endpoints.cloudresourcemanager,
-    GHA_ENDPOINT_OVERRIDE_connectgateway: `https://127.0.0.1:${kube.port}/connectgateway/v1`
+    GHA_ENDPOINT_OVERRIDE_connectgateway:
+      gateway?.endpoint ?? `https://127.0.0.1:${kube.port}/connectgateway/v1`
   }
-  return { github, google, kube, decoy, env }
+  return { github, google, kube, decoy, env, ...(gateway && { gateway }) }
 }
 
 const gkeInputs = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -625,6 +645,36 @@ describe('failures name the stage and what to fix, and write nothing', () => {
       ['GET', `/api/v1/namespaces/${NS}/secrets`, 401]
     ])
     expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+  })
+
+  it("the Connect gateway refuses an identity without gateway roles: Google's message and IAM advice, no RBAC advice", async () => {
+    const flow = await startFlow({ gateway: { allowed: () => false } })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Kubernetes API: could not list Secrets in namespace ${NS}: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub.gateway.get' denied on resource '//gkehub.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/memberships/${FLEET_MEMBERSHIP}' (or it may not exist).`
+    )
+    expect(failure(run)).toContain('The identity needs roles/gkehub.gatewayEditor')
+    expect(failure(run)).not.toContain('kubectl create role')
+    expect(failure(run)).not.toContain('HTTP 403')
+    expect(flow.gateway?.requests).toEqual([['GET', 'gkehub.gateway.get', 403]])
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it("the Connect gateway lets roles/gkehub.gatewayReader list but not write: each Secret fails with Google's reason", async () => {
+    const flow = await startFlow({ gateway: { allowed: permission => permission === 'gkehub.gateway.get' } })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectNothingWritten(run, flow)
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+    expect(failure(run)).toMatch(
+      /dagster-secret-slack-bot-oauth-token\b.*: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub\.gateway\.post' denied/
+    )
+    expect(failure(run)).toContain('roles/gkehub.gatewayReader allows reads only')
+    expect(failure(run)).not.toContain('kubectl create role')
+    // The LIST went through to the cluster; no write did.
+    expect(flow.kube.requests.map(r => [r.method, r.status])).toEqual([['GET', 200]])
   })
 
   it('Kubernetes 403 (RBAC denies): names the user and gives the kubectl create role advice', async () => {
