@@ -19,6 +19,8 @@ export interface GkeClusterRef {
   name: string
 }
 
+const GOOGLE_AUTH_PROVIDER = 'gke-secrets-sync-google-credentials'
+
 export type GkeEndpoint = 'public' | 'internal' | 'dns' | 'gateway'
 
 export interface GkeTarget {
@@ -70,11 +72,19 @@ export async function connectToGke(
     target.endpoint === 'gateway'
       ? { server: await gatewayServer(target, credentials, endpoints), caData: undefined }
       : await clusterServer(target, credentials, endpoints)
-  const token = await credentials.accessToken()
   const kubeConfig = new KubeConfig()
+  // client-node asks the user's Authenticator for headers on every request (KubeConfig.applyAuthorizationHeader,
+  // before the cluster CA and agent are set), so each request carries a current token rather than the one
+  // read at sign-in. A custom auth-provider name selects it; client-node's own `gcp` provider would run gcloud.
+  kubeConfig.addAuthenticator({
+    isAuthProvider: user => user.authProvider?.name === GOOGLE_AUTH_PROVIDER,
+    applyAuthentication: async (_user, options) => {
+      options.headers = { ...options.headers, Authorization: `Bearer ${await credentials.accessToken()}` }
+    }
+  })
   kubeConfig.loadFromClusterAndUser(
     { name: target.cluster.name, server, ...(caData && { caData }), skipTLSVerify: false },
-    { name: 'gke-secrets-sync', token }
+    { name: 'gke-secrets-sync', authProvider: { name: GOOGLE_AUTH_PROVIDER, config: {} } }
   )
   const via = {
     public: 'its endpoint',
@@ -85,7 +95,8 @@ export async function connectToGke(
   return {
     kubeConfig,
     server,
-    description: `GKE cluster ${clusterPath(target.cluster)} through ${via[target.endpoint]}`
+    description: `GKE cluster ${clusterPath(target.cluster)} through ${via[target.endpoint]}`,
+    renewCredentials: rejected => credentials.renewAccessToken(rejected)
   }
 }
 

@@ -23,8 +23,17 @@ export class GoogleStageError extends Error {
 
 export interface GoogleCredentials {
   client: AuthClient
-  /** A fresh access token (masked) for the Kubernetes API, which accepts Google tokens on GKE. */
+  /**
+   * A current access token (masked) for the Kubernetes API, which accepts Google tokens on GKE. Ask for it per
+   * request: google-auth-library caches the token and fetches a new one when it is within five minutes of
+   * expiring (AuthClient eagerRefreshThresholdMillis), which a metadata-server token may already be.
+   */
   accessToken(): Promise<string>
+  /**
+   * After the API server refused `rejected` (401): makes the next accessToken() a new token. Requests that saw
+   * the same token refused share one renewal.
+   */
+  renewAccessToken(rejected: string): Promise<void>
 }
 
 export async function signInToGoogle(
@@ -32,22 +41,34 @@ export async function signInToGoogle(
   endpoints: GoogleEndpoints
 ): Promise<GoogleCredentials> {
   const client = signIn.kind === 'federation' ? federatedClient(signIn, endpoints) : await adcClient(signIn)
-  const credentials: GoogleCredentials = {
-    client,
-    accessToken: async () => {
-      let token: string | null | undefined
-      try {
-        token = (await client.getAccessToken()).token
-      } catch (error) {
-        throw signInError(error, signIn)
-      }
-      if (!token) throw new GoogleStageError('Google sign-in returned no access token.')
-      core.setSecret(token)
-      return token
+  const masked = new Set<string>()
+  const accessToken = async (): Promise<string> => {
+    let token: string | null | undefined
+    try {
+      token = (await client.getAccessToken()).token
+    } catch (error) {
+      throw signInError(error, signIn)
     }
+    if (!token) throw new GoogleStageError('Google sign-in returned no access token.')
+    if (!masked.has(token)) {
+      masked.add(token)
+      core.setSecret(token)
+    }
+    return token
   }
-  await credentials.accessToken()
-  return credentials
+  let renewal: { rejected: string; done: Promise<void> } | undefined
+  const renewAccessToken = (rejected: string): Promise<void> => {
+    if (renewal?.rejected === rejected) return renewal.done
+    // google-auth-library has no public "refresh now"; a cached token marked as expired makes the next
+    // getAccessToken() fetch a new one (BaseExternalAccountClient.isExpired, OAuth2Client.isTokenExpiring).
+    if (client.credentials.access_token === rejected) {
+      client.setCredentials({ ...client.credentials, expiry_date: 1 })
+    }
+    renewal = { rejected, done: accessToken().then(() => undefined) }
+    return renewal.done
+  }
+  await accessToken()
+  return { client, accessToken, renewAccessToken }
 }
 
 function federatedClient(

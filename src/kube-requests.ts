@@ -29,30 +29,44 @@ export interface RequestPolicy {
   /** Aborts every request and retry when the run's time budget is spent. */
   deadline: AbortSignal
   retry: RetryPolicy
+  /** Renews the bearer token the API server refused (see ClusterConnection.renewCredentials). */
+  renewCredentials?: (rejectedToken: string) => Promise<void>
 }
 
 /**
  * One API call with retries. Only what the API calls transient is retried (429, 5xx, resets, timeouts);
- * a 409 is the caller's to re-read and re-plan, never to repeat blindly.
+ * a 409 is the caller's to re-read and re-plan, never to repeat blindly. A 401 is sent once more with a renewed
+ * token when the credentials can renew (a token that expired mid-run); client-go's exec authenticator likewise
+ * drops a credential the server refused (plugin/pkg/client/auth/exec, maybeRefreshCreds on a 401).
  */
 export function sendWithRetries<T>(
   policy: RequestPolicy,
   call: (options: RequestOptions) => Promise<T>
 ): Promise<T> {
   const { retry, deadline, requestTimeoutMs } = policy
+  let renewed = false
   return pRetry(
     async attempt => {
-      try {
-        return await call(
-          requestOptions(
-            AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)]),
-            policy.connections
+      for (;;) {
+        let sentToken: string | undefined
+        try {
+          return await call(
+            requestOptions(
+              AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)]),
+              policy.connections,
+              token => (sentToken = token)
+            )
           )
-        )
-      } catch (error) {
-        const failure = toKubeApiError(error)
-        failure.attempt = attempt
-        throw failure
+        } catch (error) {
+          const failure = toKubeApiError(error)
+          failure.attempt = attempt
+          if (failure.status === 401 && policy.renewCredentials && sentToken && !renewed) {
+            renewed = true
+            await policy.renewCredentials(sentToken)
+            continue
+          }
+          throw failure
+        }
       }
     },
     {
@@ -83,11 +97,18 @@ type Middleware = NonNullable<RequestOptions['middleware']>[number]
 
 /**
  * client-node has no timeout of its own; a middleware hands undici the signal for this one request, and the
- * shared agent. Middleware runs after authentication has set the request's own agent (its CA and client cert).
+ * shared agent. Middleware runs after authentication has set the request's own agent (its CA and client cert)
+ * and its Authorization header, which `onBearer` is told of, so that a 401 can name the token refused.
  */
-function requestOptions(signal: AbortSignal, connections?: SharedConnections): RequestOptions {
+function requestOptions(
+  signal: AbortSignal,
+  connections?: SharedConnections,
+  onBearer?: (token: string) => void
+): RequestOptions {
   const middleware: Middleware = {
     pre: context => {
+      const bearer = /^Bearer (.+)$/.exec(context.getHeaders()['Authorization'] ?? '')?.[1]
+      if (bearer) onBearer?.(bearer)
       context.setSignal(signal)
       if (connections?.dispatcher) context.setDispatcher(connections.dispatcher)
       else if (connections) connections.dispatcher = context.getDispatcher()

@@ -35,7 +35,8 @@ export async function run(): Promise<void> {
       connections: new SharedConnections(),
       requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
       deadline,
-      retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
+      retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 },
+      ...(connection.renewCredentials && { renewCredentials: connection.renewCredentials })
     }
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const { results, orphans, listFailure } = await syncNamespace(client, settings, selection)

@@ -58,6 +58,8 @@ export interface GoogleApisOptions {
   memberships?: GoogleFleetMembership[]
   /** Projects Resource Manager knows besides `projectId`, by ID: their numbers. */
   otherProjects?: Record<string, string>
+  /** A new access token for every exchange (see AccessTokens), instead of one fixed token per identity. */
+  rotateTokens?: boolean
 }
 
 export type GoogleApisConfig = Required<Omit<GoogleApisOptions, 'attributeCondition'>> & {
@@ -84,6 +86,7 @@ export function resolveGoogleApisOptions(options: GoogleApisOptions): GoogleApis
     serviceAccounts: options.serviceAccounts ?? { [`secrets-sync@${projectId}.iam.gserviceaccount.com`]: {} },
     clusters: options.clusters ?? [],
     memberships: options.memberships ?? [],
-    otherProjects: options.otherProjects ?? {}
+    otherProjects: options.otherProjects ?? {},
+    rotateTokens: options.rotateTokens ?? false
   }
 }

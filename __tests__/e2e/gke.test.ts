@@ -54,8 +54,11 @@ const SECRETS = { ...VALUES, OTHER_SECRET: 'not-synced-gke-leak-canary' }
 const CREATED = '["dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
 const decode = (data: string | undefined): string => Buffer.from(data ?? '', 'base64').toString('utf8')
 
-/** The token the Kubernetes double accepts, and the user it maps it to. */
-type Accept = 'serviceAccount' | 'federated' | 'nothing'
+/**
+ * The token the Kubernetes double accepts, and the user it maps it to; `liveServiceAccount`: any service
+ * account token the Google double issued and has not expired, as GKE checks a token with Google.
+ */
+type Accept = 'serviceAccount' | 'federated' | 'nothing' | 'liveServiceAccount'
 
 interface FlowOptions {
   /** What the API server at the chosen endpoint presents. Default: a certificate of the cluster CA. */
@@ -90,7 +93,20 @@ afterEach(async () => {
 
 async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   // Filled once the Google double has issued its tokens; the Kubernetes double reads it on every request.
-  const users: Record<string, string> = {}
+  const started: { google?: GoogleApis } = {}
+  const users: Record<string, string> =
+    options.accept === 'liveServiceAccount'
+      ? new Proxy(
+          {},
+          {
+            get: (_, token) =>
+              typeof token === 'string' && started.google?.grantOf(token)?.kind === 'serviceAccount'
+                ? SERVICE_ACCOUNT
+                : undefined,
+            has: (_, token) => typeof token === 'string' && started.google?.grantOf(token) !== undefined
+          }
+        )
+      : {}
   const kube = await startKubeDouble({
     users,
     tls: options.kubeTls ?? otherTls,
@@ -124,6 +140,7 @@ async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     clusters: [cluster]
   })
   open.push(google)
+  started.google = google
 
   const accept = options.accept ?? 'serviceAccount'
   if (accept === 'serviceAccount') users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
@@ -524,6 +541,48 @@ describe('reaching the cluster', () => {
   })
 })
 
+describe('tokens', () => {
+  it('a token that expires mid-run is renewed once on the 401 and the writes go through with the new one', async () => {
+    // Every exchange mints a new token (rotateTokens), and the Kubernetes double accepts any live service
+    // account token. Once the LIST is authorized every token issued so far expires, as a metadata-server
+    // token with minutes left does during a run; the first writes then meet a 401.
+    let expireTokens = (): void => undefined
+    const flow = await startFlow({
+      accept: 'liveServiceAccount',
+      google: { rotateTokens: true },
+      authorize: ({ verb }) => {
+        if (verb === 'list') expireTokens()
+        return true
+      }
+    })
+    expireTokens = () => flow.google.expireTokens()
+    const run = await runIn(flow, gkeInputs())
+    expect(findLeaks(run, flow.google.issuedTokens())).toEqual([])
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+    expect(run.outputs.created).toBe(CREATED)
+    // One renewal (STS and IAM Credentials once more), shared by both writes that met the 401.
+    expect(googleCalls(flow).map(([service, method]) => `${method} ${service}`)).toEqual([
+      'POST sts',
+      'POST iamcredentials',
+      'GET container',
+      'POST sts',
+      'POST iamcredentials'
+    ])
+    expect(flow.kube.requests.map(r => `${r.method} ${r.status}`).sort()).toEqual([
+      'GET 200',
+      'POST 201',
+      'POST 201',
+      'POST 401',
+      'POST 401'
+    ])
+    // Each new token was masked before use.
+    for (const token of flow.google.issuedTokens().filter(t => t.startsWith('ya29.c.'))) {
+      expect(run.stdout).toContain(`::add-mask::${token}`)
+    }
+  })
+})
+
 describe('failures name the stage and what to fix, and write nothing', () => {
   it('without ACTIONS_ID_TOKEN_REQUEST_URL: asks for `permissions: id-token: write`, before any Google request', async () => {
     const flow = await startFlow()
@@ -641,10 +700,18 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     expect(failure(run)).toContain(
       'Check the credentials: the kubeconfig user, or for GKE the Google identity'
     )
+    // Sent once more with a renewed token (STS and IAM Credentials again), then given up.
     expect(flow.kube.requests.map(r => [r.method, r.path, r.status])).toEqual([
+      ['GET', `/api/v1/namespaces/${NS}/secrets`, 401],
       ['GET', `/api/v1/namespaces/${NS}/secrets`, 401]
     ])
-    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(googleCalls(flow)).toEqual([
+      STS_CALL,
+      IAM_CALL,
+      clusterCall('service account'),
+      STS_CALL,
+      IAM_CALL
+    ])
   })
 
   it("the Connect gateway refuses an identity without gateway roles: Google's message and IAM advice, no RBAC advice", async () => {
