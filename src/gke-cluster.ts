@@ -239,11 +239,17 @@ async function getJson<T>(
       url,
       method: 'GET',
       retry: true,
-      timeout: GOOGLE_REQUEST_TIMEOUT_MS
+      timeout: GOOGLE_REQUEST_TIMEOUT_MS,
+      signal: credentials.deadline
     })
     return response.data
   } catch (error) {
     if (error instanceof GoogleStageError) throw error
+    if (credentials.deadline.aborted) {
+      throw new GoogleStageError(
+        `${stage} did not finish within the time budget (\`timeout_seconds\`): ${new URL(url).host} did not answer.`
+      )
+    }
     const http = asHttpError(error)
     const detail = http
       ? `${http.status ?? 'no answer'}${http.message ? ` ${http.message}` : ''}`

@@ -30,6 +30,17 @@ interface StatusBody {
   details?: { retryAfterSeconds?: number }
 }
 
+/** How a failure without any HTTP answer reads; NO_ANSWER_ADVICE keys on it. */
+export const NO_ANSWER = 'did not answer'
+
+/**
+ * Why a GKE control plane never answers a runner, the usual two causes. Authorized networks drop packets from
+ * addresses they do not list, so the connection times out rather than being refused.
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks
+ */
+export const NO_ANSWER_ADVICE =
+  "An API server that never answers is usually closed to this runner: the cluster's authorized networks (master authorized networks) do not list the runner's address (GitHub-hosted runners' addresses change and are not listed; use `use_dns_based_endpoint` or `use_connect_gateway`, or a self-hosted runner inside an authorized network), or the cluster has only a private endpoint, which a runner outside its VPC cannot reach (set `use_internal_ip: true` on a self-hosted runner inside the VPC, or use the Connect gateway)."
+
 const transientStatuses = new Set([429, 500, 502, 503, 504])
 // Connection-level failures worth another attempt. TLS verification failures are not among them: a wrong
 // CA stays wrong, and the action must never fall back to skipping verification.
@@ -44,6 +55,8 @@ const transientCodes = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT'
 ])
+
+const noAnswerCodes = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])
 
 export function toKubeApiError(error: unknown): KubeApiError {
   if (error instanceof KubeApiError) return error
@@ -75,7 +88,7 @@ function fromResponse(error: ApiException<unknown>): KubeApiError {
 
 function fromConnectionFailure(error: unknown): KubeApiError {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return new KubeApiError('the API server did not answer in time', undefined, undefined, true)
+    return new KubeApiError(`the API server ${NO_ANSWER} in time`, undefined, undefined, true)
   }
   const code = errorCode(error)
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
@@ -87,6 +100,10 @@ function fromConnectionFailure(error: unknown): KubeApiError {
     )
   }
   const detail = code ?? (error instanceof Error ? error.message : 'unknown error')
+  // A connection that times out (no SYN-ACK, no TLS answer) is the silence of a firewall, not a refusal.
+  if (code && noAnswerCodes.has(code)) {
+    return new KubeApiError(`the API server ${NO_ANSWER} (${code})`, undefined, undefined, true)
+  }
   return new KubeApiError(
     `could not reach the API server (${detail})`,
     undefined,

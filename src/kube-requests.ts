@@ -3,7 +3,7 @@
 import { Observable, type CoreV1Api, type RequestContext } from '@kubernetes/client-node'
 import pRetry from 'p-retry'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { KubeApiError, toKubeApiError } from './kube-errors.js'
+import { KubeApiError, NO_ANSWER, toKubeApiError } from './kube-errors.js'
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -45,6 +45,7 @@ export function sendWithRetries<T>(
 ): Promise<T> {
   const { retry, deadline, requestTimeoutMs } = policy
   let renewed = false
+  let answered = false
   return pRetry(
     async attempt => {
       for (;;) {
@@ -60,6 +61,7 @@ export function sendWithRetries<T>(
         } catch (error) {
           const failure = toKubeApiError(error)
           failure.attempt = attempt
+          if (failure.status !== undefined) answered = true
           if (failure.status === 401 && policy.renewCredentials && sentToken && !renewed) {
             renewed = true
             await policy.renewCredentials(sentToken)
@@ -76,16 +78,19 @@ export function sendWithRetries<T>(
       randomize: true,
       signal: deadline,
       shouldRetry: ({ error }) => error instanceof KubeApiError && error.transient,
-      // Wait at least as long as the server asked; p-retry's own backoff delay follows this.
-      onFailedAttempt: async ({ error, retryDelay }) => {
-        const retryAfterMs = ((error as KubeApiError).retryAfterSeconds ?? 0) * 1000
+      // Before a retry, wait at least as long as the server asked; p-retry's own backoff delay follows this.
+      // p-retry calls this after the last attempt too, and for failures it will not retry: no wait then.
+      onFailedAttempt: async ({ error, retryDelay, retriesLeft }) => {
+        const failure = error as KubeApiError
+        if (retriesLeft === 0 || !failure.transient) return
+        const retryAfterMs = (failure.retryAfterSeconds ?? 0) * 1000
         if (retryAfterMs > retryDelay && !deadline.aborted) {
           await sleep(retryAfterMs - retryDelay, undefined, { signal: deadline }).catch(() => undefined)
         }
       }
     }
   ).catch(error => {
-    if (deadline.aborted) throw deadlineError(deadline)
+    if (deadline.aborted) throw deadlineError(deadline, answered)
     throw error
   })
 }
@@ -119,11 +124,14 @@ function requestOptions(
   return { middleware: [middleware], middlewareMergeStrategy: 'append' }
 }
 
-function deadlineError(deadline: AbortSignal): KubeApiError {
+/** `answered`: whether any attempt of this call got an HTTP answer; if none did, the server never answered. */
+function deadlineError(deadline: AbortSignal, answered: boolean): KubeApiError {
   const reason = deadline.reason as Error | undefined
   const message =
     reason instanceof KubeApiError
       ? reason.message
-      : 'the sync did not finish within its time budget (`timeout_seconds`)'
+      : answered
+        ? 'the sync did not finish within its time budget (`timeout_seconds`)'
+        : `the API server ${NO_ANSWER} within the time budget (\`timeout_seconds\`)`
   return new KubeApiError(message, undefined, undefined, false)
 }

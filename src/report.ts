@@ -2,6 +2,7 @@
 // and reasons go in, text comes out; values never reach this module.
 import { stringify } from 'yaml'
 import type { RestartResult, RestartTarget } from './deployment-restarts.js'
+import { NO_ANSWER, NO_ANSWER_ADVICE } from './kube-errors.js'
 import { compareNames } from './selection.js'
 import type { SecretResult, SecretState } from './sync.js'
 
@@ -124,6 +125,7 @@ export function advice(details: string[], namespace: string): string[] {
         ].join('\n')
       )
     }
+    if (detail.includes(`the API server ${NO_ANSWER}`)) tips.add(NO_ANSWER_ADVICE)
     if (detail.includes(`namespaces "${namespace}" not found`)) {
       tips.add(`Namespace ${namespace} does not exist: create it, or fix the \`namespace\` input.`)
     }

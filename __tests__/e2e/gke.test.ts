@@ -4,6 +4,7 @@
 // CA stands in for the public roots (NODE_EXTRA_CA_CERTS), while an IP endpoint serves a certificate of another
 // CA that only the cluster CA reported by GKE can verify.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -202,6 +203,27 @@ async function runIn(
   ]
   expect(findLeaks(run, [...Object.values(SECRETS), ...tokens])).toEqual([])
   return run
+}
+
+/**
+ * A TCP listener that accepts connections and never says a word, as an endpoint behind a firewall that drops
+ * the runner's packets looks to a client once its connection attempt is let through.
+ */
+async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server = createServer(socket => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>(resolve => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
 }
 
 /** The Google requests as [service, method, path, bearer] (bearer by name, so a failure reads clearly). */
@@ -538,6 +560,49 @@ describe('reaching the cluster', () => {
     expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
     expect(run.outputs.created).toBe('[]')
     expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+  })
+})
+
+describe('the time budget covers the whole run', () => {
+  it('an API server that never answers: fails within timeout_seconds, naming authorized networks and use_internal_ip', async () => {
+    const silent = await startSilentServer()
+    open.push(silent)
+    const flow = await startFlow({ cluster: () => ({ endpoint: `127.0.0.1:${silent.port}` }) })
+    const run = await runIn(flow, gkeInputs({ timeout_seconds: '3' }))
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Kubernetes API: could not list Secrets in namespace ${NS}: the API server did not answer within the time budget (\`timeout_seconds\`)`
+    )
+    expect(failure(run)).toContain("the cluster's authorized networks (master authorized networks)")
+    expect(failure(run)).toContain('set `use_internal_ip: true` on a self-hosted runner inside the VPC')
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+  })
+
+  it.each([
+    [
+      'the cluster lookup',
+      'GHA_ENDPOINT_OVERRIDE_container',
+      '/container/v1',
+      'Cluster lookup did not finish within the time budget (`timeout_seconds`): 127.0.0.1:'
+    ],
+    [
+      'the sign-in (STS)',
+      'GHA_ENDPOINT_OVERRIDE_sts',
+      '/sts/v1',
+      'Google sign-in did not finish within the time budget (`timeout_seconds`): the GitHub OIDC token, STS or IAM Credentials did not answer.'
+    ]
+  ])('%s never answers: the run fails when timeout_seconds is spent', async (_, variable, path, message) => {
+    const silent = await startSilentServer()
+    open.push(silent)
+    const flow = await startFlow()
+    const run = await runIn(flow, gkeInputs({ timeout_seconds: '2' }), {
+      [variable]: `https://127.0.0.1:${silent.port}${path}`
+    })
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(message)
+    expect(flow.kube.requests).toEqual([])
   })
 })
 
