@@ -64,7 +64,19 @@ export function sendWithRetries<T>(
           if (failure.status !== undefined) answered = true
           if (failure.status === 401 && policy.renewCredentials && sentToken && !renewed) {
             renewed = true
-            await policy.renewCredentials(sentToken)
+            try {
+              await policy.renewCredentials(sentToken)
+            } catch (renewal) {
+              const reason = renewal instanceof Error ? renewal.message : String(renewal)
+              const error = new KubeApiError(
+                `${failure.message}; renewing the token failed: ${reason}`,
+                401,
+                failure.reason,
+                false
+              )
+              error.attempt = attempt
+              throw error
+            }
             continue
           }
           throw failure

@@ -62,3 +62,28 @@ describe('Retry-After', () => {
     expect(kube.requests.map(r => r.status)).toEqual([403])
   })
 })
+
+describe('a 401 with renewable credentials', () => {
+  it('asks for a new token once, naming the refused one, and reports a renewal that fails as the 401', async () => {
+    kube.inject({ kind: 'status', code: 401, times: 2 })
+    const refused: string[] = []
+    const error = await sendWithRetries(
+      {
+        ...policy(5),
+        renewCredentials: async token => {
+          refused.push(token)
+          throw new Error('Google sign-in did not finish within the time budget')
+        }
+      },
+      options => api.listNamespacedSecret({ namespace: NS }, options)
+    ).catch((failure: unknown) => failure)
+
+    expect(refused).toEqual(['test-token'])
+    expect(error).toBeInstanceOf(KubeApiError)
+    expect((error as KubeApiError).status).toBe(401)
+    expect((error as KubeApiError).message).toContain(
+      'renewing the token failed: Google sign-in did not finish within the time budget'
+    )
+    expect(kube.requests.map(r => r.status)).toEqual([401])
+  })
+})
