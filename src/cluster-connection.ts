@@ -13,6 +13,8 @@ export interface ClusterConnection {
   target: ClusterTarget
   /** How the connection was made, e.g. "kubeconfig /home/runner/.kube/config (context kind-ci)". */
   description: string
+  /** After the API server refused this bearer token (401): get a new one, if the credentials can. */
+  renewCredentials?: (rejectedToken: string) => Promise<void>
 }
 
 export type ClusterTarget =

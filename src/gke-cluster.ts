@@ -1,6 +1,7 @@
 // Finds the GKE cluster and builds a Kubernetes connection to it in memory: a bearer token and the cluster's
 // CA, no kubeconfig file and no token on disk. The same endpoints as get-gke-credentials: the public or private
-// IP (trusting exactly the cluster CA), the DNS endpoint or the Connect gateway (publicly trusted certificates).
+// IP (trusting exactly the cluster CA), the DNS endpoint, an IP-less cluster's `*.gke.goog` endpoint or the
+// Connect gateway (publicly trusted certificates).
 // https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters
 import { KubeConfig } from '@kubernetes/client-node'
 import type { ClusterConnection } from './cluster-connection.js'
@@ -18,14 +19,37 @@ export interface GkeClusterRef {
   name: string
 }
 
+const GOOGLE_AUTH_PROVIDER = 'gke-secrets-sync-google-credentials'
+
 export type GkeEndpoint = 'public' | 'internal' | 'dns' | 'gateway'
 
 export interface GkeTarget {
   cluster: GkeClusterRef
   endpoint: GkeEndpoint
   /** With the gateway: the fleet membership to use instead of looking it up. */
-  fleetMembership?: string
+  fleetMembership?: FleetMembership
 }
+
+/** A fleet membership, which may live in a fleet host project other than the cluster's. */
+export interface FleetMembership {
+  project: string
+  location: string
+  name: string
+}
+
+/**
+ * `projects/P/locations/L/memberships/M` or `.../gkeMemberships/M` (the Connect gateway's spelling), as
+ * get-gke-credentials' parseMembershipName accepts them; a bare ID is a membership in the cluster's project in
+ * `global`, where `gcloud container fleet memberships register` puts it. Undefined when the name is malformed.
+ */
+export function parseFleetMembership(value: string, clusterProject: string): FleetMembership | undefined {
+  const full = /^projects\/([^/]+)\/locations\/([^/]+)\/(?:gkeMemberships|memberships)\/([^/]+)$/.exec(value)
+  if (full) return { project: full[1] as string, location: full[2] as string, name: full[3] as string }
+  return value.includes('/') ? undefined : { project: clusterProject, location: 'global', name: value }
+}
+
+export const membershipPath = ({ project, location, name }: FleetMembership): string =>
+  `projects/${project}/locations/${location}/memberships/${name}`
 
 /** The fields of a Cluster this action reads. */
 interface Cluster {
@@ -48,11 +72,19 @@ export async function connectToGke(
     target.endpoint === 'gateway'
       ? { server: await gatewayServer(target, credentials, endpoints), caData: undefined }
       : await clusterServer(target, credentials, endpoints)
-  const token = await credentials.accessToken()
   const kubeConfig = new KubeConfig()
+  // client-node asks the user's Authenticator for headers on every request (KubeConfig.applyAuthorizationHeader,
+  // before the cluster CA and agent are set), so each request carries a current token rather than the one
+  // read at sign-in. A custom auth-provider name selects it; client-node's own `gcp` provider would run gcloud.
+  kubeConfig.addAuthenticator({
+    isAuthProvider: user => user.authProvider?.name === GOOGLE_AUTH_PROVIDER,
+    applyAuthentication: async (_user, options) => {
+      options.headers = { ...options.headers, Authorization: `Bearer ${await credentials.accessToken()}` }
+    }
+  })
   kubeConfig.loadFromClusterAndUser(
     { name: target.cluster.name, server, ...(caData && { caData }), skipTLSVerify: false },
-    { name: 'gke-secrets-sync', token }
+    { name: 'gke-secrets-sync', authProvider: { name: GOOGLE_AUTH_PROVIDER, config: {} } }
   )
   const via = {
     public: 'its endpoint',
@@ -64,7 +96,8 @@ export async function connectToGke(
     kubeConfig,
     server,
     target: { kind: 'gke', ...target.cluster },
-    description: `GKE cluster ${clusterPath(target.cluster)} through ${via[target.endpoint]}`
+    description: `GKE cluster ${clusterPath(target.cluster)} through ${via[target.endpoint]}`,
+    renewCredentials: rejected => credentials.renewAccessToken(rejected)
   }
 }
 
@@ -99,6 +132,10 @@ async function clusterServer(
         : `Cluster lookup: ${path} reports no endpoint; is it still being created?`
     )
   }
+  // A cluster with IP endpoints disabled reports its DNS endpoint (`gke-<id>.<region>.gke.goog`) here. Its
+  // certificate is publicly signed, not by the cluster CA, so the system roots must verify it whichever
+  // endpoint input chose it, as get-gke-credentials leaves out certificate-authority-data for such endpoints.
+  if (isPubliclyTrusted(host)) return { server: `https://${host}` }
   if (!caData)
     throw new GoogleStageError(
       `Cluster lookup: ${path} reports no CA certificate (masterAuth.clusterCaCertificate).`
@@ -106,41 +143,74 @@ async function clusterServer(
   return { server: `https://${host}`, caData }
 }
 
-/** https://cloud.google.com/kubernetes-engine/enterprise/multicluster-management/gateway/using */
+/** GKE's DNS-based control plane endpoints, served with publicly trusted certificates. */
+export function isPubliclyTrusted(host: string): boolean {
+  const hostname = host.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase()
+  return hostname.endsWith('.gke.goog')
+}
+
+/**
+ * The Connect gateway URL of the cluster's membership, built as get-gke-credentials builds it
+ * (gkeClient.ts, getConnectGWEndpoint): the membership is read from GKE Hub, and the URL carries the NUMBER of
+ * the project that holds the membership (a fleet host project may hold the memberships of clusters in other
+ * projects) and the membership's own location (`global`, or the cluster's region for clusters registered at
+ * creation and Autopilot clusters). https://cloud.google.com/kubernetes-engine/enterprise/multicluster-management/gateway/using
+ */
 async function gatewayServer(
   target: GkeTarget,
   credentials: GoogleCredentials,
   endpoints: GoogleEndpoints
 ): Promise<string> {
-  const { project } = target.cluster
   const membership = target.fleetMembership ?? (await findMembership(target, credentials, endpoints))
-  // projects/P/locations/L/memberships/M, or a bare name in the global location.
-  const parts = /^projects\/[^/]+\/locations\/([^/]+)\/memberships\/([^/]+)$/.exec(membership)
-  const [location, name] = parts ? [parts[1], parts[2]] : ['global', membership]
+  const path = membershipPath(membership)
+  const found = await getJson<Membership>(
+    credentials,
+    `${endpoints.gkehub}/${path}`,
+    'Fleet membership lookup',
+    () =>
+      `check fleet_membership_name (${path}: projects/<fleet host project>/locations/<location>/memberships/<name>, as \`gcloud container fleet memberships list --project <fleet host project>\` shows it) and that the identity has gkehub.memberships.get on that project (roles/gkehub.viewer, or roles/gkehub.gatewayReader/gatewayEditor).`
+  )
+  // The gateway serves GKE clusters under gkeMemberships and other fleet members under memberships
+  // (get-gke-credentials: "For GKE clusters, the configuration path is gkeMemberships").
+  const collection = found.endpoint?.gkeCluster ? 'gkeMemberships' : 'memberships'
   const projectInfo = await getJson<{ name?: string }>(
     credentials,
-    `${endpoints.cloudresourcemanager}/projects/${project}`,
+    `${endpoints.cloudresourcemanager}/projects/${membership.project}`,
     'Project lookup',
-    () => `check project_id (${project}) and that the identity has resourcemanager.projects.get on it.`
+    () =>
+      `the Connect gateway needs the number of project ${membership.project}, which holds the fleet membership; the identity needs resourcemanager.projects.get on it (roles/browser, or any role with that permission).`
   )
-  const number = projectInfo.name?.replace(/^projects\//, '')
-  if (!number) throw new GoogleStageError(`Project lookup: no project number for ${project}.`)
-  return `${endpoints.connectgateway}/projects/${number}/locations/${location}/gkeMemberships/${name}`
+  const number = /^projects\/(\d+)$/.exec(projectInfo.name ?? '')?.[1]
+  if (!number) throw new GoogleStageError(`Project lookup: no project number for ${membership.project}.`)
+  return `${endpoints.connectgateway}/projects/${number}/locations/${membership.location}/${collection}/${membership.name}`
 }
 
+/** The fields of a Membership this action reads. */
+interface Membership {
+  name?: string
+  endpoint?: { gkeCluster?: { resourceLink?: string } }
+}
+
+/**
+ * Finds the cluster's membership in every location of the cluster's project (`locations/-`), as
+ * `gcloud container fleet memberships get-credentials` lists `projects/P/locations/-/memberships`: a cluster
+ * registered at creation (`--fleet-project`, Terraform's `fleet` block) or an Autopilot cluster has its
+ * membership in the cluster's region, not in `global`.
+ */
 async function findMembership(
   target: GkeTarget,
   credentials: GoogleCredentials,
   endpoints: GoogleEndpoints
-): Promise<string> {
+): Promise<FleetMembership> {
+  const { project } = target.cluster
   const resourceLink = `//container.googleapis.com/${clusterPath(target.cluster)}`
   const filter = `endpoint.gkeCluster.resourceLink="${resourceLink}"`
-  const url = `${endpoints.gkehub}/projects/${target.cluster.project}/locations/global/memberships?filter=${encodeURIComponent(filter)}`
-  const found = await getJson<{ resources?: Array<{ name?: string }> }>(
+  const url = `${endpoints.gkehub}/projects/${project}/locations/-/memberships?filter=${encodeURIComponent(filter)}`
+  const found = await getJson<{ resources?: Membership[]; unreachable?: string[] }>(
     credentials,
     url,
     'Fleet membership lookup',
-    () => 'check that the identity has gkehub.memberships.list on the project (roles/gkehub.viewer).'
+    () => `check that the identity has gkehub.memberships.list on project ${project} (roles/gkehub.viewer).`
   )
   const names = (found.resources ?? [])
     .map(resource => resource.name)
@@ -148,11 +218,14 @@ async function findMembership(
   if (names.length !== 1) {
     throw new GoogleStageError(
       names.length === 0
-        ? `Fleet membership lookup: ${clusterPath(target.cluster)} is not registered to a fleet; register it, or set fleet_membership_name.`
-        : `Fleet membership lookup: ${clusterPath(target.cluster)} has ${names.length} memberships (${names.join(', ')}); set fleet_membership_name.`
+        ? `Fleet membership lookup: ${clusterPath(target.cluster)} has no fleet membership in project ${project} (any location); register it, or, if it is registered to a fleet host project, set fleet_membership_name to projects/<fleet host project>/locations/<location>/memberships/<name>.`
+        : `Fleet membership lookup: ${clusterPath(target.cluster)} has ${names.length} memberships (${names.join(', ')}); set fleet_membership_name to one of them.`
     )
   }
-  return names[0] as string
+  const membership = parseFleetMembership(names[0] as string, project)
+  if (!membership)
+    throw new GoogleStageError(`Fleet membership lookup: GKE Hub returned an unexpected name ${names[0]}.`)
+  return membership
 }
 
 /** A GET through the auth client (token refresh, gaxios' retries of 5xx/429 on idempotent requests). */
@@ -167,11 +240,17 @@ async function getJson<T>(
       url,
       method: 'GET',
       retry: true,
-      timeout: GOOGLE_REQUEST_TIMEOUT_MS
+      timeout: GOOGLE_REQUEST_TIMEOUT_MS,
+      signal: credentials.deadline
     })
     return response.data
   } catch (error) {
     if (error instanceof GoogleStageError) throw error
+    if (credentials.deadline.aborted) {
+      throw new GoogleStageError(
+        `${stage} did not finish within the time budget (\`timeout_seconds\`): ${new URL(url).host} did not answer.`
+      )
+    }
     const http = asHttpError(error)
     const detail = http
       ? `${http.status ?? 'no answer'}${http.message ? ` ${http.message}` : ''}`

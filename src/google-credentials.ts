@@ -23,36 +23,85 @@ export class GoogleStageError extends Error {
 
 export interface GoogleCredentials {
   client: AuthClient
-  /** A fresh access token (masked) for the Kubernetes API, which accepts Google tokens on GKE. */
+  /** The run's time budget: every Google request (sign-in, token renewals, lookups) ends with it. */
+  deadline: AbortSignal
+  /**
+   * A current access token (masked) for the Kubernetes API, which accepts Google tokens on GKE. Ask for it per
+   * request: google-auth-library caches the token and fetches a new one when it is within five minutes of
+   * expiring (AuthClient eagerRefreshThresholdMillis), which a metadata-server token may already be.
+   */
   accessToken(): Promise<string>
+  /**
+   * After the API server refused `rejected` (401): makes the next accessToken() a new token. Requests that saw
+   * the same token refused share one renewal.
+   */
+  renewAccessToken(rejected: string): Promise<void>
 }
 
 export async function signInToGoogle(
   signIn: GoogleSignIn,
-  endpoints: GoogleEndpoints
+  endpoints: GoogleEndpoints,
+  deadline: AbortSignal
 ): Promise<GoogleCredentials> {
-  const client = signIn.kind === 'federation' ? federatedClient(signIn, endpoints) : await adcClient(signIn)
-  const credentials: GoogleCredentials = {
-    client,
-    accessToken: async () => {
-      let token: string | null | undefined
-      try {
-        token = (await client.getAccessToken()).token
-      } catch (error) {
-        throw signInError(error, signIn)
+  // gaxios applies its defaults to every request of the client, token exchanges included; with the signal
+  // there, no Google request outlives the run's time budget (each also has its own timeout).
+  const transporterOptions = { timeout: GOOGLE_REQUEST_TIMEOUT_MS, signal: deadline }
+  const client =
+    signIn.kind === 'federation'
+      ? federatedClient(signIn, endpoints, transporterOptions)
+      : await adcClient(signIn, transporterOptions)
+  const masked = new Set<string>()
+  const accessToken = async (): Promise<string> => {
+    let token: string | null | undefined
+    try {
+      // The GitHub OIDC request inside is not a gaxios one; the race ends the wait for it too.
+      token = (await untilDeadline(client.getAccessToken(), deadline)).token
+    } catch (error) {
+      if (deadline.aborted) {
+        throw new GoogleStageError(
+          `Google sign-in did not finish within the time budget (\`timeout_seconds\`): ${signIn.kind === 'federation' ? 'the GitHub OIDC token, STS or IAM Credentials' : 'the Application Default Credentials source'} did not answer.`
+        )
       }
-      if (!token) throw new GoogleStageError('Google sign-in returned no access token.')
-      core.setSecret(token)
-      return token
+      throw signInError(error, signIn)
     }
+    if (!token) throw new GoogleStageError('Google sign-in returned no access token.')
+    if (!masked.has(token)) {
+      masked.add(token)
+      core.setSecret(token)
+    }
+    return token
   }
-  await credentials.accessToken()
-  return credentials
+  let renewal: { rejected: string; done: Promise<void> } | undefined
+  const renewAccessToken = (rejected: string): Promise<void> => {
+    if (renewal?.rejected === rejected) return renewal.done
+    // google-auth-library has no public "refresh now"; a cached token marked as expired makes the next
+    // getAccessToken() fetch a new one (BaseExternalAccountClient.isExpired, OAuth2Client.isTokenExpiring).
+    if (client.credentials.access_token === rejected) {
+      client.setCredentials({ ...client.credentials, expiry_date: 1 })
+    }
+    renewal = { rejected, done: accessToken().then(() => undefined) }
+    return renewal.done
+  }
+  await accessToken()
+  return { client, deadline, accessToken, renewAccessToken }
 }
+
+/** The promise, or a rejection as soon as the deadline passes. */
+export function untilDeadline<T>(promise: Promise<T>, deadline: AbortSignal): Promise<T> {
+  if (deadline.aborted) return Promise.reject(deadline.reason as Error)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(deadline.reason as Error)
+    deadline.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort))
+  })
+}
+
+type TransporterOptions = { timeout: number; signal: AbortSignal }
 
 function federatedClient(
   signIn: Extract<GoogleSignIn, { kind: 'federation' }>,
-  endpoints: GoogleEndpoints
+  endpoints: GoogleEndpoints,
+  transporterOptions: TransporterOptions
 ): AuthClient {
   return new IdentityPoolClient({
     audience: `//iam.googleapis.com/${signIn.provider}`,
@@ -63,7 +112,7 @@ function federatedClient(
       service_account_impersonation_url: `${endpoints.iamcredentials}/projects/-/serviceAccounts/${signIn.serviceAccount}:generateAccessToken`
     }),
     subject_token_supplier: { getSubjectToken: () => gitHubIdToken(signIn.audience) },
-    transporterOptions: { timeout: GOOGLE_REQUEST_TIMEOUT_MS }
+    transporterOptions
   })
 }
 
@@ -83,7 +132,10 @@ async function gitHubIdToken(audience: string): Promise<string> {
   }
 }
 
-async function adcClient(signIn: Extract<GoogleSignIn, { kind: 'adc' }>): Promise<AuthClient> {
+async function adcClient(
+  signIn: Extract<GoogleSignIn, { kind: 'adc' }>,
+  transporterOptions: TransporterOptions
+): Promise<AuthClient> {
   try {
     // GoogleAuth looks up a project for every ADC client it makes (googleauth.js #prepareAndCacheClient). For
     // an external_account file without one, as google-github-actions/auth writes it, that runs gcloud, asks the
@@ -92,6 +144,7 @@ async function adcClient(signIn: Extract<GoogleSignIn, { kind: 'adc' }>): Promis
     // A known projectId ends the lookup before it starts; nothing in the action asks GoogleAuth for a project.
     return await new GoogleAuth({
       scopes: [CLOUD_PLATFORM_SCOPE],
+      clientOptions: { transporterOptions },
       ...(signIn.project && { projectId: signIn.project })
     }).getClient()
   } catch (error) {

@@ -12,7 +12,7 @@ import { maskSecretValues } from './masking.js'
 import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from './ownership.js'
 import type { OnConflict } from './plan.js'
 import type { RestartTarget } from './deployment-restarts.js'
-import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
+import { parseFleetMembership, type GkeEndpoint, type GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
 import { kubeconfigFiles, type KubeconfigFiles } from './kubeconfig-files.js'
@@ -232,9 +232,15 @@ export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): 
     throw new InputError('`fleet_membership_name` is only used with `use_connect_gateway: true`.')
   }
   const cluster = parseClusterRef(clusterName, input('location'), input('project_id'), env)
+  const membership = fleetMembership ? parseFleetMembership(fleetMembership, cluster.project) : undefined
+  if (fleetMembership && !membership) {
+    throw new InputError(
+      `\`fleet_membership_name\` "${fleetMembership}" must be a membership ID, or projects/PROJECT/locations/LOCATION/memberships/NAME (gkeMemberships also accepted).`
+    )
+  }
   return {
     kind: 'gke',
-    target: { cluster, endpoint, ...(fleetMembership && { fleetMembership }) },
+    target: { cluster, endpoint, ...(membership && { fleetMembership: membership }) },
     signIn: parseSignIn(provider, input('service_account'), input('audience'), cluster.project),
     endpoints: googleEndpoints(env)
   }

@@ -30,6 +30,17 @@ interface StatusBody {
   details?: { retryAfterSeconds?: number }
 }
 
+/** How a failure without any HTTP answer reads; NO_ANSWER_ADVICE keys on it. */
+export const NO_ANSWER = 'did not answer'
+
+/**
+ * Why a GKE control plane never answers a runner, the usual two causes. Authorized networks drop packets from
+ * addresses they do not list, so the connection times out rather than being refused.
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks
+ */
+export const NO_ANSWER_ADVICE =
+  "An API server that never answers is usually closed to this runner: the cluster's authorized networks (master authorized networks) do not list the runner's address (GitHub-hosted runners' addresses change and are not listed; use `use_dns_based_endpoint` or `use_connect_gateway`, or a self-hosted runner inside an authorized network), or the cluster has only a private endpoint, which a runner outside its VPC cannot reach (set `use_internal_ip: true` on a self-hosted runner inside the VPC, or use the Connect gateway)."
+
 const transientStatuses = new Set([429, 500, 502, 503, 504])
 // Connection-level failures worth another attempt. TLS verification failures are not among them: a wrong
 // CA stays wrong, and the action must never fall back to skipping verification.
@@ -45,6 +56,8 @@ const transientCodes = new Set([
   'UND_ERR_BODY_TIMEOUT'
 ])
 
+const noAnswerCodes = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])
+
 export function toKubeApiError(error: unknown): KubeApiError {
   if (error instanceof KubeApiError) return error
   if (error instanceof ApiException) return fromResponse(error as ApiException<unknown>)
@@ -54,8 +67,10 @@ export function toKubeApiError(error: unknown): KubeApiError {
 function fromResponse(error: ApiException<unknown>): KubeApiError {
   const status = error.code
   const text = typeof error.body === 'string' ? error.body : ''
-  const body = parseStatus(text)
   const headers = (error.headers ?? {}) as Record<string, string | undefined>
+  const google = parseGoogleError(text)
+  if (google) return fromGoogleError(status, google, headers)
+  const body = parseStatus(text)
   const retryAfter = Number(headers['retry-after'] ?? body?.details?.retryAfterSeconds)
   const reason = body?.reason ?? defaultReason(status)
   // The plain-text 429 of API Priority and Fairness is a fixed sentence and safe to show; any other body that
@@ -73,7 +88,7 @@ function fromResponse(error: ApiException<unknown>): KubeApiError {
 
 function fromConnectionFailure(error: unknown): KubeApiError {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return new KubeApiError('the API server did not answer in time', undefined, undefined, true)
+    return new KubeApiError(`the API server ${NO_ANSWER} in time`, undefined, undefined, true)
   }
   const code = errorCode(error)
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
@@ -95,6 +110,10 @@ function fromConnectionFailure(error: unknown): KubeApiError {
     )
   }
   const detail = code ?? (error instanceof Error ? error.message : 'unknown error')
+  // A connection that times out (no SYN-ACK, no TLS answer) is the silence of a firewall, not a refusal.
+  if (code && noAnswerCodes.has(code)) {
+    return new KubeApiError(`the API server ${NO_ANSWER} (${code})`, undefined, undefined, true)
+  }
   return new KubeApiError(
     `could not reach the API server (${detail})`,
     undefined,
@@ -111,6 +130,56 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause
   }
   return undefined
+}
+
+/**
+ * The Connect gateway and Google's front ends answer in Google's error shape, before any API server sees the
+ * request: https://cloud.google.com/apis/design/errors#http_mapping. Their message is Google's own text
+ * (a permission, a token problem), safe to show as the Kubernetes Status message is.
+ */
+interface GoogleErrorBody {
+  code?: number
+  message?: string
+  status?: string
+}
+
+function parseGoogleError(text: string): GoogleErrorBody | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: unknown }
+    const error = body?.error
+    return error && typeof error === 'object' && typeof (error as GoogleErrorBody).message === 'string'
+      ? (error as GoogleErrorBody)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Worded so that it does not read as an RBAC denial by the API server ("403 Forbidden: ..."), whose advice
+ * (a Role and RoleBinding) would not help: the gateway's refusals are fixed in IAM.
+ */
+function fromGoogleError(
+  status: number,
+  error: GoogleErrorBody,
+  headers: Record<string, string | undefined>
+): KubeApiError {
+  const googleStatus = error.status ?? defaultReason(status)
+  const message = (error.message ?? '').replace(/\.$/, '')
+  const advice =
+    status === 403 && message.includes('gkehub.gateway.')
+      ? " The identity needs roles/gkehub.gatewayEditor (roles/gkehub.gatewayReader allows reads only) on the project that holds the fleet membership; the cluster's RBAC applies after that."
+      : status === 401
+        ? ' Google did not accept the access token; check the sign-in inputs.'
+        : ''
+  const retryAfter = Number(headers['retry-after'])
+  return new KubeApiError(
+    `Google's front end answered ${status} ${googleStatus} before the API server saw the request: ${message}.${advice}`,
+    status,
+    googleStatus,
+    transientStatuses.has(status),
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined
+  )
 }
 
 function parseStatus(text: string): StatusBody | undefined {

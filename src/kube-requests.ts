@@ -3,7 +3,7 @@
 import { Observable, type CoreV1Api, type RequestContext } from '@kubernetes/client-node'
 import pRetry from 'p-retry'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { KubeApiError, toKubeApiError } from './kube-errors.js'
+import { KubeApiError, NO_ANSWER, toKubeApiError } from './kube-errors.js'
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -29,30 +29,58 @@ export interface RequestPolicy {
   /** Aborts every request and retry when the run's time budget is spent. */
   deadline: AbortSignal
   retry: RetryPolicy
+  /** Renews the bearer token the API server refused (see ClusterConnection.renewCredentials). */
+  renewCredentials?: (rejectedToken: string) => Promise<void>
 }
 
 /**
  * One API call with retries. Only what the API calls transient is retried (429, 5xx, resets, timeouts);
- * a 409 is the caller's to re-read and re-plan, never to repeat blindly.
+ * a 409 is the caller's to re-read and re-plan, never to repeat blindly. A 401 is sent once more with a renewed
+ * token when the credentials can renew (a token that expired mid-run); client-go's exec authenticator likewise
+ * drops a credential the server refused (plugin/pkg/client/auth/exec, maybeRefreshCreds on a 401).
  */
 export function sendWithRetries<T>(
   policy: RequestPolicy,
   call: (options: RequestOptions) => Promise<T>
 ): Promise<T> {
   const { retry, deadline, requestTimeoutMs } = policy
+  let renewed = false
+  let answered = false
   return pRetry(
     async attempt => {
-      try {
-        return await call(
-          requestOptions(
-            AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)]),
-            policy.connections
+      for (;;) {
+        let sentToken: string | undefined
+        try {
+          return await call(
+            requestOptions(
+              AbortSignal.any([deadline, AbortSignal.timeout(requestTimeoutMs)]),
+              policy.connections,
+              token => (sentToken = token)
+            )
           )
-        )
-      } catch (error) {
-        const failure = toKubeApiError(error)
-        failure.attempt = attempt
-        throw failure
+        } catch (error) {
+          const failure = toKubeApiError(error)
+          failure.attempt = attempt
+          if (failure.status !== undefined) answered = true
+          if (failure.status === 401 && policy.renewCredentials && sentToken && !renewed) {
+            renewed = true
+            try {
+              await policy.renewCredentials(sentToken)
+            } catch (renewal) {
+              const reason = renewal instanceof Error ? renewal.message : String(renewal)
+              const error = new KubeApiError(
+                `${failure.message}; renewing the token failed: ${reason}`,
+                401,
+                failure.reason,
+                false
+              )
+              error.attempt = attempt
+              throw error
+            }
+            continue
+          }
+          throw failure
+        }
       }
     },
     {
@@ -62,16 +90,19 @@ export function sendWithRetries<T>(
       randomize: true,
       signal: deadline,
       shouldRetry: ({ error }) => error instanceof KubeApiError && error.transient,
-      // Wait at least as long as the server asked; p-retry's own backoff delay follows this.
-      onFailedAttempt: async ({ error, retryDelay }) => {
-        const retryAfterMs = ((error as KubeApiError).retryAfterSeconds ?? 0) * 1000
+      // Before a retry, wait at least as long as the server asked; p-retry's own backoff delay follows this.
+      // p-retry calls this after the last attempt too, and for failures it will not retry: no wait then.
+      onFailedAttempt: async ({ error, retryDelay, retriesLeft }) => {
+        const failure = error as KubeApiError
+        if (retriesLeft === 0 || !failure.transient) return
+        const retryAfterMs = (failure.retryAfterSeconds ?? 0) * 1000
         if (retryAfterMs > retryDelay && !deadline.aborted) {
           await sleep(retryAfterMs - retryDelay, undefined, { signal: deadline }).catch(() => undefined)
         }
       }
     }
   ).catch(error => {
-    if (deadline.aborted) throw deadlineError(deadline)
+    if (deadline.aborted) throw deadlineError(deadline, answered)
     throw error
   })
 }
@@ -83,11 +114,18 @@ type Middleware = NonNullable<RequestOptions['middleware']>[number]
 
 /**
  * client-node has no timeout of its own; a middleware hands undici the signal for this one request, and the
- * shared agent. Middleware runs after authentication has set the request's own agent (its CA and client cert).
+ * shared agent. Middleware runs after authentication has set the request's own agent (its CA and client cert)
+ * and its Authorization header, which `onBearer` is told of, so that a 401 can name the token refused.
  */
-function requestOptions(signal: AbortSignal, connections?: SharedConnections): RequestOptions {
+function requestOptions(
+  signal: AbortSignal,
+  connections?: SharedConnections,
+  onBearer?: (token: string) => void
+): RequestOptions {
   const middleware: Middleware = {
     pre: context => {
+      const bearer = /^Bearer (.+)$/.exec(context.getHeaders()['Authorization'] ?? '')?.[1]
+      if (bearer) onBearer?.(bearer)
       context.setSignal(signal)
       if (connections?.dispatcher) context.setDispatcher(connections.dispatcher)
       else if (connections) connections.dispatcher = context.getDispatcher()
@@ -98,11 +136,14 @@ function requestOptions(signal: AbortSignal, connections?: SharedConnections): R
   return { middleware: [middleware], middlewareMergeStrategy: 'append' }
 }
 
-function deadlineError(deadline: AbortSignal): KubeApiError {
+/** `answered`: whether any attempt of this call got an HTTP answer; if none did, the server never answered. */
+function deadlineError(deadline: AbortSignal, answered: boolean): KubeApiError {
   const reason = deadline.reason as Error | undefined
   const message =
     reason instanceof KubeApiError
       ? reason.message
-      : 'the sync did not finish within its time budget (`timeout_seconds`)'
+      : answered
+        ? 'the sync did not finish within its time budget (`timeout_seconds`)'
+        : `the API server ${NO_ANSWER} within the time budget (\`timeout_seconds\`)`
   return new KubeApiError(message, undefined, undefined, false)
 }

@@ -22,6 +22,7 @@ import { WorkloadsClient } from './workloads-client.js'
 
 export async function run(): Promise<void> {
   const started = performance.now()
+  let deadline: AbortSignal | undefined
   try {
     const settings = readInputs()
     const selection = selectSecrets(settings.secrets, settings.prefix)
@@ -30,10 +31,9 @@ export async function run(): Promise<void> {
       : undefined
     if (refusal) throw new Error(refusal)
 
-    // The budget starts before sign-in, so a slow sign-in leaves less time for the sync (Google requests also
-    // time out on their own).
-    const deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
-    const connection = withProxy(await connect(settings.cluster), settings.proxies)
+    // The budget covers the whole run: sign-in, the cluster lookup and every Kubernetes request end with it.
+    deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
+    const connection = withProxy(await connect(settings.cluster, deadline), settings.proxies)
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
@@ -41,7 +41,8 @@ export async function run(): Promise<void> {
       connections: new SharedConnections(),
       requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
       deadline,
-      retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
+      retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 },
+      ...(connection.renewCredentials && { renewCredentials: connection.renewCredentials })
     }
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const ownership = new Ownership(settings.prefix, settings.owner)
@@ -92,12 +93,16 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
   }
+  // Past the budget, a request nothing can cancel may still hold the process open (google-auth-library's STS
+  // exchange has its own HTTP client, with neither timeout nor signal), and the step would run on after it
+  // failed. Everything has been reported by now; exitCode is already set.
+  if (deadline?.aborted) process.exit()
 }
 
 /** Each way of reaching a cluster ends in the same in-memory connection. */
-async function connect(source: ClusterSource): Promise<ClusterConnection> {
+async function connect(source: ClusterSource, deadline: AbortSignal): Promise<ClusterConnection> {
   if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.files)
-  const credentials = await signInToGoogle(source.signIn, source.endpoints)
+  const credentials = await signInToGoogle(source.signIn, source.endpoints, deadline)
   return connectToGke(source.target, credentials, source.endpoints)
 }
 

@@ -3,6 +3,7 @@
 import { stringify } from 'yaml'
 import type { ClusterTarget } from './cluster-connection.js'
 import type { RestartResult, RestartTarget } from './deployment-restarts.js'
+import { NO_ANSWER, NO_ANSWER_ADVICE } from './kube-errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
 import { compareNames } from './selection.js'
 import type { SecretResult, SecretState } from './sync.js'
@@ -139,6 +140,7 @@ export function advice(details: string[], namespace: string): string[] {
         ].join('\n')
       )
     }
+    if (detail.includes(`the API server ${NO_ANSWER}`)) tips.add(NO_ANSWER_ADVICE)
     if (detail.includes(`namespaces "${namespace}" not found`)) {
       tips.add(`Namespace ${namespace} does not exist: create it, or fix the \`namespace\` input.`)
     }

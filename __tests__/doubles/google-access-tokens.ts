@@ -16,19 +16,32 @@ export type AccessTokenGrant =
   | { kind: 'serviceAccount'; email: string; scopes: string[] }
 
 /**
- * The access tokens the doubles issue. Each is fixed for the life of the server, so a test can tell the
- * Kubernetes double which token to accept before the action runs: one federated token (whose principal is the
- * subject of the latest exchange) and one token per service account.
+ * The access tokens the doubles issue. By default each is fixed for the life of the server, so a test can tell
+ * the Kubernetes double which token to accept before the action runs: one federated token (whose principal is
+ * the subject of the latest exchange) and one token per service account. With `rotate`, every exchange mints a
+ * new token, as STS and IAM Credentials do, and `expireAll()` ends every token issued so far, as time does to a
+ * metadata-server token with minutes left: Google's APIs (and GKE) then answer 401 for it.
  */
 export class AccessTokens {
-  readonly federated = `ya29.d.federated-${randomBytes(18).toString('base64url')}`
+  federated = `ya29.d.federated-${randomBytes(18).toString('base64url')}`
   readonly #serviceAccountTokens = new Map<string, string>()
   readonly #grants = new Map<string, AccessTokenGrant>()
+  readonly #expired = new Set<string>()
+  /** Every token handed out, in order (for leak scans). */
+  readonly issued: string[] = []
 
-  constructor(serviceAccountEmails: string[]) {
+  constructor(
+    serviceAccountEmails: string[],
+    private readonly rotate = false
+  ) {
     for (const email of serviceAccountEmails) {
       this.#serviceAccountTokens.set(email, `ya29.c.sa-${randomBytes(18).toString('base64url')}`)
     }
+  }
+
+  /** Every token issued so far expires: Google (and GKE) refuse it from now on. */
+  expireAll(): void {
+    for (const token of this.#grants.keys()) this.#expired.add(token)
   }
 
   serviceAccountToken(email: string): string {
@@ -38,19 +51,23 @@ export class AccessTokens {
   }
 
   issueFederated(subject: string, scopes: string[]): string {
+    if (this.rotate) this.federated = `ya29.d.federated-${randomBytes(18).toString('base64url')}`
     this.#grants.set(this.federated, { kind: 'federated', subject, scopes })
+    this.issued.push(this.federated)
     return this.federated
   }
 
   issueServiceAccount(email: string, scopes: string[]): string {
-    const token = this.serviceAccountToken(email)
+    const fixed = this.serviceAccountToken(email)
+    const token = this.rotate ? `ya29.c.sa-${randomBytes(18).toString('base64url')}` : fixed
     this.#grants.set(token, { kind: 'serviceAccount', email, scopes })
+    this.issued.push(token)
     return token
   }
 
-  /** The grant behind a token, if this double issued it. */
+  /** The grant behind a token, if this double issued it and it has not expired. */
   lookup(token: string | undefined): AccessTokenGrant | undefined {
-    return token === undefined ? undefined : this.#grants.get(token)
+    return token === undefined || this.#expired.has(token) ? undefined : this.#grants.get(token)
   }
 }
 

@@ -17,7 +17,14 @@ export interface GoogleCluster {
 }
 
 export interface GoogleFleetMembership {
+  /** The project that holds the membership: the cluster's, or a fleet host project. */
   project: string
+  /**
+   * Where the membership lives. Default `global` (`gcloud container fleet memberships register`); a cluster
+   * registered at creation (`--fleet-project`, Terraform's `fleet` block) or an Autopilot cluster has its
+   * membership in the cluster's region.
+   */
+  location?: string
   /** The membership ID (last segment of its name). */
   name: string
   /** `//container.googleapis.com/projects/<p>/locations/<l>/clusters/<c>` */
@@ -51,6 +58,8 @@ export interface GoogleApisOptions {
   memberships?: GoogleFleetMembership[]
   /** Projects Resource Manager knows besides `projectId`, by ID: their numbers. */
   otherProjects?: Record<string, string>
+  /** A new access token for every exchange (see AccessTokens), instead of one fixed token per identity. */
+  rotateTokens?: boolean
 }
 
 export type GoogleApisConfig = Required<Omit<GoogleApisOptions, 'attributeCondition'>> & {
@@ -77,6 +86,7 @@ export function resolveGoogleApisOptions(options: GoogleApisOptions): GoogleApis
     serviceAccounts: options.serviceAccounts ?? { [`secrets-sync@${projectId}.iam.gserviceaccount.com`]: {} },
     clusters: options.clusters ?? [],
     memberships: options.memberships ?? [],
-    otherProjects: options.otherProjects ?? {}
+    otherProjects: options.otherProjects ?? {},
+    rotateTokens: options.rotateTokens ?? false
   }
 }

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { AccessTokens } from './google-access-tokens.js'
+import { AccessTokens, type AccessTokenGrant } from './google-access-tokens.js'
 import { resolveGoogleApisOptions, type GoogleApisOptions } from './google-apis-config.js'
 import { CLUSTER_PATH, getCluster } from './google-container.js'
 import { getMembership, listMemberships, MEMBERSHIP_PATH, MEMBERSHIPS_PATH } from './google-gkehub.js'
@@ -54,6 +54,12 @@ export interface GoogleApis {
   tokens: { federated: string; serviceAccount: string }
   /** The access token of any configured service account. */
   serviceAccountToken(email: string): string
+  /** Who a live token speaks for: undefined for a token this double never issued, or one that expired. */
+  grantOf(token: string): AccessTokenGrant | undefined
+  /** Every token issued so far expires (see AccessTokens.expireAll). */
+  expireTokens(): void
+  /** Every token handed out, in order. */
+  issuedTokens(): string[]
 }
 
 export interface GoogleApisServerOptions extends GoogleApisOptions {
@@ -70,7 +76,7 @@ type Handler = (
 
 export async function startGoogleApis(options: GoogleApisServerOptions = {}): Promise<GoogleApis> {
   const config = resolveGoogleApisOptions(options)
-  const tokens = new AccessTokens(Object.keys(config.serviceAccounts))
+  const tokens = new AccessTokens(Object.keys(config.serviceAccounts), config.rotateTokens)
   const requests: GoogleApiRequest[] = []
 
   const routes: Array<{ service: Service; method: string; path: RegExp; handle: Handler }> = [
@@ -172,6 +178,9 @@ export async function startGoogleApis(options: GoogleApisServerOptions = {}): Pr
       serviceAccount: firstServiceAccount ? tokens.serviceAccountToken(firstServiceAccount) : ''
     },
     serviceAccountToken: email => tokens.serviceAccountToken(email),
+    grantOf: token => tokens.lookup(token),
+    expireTokens: () => tokens.expireAll(),
+    issuedTokens: () => [...tokens.issued],
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

@@ -1,5 +1,7 @@
 // GKE Hub (fleet) double: list memberships by cluster and get one, which is how a client finds the Connect
-// gateway path of a cluster (as google-github-actions/get-gke-credentials does).
+// gateway path of a cluster (as google-github-actions/get-gke-credentials does). Memberships live in `global`
+// or in a region; listing under `locations/-` spans them all, as `gcloud container fleet memberships list`
+// (whose default location is `-`) relies on.
 // https://cloud.google.com/kubernetes-engine/fleet-management/docs/reference/rest/v1/projects.locations.memberships/list
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authenticate, type AccessTokens } from './google-access-tokens.js'
@@ -15,8 +17,14 @@ export const MEMBERSHIP_PATH = /^\/projects\/([^/]+)\/locations\/([^/]+)\/member
  */
 const RESOURCE_LINK_FILTER = /^\s*endpoint\.gkeCluster\.resourceLink\s*=\s*(?:"([^"]*)"|(\S+))\s*$/
 
+const locationOf = (membership: GoogleFleetMembership): string => membership.location ?? 'global'
+
+/** AIP-159: `-` in a parent's location lists the collection across every location. */
+const inLocation = (membership: GoogleFleetMembership, location: string): boolean =>
+  location === '-' || locationOf(membership) === location
+
 const toMembershipResource = (membership: GoogleFleetMembership): Record<string, unknown> => ({
-  name: `projects/${membership.project}/locations/global/memberships/${membership.name}`,
+  name: `projects/${membership.project}/locations/${locationOf(membership)}/memberships/${membership.name}`,
   endpoint: { gkeCluster: { resourceLink: membership.clusterResourceLink } },
   state: { code: 'READY' }
 })
@@ -37,7 +45,7 @@ export function listMemberships(
     resourceLink = match[1] ?? match[2]
   }
   const resources = config.memberships
-    .filter(m => m.project === path.project && path.location === 'global')
+    .filter(m => m.project === path.project && inLocation(m, path.location))
     .filter(m => resourceLink === undefined || m.clusterResourceLink === resourceLink)
     .map(toMembershipResource)
   // proto3 JSON leaves out empty repeated fields, so "nothing matched" is `{}`, not `{"resources":[]}`.
@@ -53,7 +61,7 @@ export function getMembership(
 ): void {
   if (!authenticate(req, res, tokens)) return
   const membership = config.memberships.find(
-    m => m.project === path.project && path.location === 'global' && m.name === path.name
+    m => m.project === path.project && locationOf(m) === path.location && m.name === path.name
   )
   if (!membership) {
     const name = `projects/${path.project}/locations/${path.location}/memberships/${path.name}`

@@ -35,3 +35,17 @@ export const proxiedTls: ServerTls = {
   cert: read('proxied-server.pem'),
   key: read('proxied-server-key.pem')
 }
+
+/**
+ * A CA standing for a public root, and the certificate of an IP-less cluster's DNS endpoint it signs (a name
+ * under gke.goog; resolve-gke-goog.mjs points it at 127.0.0.1 in a child process).
+ */
+export const publicTls: ServerTls = {
+  caPem: read('public-ca.pem'),
+  cert: read('public-server.pem'),
+  key: read('public-server-key.pem')
+}
+export const PUBLIC_DNS_ENDPOINT_HOST = 'gke-0123456789abcdef.europe-west4.gke.goog'
+
+/** Loads into a child process (`node --import`) to resolve every name under gke.goog to 127.0.0.1. */
+export const resolveGkeGoogPath = fileURLToPath(new URL('./resolve-gke-goog.mjs', import.meta.url))

@@ -4,8 +4,9 @@
 // CA stands in for the public roots (NODE_EXTRA_CA_CERTS), while an IP endpoint serves a certificate of another
 // CA that only the cluster CA reported by GKE can verify.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startGitHubOidc, type GitHubOidc } from '../doubles/github-oidc-server.js'
 import {
@@ -14,8 +15,21 @@ import {
   type GoogleApisServerOptions,
   type GoogleCluster
 } from '../doubles/google-apis-server.js'
+import {
+  startConnectGateway,
+  type ConnectGateway,
+  type GatewayPermission
+} from '../doubles/google-connect-gateway.js'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
-import { otherTls, testCaPath, testTls, type ServerTls } from '../doubles/tls.js'
+import {
+  otherTls,
+  PUBLIC_DNS_ENDPOINT_HOST,
+  publicTls,
+  resolveGkeGoogPath,
+  testCaPath,
+  testTls,
+  type ServerTls
+} from '../doubles/tls.js'
 import { findLeaks, runAction, type ActionRun } from './run-action.js'
 
 const NS = 'dagster-prd'
@@ -41,8 +55,11 @@ const SECRETS = { ...VALUES, OTHER_SECRET: 'not-synced-gke-leak-canary' }
 const CREATED = '["dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
 const decode = (data: string | undefined): string => Buffer.from(data ?? '', 'base64').toString('utf8')
 
-/** The token the Kubernetes double accepts, and the user it maps it to. */
-type Accept = 'serviceAccount' | 'federated' | 'nothing'
+/**
+ * The token the Kubernetes double accepts, and the user it maps it to; `liveServiceAccount`: any service
+ * account token the Google double issued and has not expired, as GKE checks a token with Google.
+ */
+type Accept = 'serviceAccount' | 'federated' | 'nothing' | 'liveServiceAccount'
 
 interface FlowOptions {
   /** What the API server at the chosen endpoint presents. Default: a certificate of the cluster CA. */
@@ -53,6 +70,8 @@ interface FlowOptions {
   /** Changes to the cluster GKE reports, given the servers (`kube` is the right one, `decoy` a wrong one). */
   cluster?: (kube: KubeDouble, decoy: KubeDouble) => Partial<GoogleCluster>
   google?: Omit<GoogleApisServerOptions, 'clusters'>
+  /** Serve the cluster behind the Connect gateway double, with these gateway permissions. */
+  gateway?: { allowed: (permission: GatewayPermission) => boolean }
 }
 
 interface Flow {
@@ -63,6 +82,7 @@ interface Flow {
   /** An API server that accepts the same token but must never be reached. */
   decoy: KubeDouble
   env: Record<string, string>
+  gateway?: ConnectGateway
 }
 
 const open: Array<{ close(): Promise<void> }> = []
@@ -74,7 +94,20 @@ afterEach(async () => {
 
 async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   // Filled once the Google double has issued its tokens; the Kubernetes double reads it on every request.
-  const users: Record<string, string> = {}
+  const started: { google?: GoogleApis } = {}
+  const users: Record<string, string> =
+    options.accept === 'liveServiceAccount'
+      ? new Proxy(
+          {},
+          {
+            get: (_, token) =>
+              typeof token === 'string' && started.google?.grantOf(token)?.kind === 'serviceAccount'
+                ? SERVICE_ACCOUNT
+                : undefined,
+            has: (_, token) => typeof token === 'string' && started.google?.grantOf(token) !== undefined
+          }
+        )
+      : {}
   const kube = await startKubeDouble({
     users,
     tls: options.kubeTls ?? otherTls,
@@ -108,10 +141,22 @@ async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     clusters: [cluster]
   })
   open.push(google)
+  started.google = google
 
   const accept = options.accept ?? 'serviceAccount'
   if (accept === 'serviceAccount') users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
   if (accept === 'federated') users[google.tokens.federated] = FEDERATED_PRINCIPAL
+
+  const gatewayOptions = options.gateway
+  const gateway =
+    gatewayOptions &&
+    (await startConnectGateway({
+      membershipPath: GATEWAY_PATH.slice('/connectgateway'.length),
+      upstream: kube,
+      isGoogleToken: token => token in users,
+      allowed: (_, permission) => gatewayOptions.allowed(permission)
+    }))
+  if (gateway) open.push(gateway)
 
   const env = {
     ACTIONS_ID_TOKEN_REQUEST_URL: github.url,
@@ -122,9 +167,10 @@ async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     GHA_ENDPOINT_OVERRIDE_container: google.endpoints.container,
     GHA_ENDPOINT_OVERRIDE_gkehub: google.endpoints.gkehub,
     GHA_ENDPOINT_OVERRIDE_cloudresourcemanager: google.endpoints.cloudresourcemanager,
-    GHA_ENDPOINT_OVERRIDE_connectgateway: `https://127.0.0.1:${kube.port}/connectgateway/v1`
+    GHA_ENDPOINT_OVERRIDE_connectgateway:
+      gateway?.endpoint ?? `https://127.0.0.1:${kube.port}/connectgateway/v1`
   }
-  return { github, google, kube, decoy, env }
+  return { github, google, kube, decoy, env, ...(gateway && { gateway }) }
 }
 
 const gkeInputs = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -157,6 +203,27 @@ async function runIn(
   ]
   expect(findLeaks(run, [...Object.values(SECRETS), ...tokens])).toEqual([])
   return run
+}
+
+/**
+ * A TCP listener that accepts connections and never says a word, as an endpoint behind a firewall that drops
+ * the runner's packets looks to a client once its connection attempt is let through.
+ */
+async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server = createServer(socket => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>(resolve => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
 }
 
 /** The Google requests as [service, method, path, bearer] (bearer by name, so a failure reads clearly). */
@@ -327,28 +394,44 @@ describe('reaching the cluster', () => {
   const membershipList: [string, string, string, string] = [
     'gkehub',
     'GET',
-    `/projects/${PROJECT_ID}/locations/global/memberships?filter=${encodeURIComponent(
+    `/projects/${PROJECT_ID}/locations/-/memberships?filter=${encodeURIComponent(
       `endpoint.gkeCluster.resourceLink="//container.googleapis.com/${CLUSTER_PATH}"`
     )}`,
     'service account'
   ]
-  const projectGet: [string, string, string, string] = [
-    'cloudresourcemanager',
+  const membershipGet = (name: string): [string, string, string, string] => [
+    'gkehub',
     'GET',
-    `/projects/${PROJECT_ID}`,
+    `/${name}`,
     'service account'
   ]
+  const projectGet = (project = PROJECT_ID): [string, string, string, string] => [
+    'cloudresourcemanager',
+    'GET',
+    `/projects/${project}`,
+    'service account'
+  ]
+  const GLOBAL_MEMBERSHIP = `projects/${PROJECT_ID}/locations/global/memberships/${FLEET_MEMBERSHIP}`
   it.each([
-    ['the membership found through GKE Hub', {}, [STS_CALL, IAM_CALL, membershipList, projectGet]],
+    [
+      'the membership found through GKE Hub',
+      {},
+      [STS_CALL, IAM_CALL, membershipList, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
+    ],
     [
       'fleet_membership_name as a bare ID',
       { fleet_membership_name: FLEET_MEMBERSHIP },
-      [STS_CALL, IAM_CALL, projectGet]
+      [STS_CALL, IAM_CALL, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
     ],
     [
       'fleet_membership_name as a full resource name',
-      { fleet_membership_name: `projects/${PROJECT_ID}/locations/global/memberships/${FLEET_MEMBERSHIP}` },
-      [STS_CALL, IAM_CALL, projectGet]
+      { fleet_membership_name: GLOBAL_MEMBERSHIP },
+      [STS_CALL, IAM_CALL, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
+    ],
+    [
+      'fleet_membership_name in the gateway spelling (gkeMemberships)',
+      { fleet_membership_name: GLOBAL_MEMBERSHIP.replace('/memberships/', '/gkeMemberships/') },
+      [STS_CALL, IAM_CALL, membershipGet(GLOBAL_MEMBERSHIP), projectGet()]
     ]
   ])('use_connect_gateway with %s: the gateway URL by project number', async (_, extra, calls) => {
     const flow = await startFlow({ kubeTls: testTls, basePath: GATEWAY_PATH })
@@ -359,6 +442,111 @@ describe('reaching the cluster', () => {
     expect(googleCalls(flow)).toEqual(calls)
     expect(run.stdout).toContain('through the Connect gateway')
   })
+
+  it('use_connect_gateway: a regional membership (registered at creation, or Autopilot) is found across locations', async () => {
+    const regional = `projects/${PROJECT_ID}/locations/${LOCATION}/memberships/${CLUSTER}`
+    const gatewayPath = `/connectgateway/v1/projects/${PROJECT_NUMBER}/locations/${LOCATION}/gkeMemberships/${CLUSTER}`
+    const flow = await startFlow({
+      kubeTls: testTls,
+      basePath: gatewayPath,
+      google: {
+        memberships: [
+          {
+            project: PROJECT_ID,
+            location: LOCATION,
+            name: CLUSTER,
+            clusterResourceLink: `//container.googleapis.com/${CLUSTER_PATH}`
+          }
+        ]
+      }
+    })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}${gatewayPath}`)
+    expect(googleCalls(flow)).toEqual([
+      STS_CALL,
+      IAM_CALL,
+      membershipList,
+      membershipGet(regional),
+      projectGet()
+    ])
+  })
+
+  it("use_connect_gateway: a membership in a fleet host project uses that project's number", async () => {
+    const FLEET_HOST = 'platform-fleet-host'
+    const FLEET_HOST_NUMBER = '987654321098'
+    const hosted = `projects/${FLEET_HOST}/locations/global/memberships/${FLEET_MEMBERSHIP}`
+    const gatewayPath = `/connectgateway/v1/projects/${FLEET_HOST_NUMBER}/locations/global/gkeMemberships/${FLEET_MEMBERSHIP}`
+    const flow = await startFlow({
+      kubeTls: testTls,
+      basePath: gatewayPath,
+      google: {
+        otherProjects: { [FLEET_HOST]: FLEET_HOST_NUMBER },
+        memberships: [
+          {
+            project: FLEET_HOST,
+            name: FLEET_MEMBERSHIP,
+            clusterResourceLink: `//container.googleapis.com/${CLUSTER_PATH}`
+          }
+        ]
+      }
+    })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true', fleet_membership_name: hosted }))
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}${gatewayPath}`)
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, membershipGet(hosted), projectGet(FLEET_HOST)])
+  })
+
+  it('use_connect_gateway: a cluster with memberships in two locations fails and lists them', async () => {
+    const link = `//container.googleapis.com/${CLUSTER_PATH}`
+    const flow = await startFlow({
+      kubeTls: testTls,
+      basePath: GATEWAY_PATH,
+      google: {
+        memberships: [
+          { project: PROJECT_ID, name: FLEET_MEMBERSHIP, clusterResourceLink: link },
+          { project: PROJECT_ID, location: LOCATION, name: CLUSTER, clusterResourceLink: link }
+        ]
+      }
+    })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Fleet membership lookup: ${CLUSTER_PATH} has 2 memberships (${GLOBAL_MEMBERSHIP}, projects/${PROJECT_ID}/locations/${LOCATION}/memberships/${CLUSTER}); set fleet_membership_name to one of them.`
+    )
+    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, membershipList])
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it.each([
+    ['the default endpoint', {}],
+    ['use_internal_ip', { use_internal_ip: 'true' }]
+  ])(
+    'an IP-less cluster (endpoint under gke.goog) with %s: the system roots verify it, not the cluster CA',
+    async (_, extra) => {
+      // GKE reports the DNS endpoint in `endpoint` (and privateEndpoint) when IP endpoints are disabled; its
+      // certificate is signed by a public root (publicTls, trusted through NODE_EXTRA_CA_CERTS as the system
+      // roots are), never by the cluster CA (otherTls), so pinning the cluster CA fails the handshake.
+      const flow = await startFlow({
+        kubeTls: publicTls,
+        cluster: kube => ({
+          endpoint: `${PUBLIC_DNS_ENDPOINT_HOST}:${kube.port}`,
+          privateEndpoint: `${PUBLIC_DNS_ENDPOINT_HOST}:${kube.port}`
+        })
+      })
+      const roots = join(mkdtempSync(join(tmpdir(), 'roots-')), 'roots.pem')
+      tempDirs.push(dirname(roots))
+      writeFileSync(roots, testTls.caPem + publicTls.caPem)
+      const run = await runIn(flow, gkeInputs(extra), {
+        NODE_EXTRA_CA_CERTS: roots,
+        NODE_OPTIONS: `--import=${resolveGkeGoogPath}`
+      })
+
+      expectSynced(run, flow, SERVICE_ACCOUNT, `https://${PUBLIC_DNS_ENDPOINT_HOST}:${flow.kube.port}`)
+      expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    }
+  )
 
   it('a cluster CA that does not sign the endpoint certificate fails the TLS handshake and writes nothing', async () => {
     // The endpoint serves the test CA's certificate, which NODE_EXTRA_CA_CERTS trusts; GKE reports another CA.
@@ -375,6 +563,91 @@ describe('reaching the cluster', () => {
     expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
     expect(run.outputs.created).toBe('[]')
     expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+  })
+})
+
+describe('the time budget covers the whole run', () => {
+  it('an API server that never answers: fails within timeout_seconds, naming authorized networks and use_internal_ip', async () => {
+    const silent = await startSilentServer()
+    open.push(silent)
+    const flow = await startFlow({ cluster: () => ({ endpoint: `127.0.0.1:${silent.port}` }) })
+    const run = await runIn(flow, gkeInputs({ timeout_seconds: '3' }))
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Kubernetes API: could not list Secrets in namespace ${NS}: the API server did not answer within the time budget (\`timeout_seconds\`)`
+    )
+    expect(failure(run)).toContain("the cluster's authorized networks (master authorized networks)")
+    expect(failure(run)).toContain('set `use_internal_ip: true` on a self-hosted runner inside the VPC')
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+  })
+
+  it.each([
+    [
+      'the cluster lookup',
+      'GHA_ENDPOINT_OVERRIDE_container',
+      '/container/v1',
+      'Cluster lookup did not finish within the time budget (`timeout_seconds`): 127.0.0.1:'
+    ],
+    [
+      'the sign-in (STS)',
+      'GHA_ENDPOINT_OVERRIDE_sts',
+      '/sts/v1',
+      'Google sign-in did not finish within the time budget (`timeout_seconds`): the GitHub OIDC token, STS or IAM Credentials did not answer.'
+    ]
+  ])('%s never answers: the run fails when timeout_seconds is spent', async (_, variable, path, message) => {
+    const silent = await startSilentServer()
+    open.push(silent)
+    const flow = await startFlow()
+    const run = await runIn(flow, gkeInputs({ timeout_seconds: '2' }), {
+      [variable]: `https://127.0.0.1:${silent.port}${path}`
+    })
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(message)
+    expect(flow.kube.requests).toEqual([])
+  })
+})
+
+describe('tokens', () => {
+  it('a token that expires mid-run is renewed once on the 401 and the writes go through with the new one', async () => {
+    // Every exchange mints a new token (rotateTokens), and the Kubernetes double accepts any live service
+    // account token. Once the LIST is authorized every token issued so far expires, as a metadata-server
+    // token with minutes left does during a run; the first writes then meet a 401.
+    let expireTokens = (): void => undefined
+    const flow = await startFlow({
+      accept: 'liveServiceAccount',
+      google: { rotateTokens: true },
+      authorize: ({ verb }) => {
+        if (verb === 'list') expireTokens()
+        return true
+      }
+    })
+    expireTokens = () => flow.google.expireTokens()
+    const run = await runIn(flow, gkeInputs())
+    expect(findLeaks(run, flow.google.issuedTokens())).toEqual([])
+
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0)
+    expect(run.outputs.created).toBe(CREATED)
+    // One renewal (STS and IAM Credentials once more), shared by both writes that met the 401.
+    expect(googleCalls(flow).map(([service, method]) => `${method} ${service}`)).toEqual([
+      'POST sts',
+      'POST iamcredentials',
+      'GET container',
+      'POST sts',
+      'POST iamcredentials'
+    ])
+    expect(flow.kube.requests.map(r => `${r.method} ${r.status}`).sort()).toEqual([
+      'GET 200',
+      'POST 201',
+      'POST 201',
+      'POST 401',
+      'POST 401'
+    ])
+    // Each new token was masked before use.
+    for (const token of flow.google.issuedTokens().filter(t => t.startsWith('ya29.c.'))) {
+      expect(run.stdout).toContain(`::add-mask::${token}`)
+    }
   })
 })
 
@@ -495,10 +768,48 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     expect(failure(run)).toContain(
       'Check the credentials: the kubeconfig user, or for GKE the Google identity'
     )
+    // Sent once more with a renewed token (STS and IAM Credentials again), then given up.
     expect(flow.kube.requests.map(r => [r.method, r.path, r.status])).toEqual([
+      ['GET', `/api/v1/namespaces/${NS}/secrets`, 401],
       ['GET', `/api/v1/namespaces/${NS}/secrets`, 401]
     ])
-    expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(googleCalls(flow)).toEqual([
+      STS_CALL,
+      IAM_CALL,
+      clusterCall('service account'),
+      STS_CALL,
+      IAM_CALL
+    ])
+  })
+
+  it("the Connect gateway refuses an identity without gateway roles: Google's message and IAM advice, no RBAC advice", async () => {
+    const flow = await startFlow({ gateway: { allowed: () => false } })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectNothingWritten(run, flow)
+    expect(failure(run)).toContain(
+      `Kubernetes API: could not list Secrets in namespace ${NS}: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub.gateway.get' denied on resource '//gkehub.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/memberships/${FLEET_MEMBERSHIP}' (or it may not exist).`
+    )
+    expect(failure(run)).toContain('The identity needs roles/gkehub.gatewayEditor')
+    expect(failure(run)).not.toContain('kubectl create role')
+    expect(failure(run)).not.toContain('HTTP 403')
+    expect(flow.gateway?.requests).toEqual([['GET', 'gkehub.gateway.get', 403]])
+    expect(flow.kube.requests).toEqual([])
+  })
+
+  it("the Connect gateway lets roles/gkehub.gatewayReader list but not write: each Secret fails with Google's reason", async () => {
+    const flow = await startFlow({ gateway: { allowed: permission => permission === 'gkehub.gateway.get' } })
+    const run = await runIn(flow, gkeInputs({ use_connect_gateway: 'true' }))
+
+    expectNothingWritten(run, flow)
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+    expect(failure(run)).toMatch(
+      /dagster-secret-slack-bot-oauth-token\b.*: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub\.gateway\.post' denied/
+    )
+    expect(failure(run)).toContain('roles/gkehub.gatewayReader allows reads only')
+    expect(failure(run)).not.toContain('kubectl create role')
+    // The LIST went through to the cluster; no write did.
+    expect(flow.kube.requests.map(r => [r.method, r.status])).toEqual([['GET', 200]])
   })
 
   it('Kubernetes 403 (RBAC denies): names the user and gives the kubectl create role advice', async () => {

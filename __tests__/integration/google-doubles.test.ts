@@ -490,6 +490,91 @@ describe('GKE Hub membership discovery', () => {
   })
 })
 
+describe('GKE Hub memberships in regions and fleet host projects', () => {
+  const REGIONAL_LINK = CLUSTER_LINK.replace('clusters/dagster', 'clusters/autopilot')
+  let hub: GoogleApis
+  beforeAll(async () => {
+    hub = await startExtraGoogle({
+      otherProjects: { 'fleet-host': '987654321098' },
+      memberships: [
+        { project: 'my-project', name: 'dagster-membership', clusterResourceLink: CLUSTER_LINK },
+        {
+          project: 'my-project',
+          location: 'europe-west1',
+          name: 'autopilot',
+          clusterResourceLink: REGIONAL_LINK
+        },
+        { project: 'fleet-host', name: 'hosted', clusterResourceLink: CLUSTER_LINK }
+      ]
+    })
+    // Tokens are accepted once issued: one exchange makes `hub.tokens.federated` valid.
+    await federationClient(hub, await githubIdToken()).getAccessToken()
+  })
+  const list = (project: string, location: string, resourceLink?: string): string =>
+    `${hub.endpoints.gkehub}/projects/${project}/locations/${location}/memberships` +
+    (resourceLink
+      ? `?filter=${encodeURIComponent(`endpoint.gkeCluster.resourceLink="${resourceLink}"`)}`
+      : '')
+  const names = (body: GoogleAnswer): string[] =>
+    ((body.resources as Array<{ name: string }> | undefined) ?? []).map(resource => resource.name)
+
+  it.each([
+    ['global', undefined, ['projects/my-project/locations/global/memberships/dagster-membership']],
+    ['europe-west1', undefined, ['projects/my-project/locations/europe-west1/memberships/autopilot']],
+    [
+      '-',
+      undefined,
+      [
+        'projects/my-project/locations/global/memberships/dagster-membership',
+        'projects/my-project/locations/europe-west1/memberships/autopilot'
+      ]
+    ],
+    ['-', REGIONAL_LINK, ['projects/my-project/locations/europe-west1/memberships/autopilot']],
+    ['global', REGIONAL_LINK, []]
+  ])('lists locations/%s (filter %s) of the project', async (location, link, expected) => {
+    const answer = await getJson(list('my-project', location, link), hub.tokens.federated)
+    expect(answer.status).toBe(200)
+    expect(names(answer.body)).toEqual(expected)
+  })
+
+  it("keeps a fleet host project's memberships apart: listed and read there, its number from Resource Manager", async () => {
+    expect(names((await getJson(list('fleet-host', '-', CLUSTER_LINK), hub.tokens.federated)).body)).toEqual([
+      'projects/fleet-host/locations/global/memberships/hosted'
+    ])
+    const read = await getJson(
+      `${hub.endpoints.gkehub}/projects/fleet-host/locations/global/memberships/hosted`,
+      hub.tokens.federated
+    )
+    expect(read.body.endpoint?.gkeCluster.resourceLink).toBe(CLUSTER_LINK)
+    const wrongLocation = `${hub.endpoints.gkehub}/projects/fleet-host/locations/europe-west1/memberships/hosted`
+    expect((await getJson(wrongLocation, hub.tokens.federated)).status).toBe(404)
+    const project = await getJson(
+      `${hub.endpoints.cloudresourcemanager}/projects/fleet-host`,
+      hub.tokens.federated
+    )
+    expect(project.body).toMatchObject({ name: 'projects/987654321098', projectId: 'fleet-host' })
+  })
+})
+
+describe('rotating tokens that expire', () => {
+  it('mints a new token per exchange; an expired one gets 401 UNAUTHENTICATED, a new one works', async () => {
+    const apis = await startExtraGoogle({ ...googleOptions, rotateTokens: true })
+    const subject = await githubIdToken()
+    const first = (await federationClient(apis, subject, { impersonate: SERVICE_ACCOUNT }).getAccessToken())
+      .token
+    apis.expireTokens()
+    const refused = await getJson(clusterUrl(apis), first ?? '')
+    expect(refused.status).toBe(401)
+    expect(refused.body.error?.status).toBe('UNAUTHENTICATED')
+
+    const second = (await federationClient(apis, subject, { impersonate: SERVICE_ACCOUNT }).getAccessToken())
+      .token
+    expect(second).not.toBe(first)
+    expect((await getJson(clusterUrl(apis), second ?? '')).status).toBe(200)
+    expect(apis.issuedTokens()).toHaveLength(4)
+  })
+})
+
 describe('Resource Manager project lookup', () => {
   it.each(['my-project', PROJECT_NUMBER])('GET projects/%s names the project by number', async idOrNumber => {
     const answer = await getJson(

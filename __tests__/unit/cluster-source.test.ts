@@ -112,6 +112,14 @@ describe('parseClusterSource', () => {
       'only used with `use_connect_gateway: true`'
     ],
     [
+      {
+        cluster_name: 'projects/p/locations/l/clusters/c',
+        use_connect_gateway: 'true',
+        fleet_membership_name: 'projects/p/memberships/m'
+      },
+      'must be a membership ID, or projects/PROJECT/locations/LOCATION/memberships/NAME'
+    ],
+    [
       { cluster_name: 'projects/p/locations/l/clusters/c', workload_identity_provider: 'github' },
       'must look like projects/123456789/locations/global'
     ],

@@ -33,7 +33,31 @@ describe('toKubeApiError', () => {
       '429 TooManyRequests: Too many requests, please try again later.',
       true
     ],
-    [500, '<html>proxy error with secret-ish body</html>', {}, '500 Error: HTTP 500', true]
+    [500, '<html>proxy error with secret-ish body</html>', {}, '500 Error: HTTP 500', true],
+    // The Connect gateway's refusal, in Google's error shape: not an RBAC denial, so no "403 Forbidden".
+    [
+      403,
+      JSON.stringify({
+        error: {
+          code: 403,
+          message:
+            "Permission 'gkehub.gateway.post' denied on resource '//gkehub.googleapis.com/projects/1/locations/global/memberships/m' (or it may not exist).",
+          status: 'PERMISSION_DENIED'
+        }
+      }),
+      {},
+      "Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub.gateway.post' denied on resource '//gkehub.googleapis.com/projects/1/locations/global/memberships/m' (or it may not exist). The identity needs roles/gkehub.gatewayEditor (roles/gkehub.gatewayReader allows reads only) on the project that holds the fleet membership; the cluster's RBAC applies after that.",
+      false
+    ],
+    [
+      503,
+      JSON.stringify({
+        error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' }
+      }),
+      {},
+      "Google's front end answered 503 UNAVAILABLE before the API server saw the request: The service is currently unavailable.",
+      true
+    ]
   ])('%i is reduced to status, reason and message', (code, body, headers, message, transient) => {
     const error = toKubeApiError(new ApiException(code, 'ignored', body, headers))
     expect(error.message).toBe(message)
