@@ -174,3 +174,41 @@ export function decodeSecret(body: unknown): DecodedSecret | StatusError {
     decoded.resourceVersion = meta.resourceVersion
   return decoded
 }
+
+const secretFields = new Set(['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable'])
+const objectMetaFields = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields'
+])
+
+/**
+ * `fieldValidation=Strict` (kubectl >= 1.27 sends it by default): fields a v1 Secret does not have fail the request
+ * with 400, as the apiserver's strict JSON decoder reports them (handlers/create.go transformDecodeError around
+ * sigs.k8s.io/json's `unknown field "metadata.x"` list). Only the Secret and its ObjectMeta are checked.
+ */
+export function strictSecretFields(body: unknown): StatusError | undefined {
+  if (!isRecord(body)) return undefined
+  const unknown = Object.keys(body).filter(k => !secretFields.has(k))
+  if (isRecord(body.metadata)) {
+    unknown.push(
+      ...Object.keys(body.metadata)
+        .filter(k => !objectMetaFields.has(k))
+        .map(k => `metadata.${k}`)
+    )
+  }
+  if (unknown.length === 0) return undefined
+  return cannotHandle(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`)
+}

@@ -22,6 +22,12 @@ import {
   type DeploymentSeed,
   type V1DeploymentLike
 } from './kube-api-deployments.js'
+import {
+  openApiV2,
+  openApiV2Protobuf,
+  openApiV2ProtobufAccept,
+  openApiV2ProtobufType
+} from './kube-api-openapi-v2.js'
 import { openApiV3AppsV1, openApiV3CoreV1, openApiV3Root } from './kube-api-openapi.js'
 import {
   authorizationApiGroup,
@@ -32,6 +38,7 @@ import {
   selfSubjectAccessReviewsPath,
   type ResourceAttributes
 } from './kube-api-authorization.js'
+import { strictSecretFields } from './kube-api-decode.js'
 import { decodeProtobufBody, isProtobuf } from './kube-api-protobuf.js'
 import { SecretsApi, invalidOptions, patchTypes, type Reply, type WriteOptions } from './kube-api-secrets.js'
 import {
@@ -146,6 +153,7 @@ type Route =
   | { kind: 'secrets'; namespace: string; name?: string }
   | { kind: 'deployments'; namespace: string; name?: string }
   | { kind: 'selfsubjectaccessreviews' }
+  | { kind: 'openApiV2' }
 
 function route(path: string, serverAddress: string, servesApps: boolean): Route | undefined {
   switch (path) {
@@ -198,6 +206,8 @@ const openApiHash = (doc: object): string =>
 /** The OpenAPI documents (kube-api-openapi.ts); like discovery, any authenticated user may read them. */
 function openApiRoute(path: string, servesApps: boolean): Route | undefined {
   switch (path) {
+    case '/openapi/v2':
+      return { kind: 'openApiV2' }
     case '/openapi/v3':
       return { kind: 'discovery', body: openApiV3Root(openApiHash, servesApps) }
     case '/openapi/v3/api/v1':
@@ -378,6 +388,15 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return
     }
 
+    if (target.kind === 'openApiV2') {
+      if (method !== 'GET') throw methodNotAllowed()
+      const accept = req.headers.accept ?? ''
+      if (accept.includes(openApiV2ProtobufAccept) || accept.includes(openApiV2ProtobufType)) {
+        writeHead(res, 200, { 'Content-Type': openApiV2ProtobufType })
+        res.end(openApiV2Protobuf)
+      } else sendJson(res, 200, openApiV2)
+      return
+    }
     if (target.kind === 'selfsubjectaccessreviews') {
       if (method !== 'POST') throw methodNotAllowed()
       const review = isProtobuf(req.headers['content-type'])
@@ -504,6 +523,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return secrets.patch(namespace, name as string, patchTypeOf(contentType), text, options)
     }
     const parsed = decodeObjectBody(contentType, bytes, text)
+    if (query.get('fieldValidation') === 'Strict') {
+      const unknownFields = strictSecretFields(parsed)
+      if (unknownFields) throw unknownFields
+    }
     return method === 'POST'
       ? secrets.create(namespace, parsed, options)
       : secrets.replace(namespace, name as string, parsed, options)
