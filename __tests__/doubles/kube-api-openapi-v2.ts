@@ -25,7 +25,6 @@ function toV2(schema: Schema): Schema {
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'allOf' && Array.isArray(value) && value.length === 1) {
       Object.assign(out, toV2(value[0] as Schema))
-      delete out.default
     } else if (key === '$ref' && typeof value === 'string') {
       out.$ref = `#/definitions/${value.slice(v3Prefix.length)}`
     } else if (key === 'properties') {
@@ -33,13 +32,12 @@ function toV2(schema: Schema): Schema {
         Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toV2(v)])
       )
     } else if (key === 'items' || key === 'additionalProperties') {
-      const converted = toV2(value as Schema)
-      if (converted.$ref) delete converted.default
-      out[key] = converted
+      out[key] = toV2(value as Schema)
     } else {
       out[key] = value
     }
   }
+  if (out.$ref) delete out.default
   return out
 }
 

@@ -31,6 +31,9 @@ export const kubectlClients: KubectlClient[] = [
   client(`kubectl >= 1.${currentMinor}`, true, matrix.current)
 ]
 
+// The default reporter shows only a count of skipped tests; say why, once per test file, where it is seen.
+for (const c of kubectlClients) if (!c.kubectl) console.warn(`Tests of ${c.title}`)
+
 export interface Run {
   code: number
   stdout: string
