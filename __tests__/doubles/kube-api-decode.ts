@@ -195,11 +195,11 @@ const objectMetaFields = new Set([
 ])
 
 /**
- * `fieldValidation=Strict` (kubectl >= 1.27 sends it by default): fields a v1 Secret does not have fail the request
- * with 400, as the apiserver's strict JSON decoder reports them (handlers/create.go transformDecodeError around
- * sigs.k8s.io/json's `unknown field "metadata.x"` list). Only the Secret and its ObjectMeta are checked.
+ * `fieldValidation=Strict` (kubectl >= 1.27 sends it by default): the fields of a body that a v1 Secret does not
+ * have, named as the apiserver's strict JSON decoder (sigs.k8s.io/json) names them: `unknown field "spec"`,
+ * `unknown field "metadata.x"`. Only the Secret and its ObjectMeta are checked. Undefined when there are none.
  */
-export function strictSecretFields(body: unknown): StatusError | undefined {
+export function strictDecodingError(body: unknown): string | undefined {
   if (!isRecord(body)) return undefined
   const unknown = Object.keys(body).filter(k => !secretFields.has(k))
   if (isRecord(body.metadata)) {
@@ -210,5 +210,12 @@ export function strictSecretFields(body: unknown): StatusError | undefined {
     )
   }
   if (unknown.length === 0) return undefined
-  return cannotHandle(`strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`)
+  return `strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`
+}
+
+/** A create or update body with unknown fields under Strict: 400 `Secret in version "v1" cannot be handled as a
+ * Secret: strict decoding error: …` (apiserver handlers/create.go, update.go: transformDecodeError). */
+export function strictSecretFields(body: unknown): StatusError | undefined {
+  const error = strictDecodingError(body)
+  return error === undefined ? undefined : cannotHandle(error)
 }

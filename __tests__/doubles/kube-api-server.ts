@@ -2,7 +2,9 @@
 // Deployments), over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
 // and the record of requests. What each verb does lives in kube-api-secrets.ts and kube-api-deployments.ts; the
-// REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it reproduces.
+// REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it reproduces. What kubectl needs
+// besides lives beside them: discovery (kube-api-discovery.ts), OpenAPI v2 and v3 (kube-api-openapi*.ts),
+// protobuf request bodies (kube-api-protobuf.ts) and SelfSubjectAccessReviews (kube-api-authorization.ts).
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
@@ -490,7 +492,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       dryRun: record.dryRun,
       manager: fieldManager ?? (req.headers['user-agent'] ?? '').split('/')[0] ?? '',
       fieldManagerGiven: fieldManager !== null && fieldManager !== '',
-      force: query.get('force') === 'true'
+      force: query.get('force') === 'true',
+      strictFields: query.get('fieldValidation') === 'Strict'
     }
     const reply =
       target.kind === 'deployments'
@@ -523,7 +526,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return secrets.patch(namespace, name as string, patchTypeOf(contentType), text, options)
     }
     const parsed = decodeObjectBody(contentType, bytes, text)
-    if (query.get('fieldValidation') === 'Strict') {
+    if (options.strictFields) {
       const unknownFields = strictSecretFields(parsed)
       if (unknownFields) throw unknownFields
     }

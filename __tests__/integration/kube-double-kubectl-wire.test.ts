@@ -286,6 +286,21 @@ describe('kube API double: what current kubectl sends', () => {
       expect(double.getSecret(ns, 'x')).toBeUndefined()
     })
 
+    it('answers 400 for a patch that adds an unknown field, with fieldValidation=Strict', async () => {
+      double.seedSecret(ns, { metadata: { name: 'x' }, data: { K: 'dg==' } })
+      const r = await raw(double, `/api/v1/namespaces/${ns}/secrets/x?fieldValidation=Strict`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/strategic-merge-patch+json' },
+        body: JSON.stringify({ spec: { replicas: 1 }, data: { K: 'dw==' } })
+      })
+      expect(r.status).toBe(400)
+      expect(json(r)).toMatchObject({
+        reason: 'BadRequest',
+        message: 'strict decoding error: unknown field "spec"'
+      })
+      expect(double.getSecret(ns, 'x')?.data).toEqual({ K: 'dg==' })
+    })
+
     it('drops unknown fields without it', async () => {
       const r = await raw(double, `/api/v1/namespaces/${ns}/secrets`, {
         method: 'POST',

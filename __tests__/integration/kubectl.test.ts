@@ -181,6 +181,13 @@ describe.each(kubectlClients)('$title', client => {
       expect(r.code).not.toBe(0)
       expect(r.stderr).toMatch(/unknown field "spec"/)
       expect(double.getSecret(ns, 'invalid')).toBeUndefined()
+
+      // The same field added to a Secret that exists: a strategic merge patch, refused the same way.
+      const existing = JSON.stringify({ ...JSON.parse(manifest({ L: 'two' })), spec: { nope: true } })
+      const patched = await run('apply', '-f', applyFile(existing))
+      expect(patched.code).not.toBe(0)
+      expect(patched.stderr).toMatch(/unknown field "spec"/)
+      expect(double.getSecret(ns, 'applied')?.data).toEqual({ L: 'dHdv' })
     })
 
     it('applies a manifest server-side, and reports a conflict with kubectl-create', async () => {
