@@ -620,41 +620,44 @@ describe('kube API double: apps/v1 Deployments', () => {
 
 // Real kubectl clients (1.20 and >= 1.33, see kubectl-clients.ts) restarting a Deployment: each discovers apps/v1,
 // reads the Deployment and sends its own strategic merge patch (kubectl polymorphichelpers/objectrestarter.go).
-describe.each(kubectlClients)('$title: rollout restart against the double', ({ kubectl }) => {
-  let double: KubeDouble
-  let home: string
+describe.each(kubectlClients.map(c => [c.title, c] as const))(
+  'rollout restart against the double with %s',
+  (_, { kubectl }) => {
+    let double: KubeDouble
+    let home: string
 
-  beforeEach(async () => {
-    double = await startKubeDouble({ deployments: true })
-    home = mkdtempSync(join(tmpdir(), 'kubectl-home-'))
-  })
-  afterEach(async () => {
-    await double.close()
-    rmSync(home, { recursive: true, force: true })
-  })
-
-  it.skipIf(!kubectl)('restarts a Deployment the way the action will', async () => {
-    if (!kubectl) return
-    double.seedDeployment(ns, { name: 'web', templateAnnotations: { keep: 'me' } })
-    const kubeconfig = double.writeKubeconfig({ namespace: ns })
-    const r = await runKubectl(
-      kubectl,
-      ['--kubeconfig', kubeconfig, 'rollout', 'restart', 'deployment/web'],
-      home
-    )
-    expect(r).toMatchObject({ code: 0, stdout: 'deployment.apps/web restarted\n' })
-    const stored = double.getDeployment(ns, 'web')
-    expect(stored?.spec.template.metadata.annotations?.keep).toBe('me')
-    expect(stored?.spec.template.metadata.annotations?.[restartedAt]).toMatch(
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-Z]/
-    )
-    expect(stored?.metadata.generation).toBe(2)
-    const patch = double.writes()[0]
-    expect(patch).toMatchObject({
-      method: 'PATCH',
-      path: `/apis/apps/v1/namespaces/${ns}/deployments/web`,
-      contentType: 'application/strategic-merge-patch+json'
+    beforeEach(async () => {
+      double = await startKubeDouble({ deployments: true })
+      home = mkdtempSync(join(tmpdir(), 'kubectl-home-'))
     })
-    expect(double.requests.some(q => q.path === '/apis/apps/v1' && q.status === 200)).toBe(true)
-  })
-})
+    afterEach(async () => {
+      await double.close()
+      rmSync(home, { recursive: true, force: true })
+    })
+
+    it.skipIf(!kubectl)('restarts a Deployment the way the action will', async () => {
+      if (!kubectl) return
+      double.seedDeployment(ns, { name: 'web', templateAnnotations: { keep: 'me' } })
+      const kubeconfig = double.writeKubeconfig({ namespace: ns })
+      const r = await runKubectl(
+        kubectl,
+        ['--kubeconfig', kubeconfig, 'rollout', 'restart', 'deployment/web'],
+        home
+      )
+      expect(r).toMatchObject({ code: 0, stdout: 'deployment.apps/web restarted\n' })
+      const stored = double.getDeployment(ns, 'web')
+      expect(stored?.spec.template.metadata.annotations?.keep).toBe('me')
+      expect(stored?.spec.template.metadata.annotations?.[restartedAt]).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-Z]/
+      )
+      expect(stored?.metadata.generation).toBe(2)
+      const patch = double.writes()[0]
+      expect(patch).toMatchObject({
+        method: 'PATCH',
+        path: `/apis/apps/v1/namespaces/${ns}/deployments/web`,
+        contentType: 'application/strategic-merge-patch+json'
+      })
+      expect(double.requests.some(q => q.path === '/apis/apps/v1' && q.status === 200)).toBe(true)
+    })
+  }
+)

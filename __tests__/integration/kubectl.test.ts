@@ -27,7 +27,7 @@ const manifest = (
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]))
   })
 
-describe.each(kubectlClients)('$title', client => {
+describe.each(kubectlClients.map(c => [c.title, c] as const))('%s', (_, client) => {
   const { kubectl } = client
   let double: KubeDouble
   let kubeconfig: string
