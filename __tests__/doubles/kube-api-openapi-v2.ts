@@ -7,6 +7,7 @@
 // and newer clients read the paths in the v3 documents.
 import { BinaryWriter, WireType } from '@protobuf-ts/runtime'
 import { stringify as toYaml } from 'yaml'
+import { version } from './kube-api-discovery.js'
 import { allSchemas } from './kube-api-openapi.js'
 
 /** What client-go asks for, and what kube-openapi (pkg/handler/handler.go) answers with: the `@` form cannot be
@@ -43,7 +44,7 @@ function toV2(schema: Schema): Schema {
 
 export const openApiV2 = {
   swagger: '2.0',
-  info: { title: 'Kubernetes', version: 'v1.33.0' },
+  info: { title: 'Kubernetes', version: version.gitVersion },
   paths: {},
   definitions: Object.fromEntries(Object.entries(allSchemas).map(([name, s]) => [name, toV2(s)]))
 }

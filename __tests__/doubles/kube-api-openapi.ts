@@ -8,12 +8,16 @@
 // the server (`fieldValidation=Strict`). kubectl 1.20 reads only `/openapi/v2` (see kube-api-openapi-v2.ts), both for
 // validation and for the strategic-merge-patch metadata (`x-kubernetes-patch-strategy` / `-merge-key`) of `apply`.
 //
-// The schemas below are a trimmed copy of kubernetes/kubernetes api/openapi-spec/v3/api__v1_openapi.json and
-// apis__apps__v1_openapi.json (Kubernetes 1.33): the same names, types, formats, `x-kubernetes-*` extensions and
-// `required` lists, without descriptions, and only the types Secret and Deployment reach. The Pod template's
-// `spec` keeps PodSpec's and Container's common fields; a field missing here is still accepted (no
-// `additionalProperties: false` in the real spec either), the server validates.
+// The schemas below are a hand-written subset modelled on kubernetes/kubernetes api/openapi-spec/v3/
+// api__v1_openapi.json and apis__apps__v1_openapi.json: the same schema names, `allOf`-wrapped references with
+// `default: {}`, types, formats and `x-kubernetes-*` extensions (list types, merge keys, patch strategies,
+// group-version-kind), without descriptions, and only the types a Secret and a Deployment reach. The real files
+// (1.8 MB for core/v1) were not copied whole; the fields here were written after them, not diffed field by field.
+// The Pod template keeps PodSpec's and Container's common fields; a field missing here is still accepted (the real
+// spec has no `additionalProperties: false` either), the server validates.
 // The paths list the operations the double serves, each with the parameters the real spec gives it.
+
+import { version } from './kube-api-discovery.js'
 
 type Schema = Record<string, unknown>
 
@@ -397,7 +401,7 @@ function resourcePaths(
 function document(paths: Record<string, Schema>, schemas: Record<string, Schema>): Schema {
   return {
     openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'v1.33.0' },
+    info: { title: 'Kubernetes', version: version.gitVersion },
     paths,
     components: {
       securitySchemes: { BearerToken: { type: 'apiKey', name: 'authorization', in: 'header' } },
