@@ -174,3 +174,48 @@ export function decodeSecret(body: unknown): DecodedSecret | StatusError {
     decoded.resourceVersion = meta.resourceVersion
   return decoded
 }
+
+const secretFields = new Set(['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable'])
+const objectMetaFields = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields'
+])
+
+/**
+ * `fieldValidation=Strict` (kubectl >= 1.27 sends it by default): the fields of a body that a v1 Secret does not
+ * have, named as the apiserver's strict JSON decoder (sigs.k8s.io/json) names them: `unknown field "spec"`,
+ * `unknown field "metadata.x"`. Only the Secret and its ObjectMeta are checked. Undefined when there are none.
+ */
+export function strictDecodingError(body: unknown): string | undefined {
+  if (!isRecord(body)) return undefined
+  const unknown = Object.keys(body).filter(k => !secretFields.has(k))
+  if (isRecord(body.metadata)) {
+    unknown.push(
+      ...Object.keys(body.metadata)
+        .filter(k => !objectMetaFields.has(k))
+        .map(k => `metadata.${k}`)
+    )
+  }
+  if (unknown.length === 0) return undefined
+  return `strict decoding error: ${unknown.map(f => `unknown field "${f}"`).join(', ')}`
+}
+
+/** A create or update body with unknown fields under Strict: 400 `Secret in version "v1" cannot be handled as a
+ * Secret: strict decoding error: …` (apiserver handlers/create.go, update.go: transformDecodeError). */
+export function strictSecretFields(body: unknown): StatusError | undefined {
+  const error = strictDecodingError(body)
+  return error === undefined ? undefined : cannotHandle(error)
+}

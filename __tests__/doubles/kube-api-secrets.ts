@@ -6,7 +6,7 @@
 // stores nothing; a write that changes nothing stores nothing either (no new resourceVersion).
 import { randomBytes, randomUUID } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
-import { decodeSecret, type DecodedSecret } from './kube-api-decode.js'
+import { decodeSecret, strictDecodingError, type DecodedSecret } from './kube-api-decode.js'
 import { applyConfig, trackUpdate, type AppliedConfig, type ManagerEntry } from './kube-api-managed-fields.js'
 import { listPage, type Listable } from './kube-api-paging.js'
 import { jsonPatch, mergePatch, type Json } from './kube-api-patch.js'
@@ -43,6 +43,8 @@ export interface WriteOptions {
   /** Whether `fieldManager` was given: apply requires it. */
   fieldManagerGiven: boolean
   force: boolean
+  /** `fieldValidation=Strict`: unknown fields fail the request instead of being dropped. */
+  strictFields?: boolean
 }
 
 export const patchTypes = [
@@ -195,6 +197,9 @@ export class SecretsApi {
     const before = renderSecret(current) as unknown as Json
     const patched =
       contentType === 'application/json-patch+json' ? jsonPatch(before, patch) : mergePatch(before, patch)
+    // handlers/patch.go: the patched object is decoded strictly, and the error is a plain 400 with the decoder's words.
+    const strictError = options.strictFields ? strictDecodingError(patched) : undefined
+    if (strictError) throw badRequest(strictError)
     const decoded = this.decode(patched)
     if (decoded.secret.metadata.name !== name) {
       throw badRequest(

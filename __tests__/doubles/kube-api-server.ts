@@ -3,7 +3,10 @@
 // This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
 // and the record of requests. What each verb does lives in kube-api-secrets.ts, kube-api-deployments.ts and
 // kube-api-workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it
-// reproduces.
+// reproduces. What kubectl needs besides lives beside them: discovery (kube-api-discovery.ts), OpenAPI v2 and v3
+// (kube-api-openapi*.ts), protobuf request bodies (kube-api-protobuf.ts) and SelfSubjectAccessReviews
+// (kube-api-authorization.ts).
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -22,6 +25,24 @@ import {
   type DeploymentSeed,
   type V1DeploymentLike
 } from './kube-api-deployments.js'
+import {
+  openApiV2,
+  openApiV2Protobuf,
+  openApiV2ProtobufAccept,
+  openApiV2ProtobufType
+} from './kube-api-openapi-v2.js'
+import { openApiV3AppsV1, openApiV3CoreV1, openApiV3Root } from './kube-api-openapi.js'
+import {
+  authorizationApiGroup,
+  authorizationGroup,
+  authorizationGroupEntry,
+  authorizationV1Resources,
+  reviewAccess,
+  selfSubjectAccessReviewsPath,
+  type ResourceAttributes
+} from './kube-api-authorization.js'
+import { strictSecretFields } from './kube-api-decode.js'
+import { decodeProtobufBody, isProtobuf } from './kube-api-protobuf.js'
 import { SecretsApi, invalidOptions, patchTypes, type Reply, type WriteOptions } from './kube-api-secrets.js'
 import {
   WorkloadsApi,
@@ -162,6 +183,8 @@ type Route =
   | { kind: 'secrets'; namespace: string; name?: string }
   | { kind: 'deployments'; namespace: string; name?: string }
   | { kind: 'workloads'; resource: WorkloadResource; namespace: string; name?: string }
+  | { kind: 'selfsubjectaccessreviews' }
+  | { kind: 'openApiV2' }
 
 /** StatefulSets, CronJobs and Jobs (kube-api-workloads.ts), when the double serves them. */
 function workloadRoute(path: string): Route | undefined {
@@ -169,7 +192,10 @@ function workloadRoute(path: string): Route | undefined {
     case '/apis':
       return {
         kind: 'discovery',
-        body: { ...apiGroupListWithApps, groups: [...apiGroupListWithApps.groups, batchGroupEntry] }
+        body: withAuthorizationGroup({
+          ...apiGroupListWithApps,
+          groups: [...apiGroupListWithApps.groups, batchGroupEntry]
+        })
       }
     case '/apis/apps/v1':
       return {
@@ -205,12 +231,23 @@ function route(
     case '/api':
       return { kind: 'discovery', body: apiVersions(serverAddress) }
     case '/apis':
-      return { kind: 'discovery', body: servesApps ? apiGroupListWithApps : apiGroupList }
+      return {
+        kind: 'discovery',
+        body: withAuthorizationGroup(servesApps ? apiGroupListWithApps : apiGroupList)
+      }
+    case `/apis/${authorizationGroup}`:
+      return { kind: 'discovery', body: authorizationApiGroup }
+    case `/apis/${authorizationGroup}/v1`:
+      return { kind: 'discovery', body: authorizationV1Resources }
+    case selfSubjectAccessReviewsPath:
+      return { kind: 'selfsubjectaccessreviews' }
     case '/api/v1':
       return { kind: 'discovery', body: coreV1Resources }
     case '/version':
       return { kind: 'discovery', body: version }
   }
+  const openApi = openApiRoute(path, servesApps)
+  if (openApi) return openApi
   if (servesApps && path === '/apis/apps') return { kind: 'discovery', body: appsGroup }
   if (servesApps && path === '/apis/apps/v1') return { kind: 'discovery', body: appsV1Resources }
   const segments = path.split('/').filter(Boolean).map(decodeURIComponent)
@@ -226,6 +263,30 @@ function route(
   if (resource === undefined) return { kind: 'namespaces', name: namespace }
   if (resource !== 'secrets' || extra !== undefined) return undefined
   return name === undefined ? { kind: 'secrets', namespace } : { kind: 'secrets', namespace, name }
+}
+
+/** `/apis` with authorization.k8s.io (SelfSubjectAccessReviews) after the groups the double serves. */
+const withAuthorizationGroup = (list: { groups: object[] }): object => ({
+  ...list,
+  groups: [...list.groups, authorizationGroupEntry]
+})
+
+const openApiHash = (doc: object): string =>
+  createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase()
+
+/** The OpenAPI documents (kube-api-openapi.ts); like discovery, any authenticated user may read them. */
+function openApiRoute(path: string, servesApps: boolean): Route | undefined {
+  switch (path) {
+    case '/openapi/v2':
+      return { kind: 'openApiV2' }
+    case '/openapi/v3':
+      return { kind: 'discovery', body: openApiV3Root(openApiHash, servesApps) }
+    case '/openapi/v3/api/v1':
+      return { kind: 'discovery', body: openApiV3CoreV1 }
+    case '/openapi/v3/apis/apps/v1':
+      return servesApps ? { kind: 'discovery', body: openApiV3AppsV1 } : undefined
+  }
+  return undefined
 }
 
 /** The RBAC verb of a request (k8s.io/apiserver/pkg/endpoints/request/requestinfo.go). */
@@ -254,14 +315,15 @@ const optionsKind: Record<string, string> = {
   DELETE: 'DeleteOptions'
 }
 
-async function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
+async function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; text: string; tooLarge: boolean }> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
     if (size <= maxBodyBytes) chunks.push(chunk as Buffer)
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > maxBodyBytes }
+  const bytes = Buffer.concat(chunks)
+  return { bytes, text: bytes.toString('utf8'), tooLarge: size > maxBodyBytes }
 }
 
 /** The record of the request each response answers; its status is set as the head is written, not on 'finish', so a
@@ -333,6 +395,17 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     double.connectionsOpened += 1
   })
 
+  /** What RBAC answers for a SelfSubjectAccessReview: `authorize` for the resources this double knows; no for
+   * any other (the double has no rules for them). */
+  function allows(user: string, a: ResourceAttributes): boolean {
+    const resource = reviewableResources[`${a.group ?? ''}/${a.resource ?? ''}`]
+    if (!resource || !a.verb) return false
+    const check: AuthorizationRequest = { user, verb: a.verb, resource, apiGroup: a.group ?? '' }
+    if (a.namespace) check.namespace = a.namespace
+    if (a.name) check.name = a.name
+    return authorize(check)
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1')
     const method = req.method ?? 'GET'
@@ -392,6 +465,29 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     if (target.kind === 'discovery') {
       if (method !== 'GET') throw methodNotAllowed()
       sendJson(res, 200, target.body)
+      return
+    }
+
+    if (target.kind === 'openApiV2') {
+      if (method !== 'GET') throw methodNotAllowed()
+      const accept = req.headers.accept ?? ''
+      if (accept.includes(openApiV2ProtobufAccept) || accept.includes(openApiV2ProtobufType)) {
+        writeHead(res, 200, { 'Content-Type': openApiV2ProtobufType })
+        res.end(openApiV2Protobuf)
+      } else sendJson(res, 200, openApiV2)
+      return
+    }
+    if (target.kind === 'selfsubjectaccessreviews') {
+      if (method !== 'POST') throw methodNotAllowed()
+      const review = isProtobuf(req.headers['content-type'])
+        ? decodeProtobufBody(body.bytes, 'authorization.k8s.io/v1/SelfSubjectAccessReview')
+        : parseJsonBody(body.text)
+      if (review instanceof StatusError) throw review
+      sendJson(
+        res,
+        201,
+        reviewAccess(review, attributes => allows(user, attributes))
+      )
       return
     }
 
@@ -509,7 +605,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       dryRun: record.dryRun,
       manager: fieldManager ?? (req.headers['user-agent'] ?? '').split('/')[0] ?? '',
       fieldManagerGiven: fieldManager !== null && fieldManager !== '',
-      force: query.get('force') === 'true'
+      force: query.get('force') === 'true',
+      strictFields: query.get('fieldValidation') === 'Strict'
     }
     const reply =
       target.kind === 'deployments'
@@ -520,15 +617,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
             body.text,
             options
           )
-        : write(
-            method,
-            resourceNamespace,
-            target.name,
-            req.headers['content-type'],
-            body.text,
-            query,
-            options
-          )
+        : write(method, resourceNamespace, target.name, req.headers['content-type'], body, query, options)
     sendJson(res, reply.status, reply.body)
   }
 
@@ -537,7 +626,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     namespace: string,
     name: string | undefined,
     contentType: string | undefined,
-    text: string,
+    { bytes, text }: { bytes: Buffer; text: string },
     query: URLSearchParams,
     options: WriteOptions
   ): Reply {
@@ -549,11 +638,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     if (method === 'PATCH') {
       return secrets.patch(namespace, name as string, patchTypeOf(contentType), text, options)
     }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch (error) {
-      throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`)
+    const parsed = decodeObjectBody(contentType, bytes, text)
+    if (options.strictFields) {
+      const unknownFields = strictSecretFields(parsed)
+      if (unknownFields) throw unknownFields
     }
     return method === 'POST'
       ? secrets.create(namespace, parsed, options)
@@ -646,6 +734,35 @@ function patchTypeOf(contentType: string | undefined): string {
     )
   }
   return type
+}
+
+/** The body of a create or update: JSON, or protobuf as kubectl >= 1.30 sends typed objects
+ * (k8s.io/client-go/rest: `ContentConfig.ContentType` is protobuf for built-in kinds, JSON accepted in return). */
+function decodeObjectBody(contentType: string | undefined, bytes: Buffer, text: string): unknown {
+  if (isProtobuf(contentType)) {
+    const decoded = decodeProtobufBody(bytes, 'v1/Secret')
+    if (decoded instanceof StatusError) throw decoded
+    return decoded
+  }
+  return parseJsonBody(text)
+}
+
+function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`)
+  }
+}
+
+/** `group/resource` -> the resource as `authorize` knows it. */
+const reviewableResources: Record<string, KubeResource> = {
+  '/secrets': 'secrets',
+  '/namespaces': 'namespaces',
+  'apps/deployments': 'deployments',
+  'apps/statefulsets': 'statefulsets',
+  'batch/cronjobs': 'cronjobs',
+  'batch/jobs': 'jobs'
 }
 
 /** DeleteOptions may carry dryRun in the body (client-go sends it there). */

@@ -1,16 +1,24 @@
 // Runs the Kubernetes API double on its own for local experiments: `npm run double`.
-// Prints its URL and a kubeconfig (bearer token, test CA) that kubectl, client-node or the action can use.
+// Prints its URL, a kubeconfig (bearer token, test CA) that kubectl, client-node or the action can use, and kubectl
+// commands to try (kube-double-hints.ts; kubectl.test.ts runs each with kubectl 1.20 and >= 1.33).
 // PORT and BASE_PATH in the environment choose the port and a path prefix (as a Connect gateway has).
+import { hintDeployment, hintNamespace, kubectlHints, renderHint } from './kube-double-hints.js'
 import { startKubeDouble } from './kube-api-server.js'
 
 const double = await startKubeDouble({
   port: Number(process.env.PORT ?? 0),
-  basePath: process.env.BASE_PATH ?? ''
+  basePath: process.env.BASE_PATH ?? '',
+  deployments: true
 })
-const kubeconfig = double.writeKubeconfig({ namespace: 'dagster-prd' })
-console.log(`Kubernetes API double listening at ${double.url}`)
+// A Deployment to restart, as a Dagster code location has one.
+double.seedDeployment(hintNamespace, { name: hintDeployment })
+const kubeconfig = double.writeKubeconfig({ namespace: hintNamespace })
+
+console.log(`Kubernetes API double listening at ${double.url} (namespace ${hintNamespace})`)
 console.log(`kubeconfig: ${kubeconfig}`)
-console.log(`try: kubectl --kubeconfig ${kubeconfig} get secrets`)
+console.log('try:')
+for (const args of kubectlHints) console.log(`  ${renderHint(kubeconfig, args)}`)
+console.log('Stop it with Ctrl-C.')
 
 const stop = (): void => {
   void double.close().then(() => process.exit(0))

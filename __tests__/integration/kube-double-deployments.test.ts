@@ -1,11 +1,9 @@
 // apps/v1 Deployments in the Kubernetes API double, driven by the real @kubernetes/client-node AppsV1Api over HTTPS
-// (raw HTTPS where the client would hide what the server sent), and by the real kubectl 1.20's `rollout restart`.
-import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+// (raw HTTPS where the client would hide what the server sent), and by real kubectl clients' `rollout restart` (1.20 and >= 1.33).
+import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   ApiException,
   AppsV1Api,
@@ -17,6 +15,7 @@ import {
 } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { kubectlClients, runKubectl } from './kubectl-clients.js'
 
 const ns = 'dagster-prd'
 const user = 'system:serviceaccount:ci:gke-secrets-sync'
@@ -132,7 +131,7 @@ describe('kube API double: apps/v1 Deployments', () => {
         }[]
       }
       expect(groups.kind).toBe('APIGroupList')
-      expect(groups.groups.map(g => g.name)).toEqual(['apps'])
+      expect(groups.groups.map(g => g.name)).toEqual(['apps', 'authorization.k8s.io'])
       expect(groups.groups[0]?.versions.map(v => v.groupVersion)).toEqual(['apps/v1'])
       expect(groups.groups[0]?.preferredVersion.version).toBe('v1')
 
@@ -155,7 +154,9 @@ describe('kube API double: apps/v1 Deployments', () => {
     it('serves nothing of apps/v1 unless started with deployments: true', async () => {
       const plain = await startKubeDouble()
       extra.push(plain)
-      expect(JSON.parse((await raw(plain, '/apis')).body)).toMatchObject({ groups: [] })
+      expect(JSON.parse((await raw(plain, '/apis')).body)).toMatchObject({
+        groups: [{ name: 'authorization.k8s.io' }]
+      })
       for (const path of ['/apis/apps/v1', `/apis/apps/v1/namespaces/${ns}/deployments`]) {
         expect((await raw(plain, path)).status).toBe(404)
       }
@@ -617,51 +618,46 @@ describe('kube API double: apps/v1 Deployments', () => {
   })
 })
 
-// Debian's kubectl 1.20 (fetched by .ci/fetch-kubectl.sh, as kubectl.test.ts uses it) restarting a Deployment: it
-// discovers apps/v1, reads the Deployment and sends its own strategic merge patch.
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const kubectl = process.env.KUBECTL ?? join(repoRoot, '.tmp/kubectl/usr/bin/kubectl')
+// Real kubectl clients (1.20 and >= 1.33, see kubectl-clients.ts) restarting a Deployment: each discovers apps/v1,
+// reads the Deployment and sends its own strategic merge patch (kubectl polymorphichelpers/objectrestarter.go).
+describe.each(kubectlClients.map(c => [c.title, c] as const))(
+  'rollout restart against the double with %s',
+  (_, { kubectl }) => {
+    let double: KubeDouble
+    let home: string
 
-describe('kubectl 1.20 rollout restart against the double', () => {
-  let double: KubeDouble
-  let home: string
+    beforeEach(async () => {
+      double = await startKubeDouble({ deployments: true })
+      home = mkdtempSync(join(tmpdir(), 'kubectl-home-'))
+    })
+    afterEach(async () => {
+      await double.close()
+      rmSync(home, { recursive: true, force: true })
+    })
 
-  beforeEach(async () => {
-    double = await startKubeDouble({ deployments: true })
-    home = mkdtempSync(join(tmpdir(), 'kubectl-home-'))
-  })
-  afterEach(async () => {
-    await double.close()
-    rmSync(home, { recursive: true, force: true })
-  })
-
-  it('restarts a Deployment the way the action will', async () => {
-    if (!existsSync(kubectl))
-      throw new Error(`kubectl 1.20 not found at ${kubectl}: run .ci/fetch-kubectl.sh`)
-    double.seedDeployment(ns, { name: 'web', templateAnnotations: { keep: 'me' } })
-    const kubeconfig = double.writeKubeconfig({ namespace: ns })
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-      execFile(
+    it.skipIf(!kubectl)('restarts a Deployment the way the action will', async () => {
+      if (!kubectl) return
+      double.seedDeployment(ns, { name: 'web', templateAnnotations: { keep: 'me' } })
+      const kubeconfig = double.writeKubeconfig({ namespace: ns })
+      const r = await runKubectl(
         kubectl,
         ['--kubeconfig', kubeconfig, 'rollout', 'restart', 'deployment/web'],
-        { env: { PATH: process.env.PATH, HOME: home } },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+        home
       )
+      expect(r).toMatchObject({ code: 0, stdout: 'deployment.apps/web restarted\n' })
+      const stored = double.getDeployment(ns, 'web')
+      expect(stored?.spec.template.metadata.annotations?.keep).toBe('me')
+      expect(stored?.spec.template.metadata.annotations?.[restartedAt]).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-Z]/
+      )
+      expect(stored?.metadata.generation).toBe(2)
+      const patch = double.writes()[0]
+      expect(patch).toMatchObject({
+        method: 'PATCH',
+        path: `/apis/apps/v1/namespaces/${ns}/deployments/web`,
+        contentType: 'application/strategic-merge-patch+json'
+      })
+      expect(double.requests.some(q => q.path === '/apis/apps/v1' && q.status === 200)).toBe(true)
     })
-    expect(r).toMatchObject({ code: 0, stdout: 'deployment.apps/web restarted\n' })
-    const stored = double.getDeployment(ns, 'web')
-    expect(stored?.spec.template.metadata.annotations?.keep).toBe('me')
-    expect(stored?.spec.template.metadata.annotations?.[restartedAt]).toMatch(
-      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-Z]/
-    )
-    expect(stored?.metadata.generation).toBe(2)
-    const patch = double.writes()[0]
-    expect(patch).toMatchObject({
-      method: 'PATCH',
-      path: `/apis/apps/v1/namespaces/${ns}/deployments/web`,
-      contentType: 'application/strategic-merge-patch+json'
-    })
-    expect(double.requests.some(q => q.path === '/apis/apps/v1' && q.status === 200)).toBe(true)
-  })
-})
+  }
+)

@@ -252,7 +252,7 @@ describe('kube API double', () => {
   describe('discovery and namespaces', () => {
     it.each([
       ['/api', { kind: 'APIVersions', versions: ['v1'] }],
-      ['/apis', { kind: 'APIGroupList', groups: [] }],
+      ['/apis', { kind: 'APIGroupList', groups: [{ name: 'authorization.k8s.io' }] }],
       ['/version', { major: '1', minor: '30', gitVersion: 'v1.30.0' }]
     ])('GET %s', async (path, expected) => {
       const r = await raw(double, path)
@@ -277,7 +277,7 @@ describe('kube API double', () => {
     })
 
     it('answers 404 with the generic Status for anything else', async () => {
-      for (const path of ['/openapi/v2', '/apis/apps/v1', '/api/v1/namespaces/default/configmaps']) {
+      for (const path of ['/openapi/v1', '/apis/apps/v1', '/api/v1/namespaces/default/configmaps']) {
         const r = await raw(double, path)
         expect(r.status).toBe(404)
         expect(JSON.parse(r.body)).toMatchObject({
