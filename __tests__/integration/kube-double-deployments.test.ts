@@ -1,7 +1,6 @@
 // apps/v1 Deployments in the Kubernetes API double, driven by the real @kubernetes/client-node AppsV1Api over HTTPS
 // (raw HTTPS where the client would hide what the server sent), and by real kubectl clients' `rollout restart` (1.20 and >= 1.33).
 import { mkdtempSync, rmSync } from 'node:fs'
-import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -15,6 +14,7 @@ import {
 } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 import { kubectlClients, runKubectl } from './kubectl-clients.js'
 
 const ns = 'dagster-prd'
@@ -65,37 +65,8 @@ async function failure(call: Promise<unknown>): Promise<{ code: number; status: 
   throw new Error('expected the call to fail')
 }
 
-/** One HTTPS request trusting the double's CA, for what client-node would not show. */
-function raw(
-  double: KubeDouble,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {}
-): Promise<{ status: number; contentType?: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${double.url}${path}`,
-      {
-        method: init.method ?? 'GET',
-        ca: double.caPem,
-        headers: { authorization: 'Bearer test-token', ...init.headers }
-      },
-      res => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            ...(res.headers['content-type'] ? { contentType: res.headers['content-type'] } : {}),
-            body: Buffer.concat(chunks).toString()
-          })
-        )
-        res.on('error', reject)
-      }
-    )
-    req.on('error', reject)
-    req.end(init.body)
-  })
-}
+const raw = (double: KubeDouble, path: string, init?: RawRequest): Promise<RawResponse> =>
+  rawRequest(double, path, init)
 
 const templateAnnotations = (d: V1Deployment | undefined): Record<string, string> | undefined =>
   d?.spec?.template.metadata?.annotations

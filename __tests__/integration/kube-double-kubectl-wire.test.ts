@@ -1,52 +1,18 @@
 // What current kubectl sends that older clients did not, held against the Kubernetes double over raw HTTPS (the
 // real-kubectl side of the same is kubectl.test.ts): protobuf request bodies, SelfSubjectAccessReviews, the OpenAPI
 // v2 and v3 documents, and `fieldValidation=Strict`.
-import { request as httpsRequest } from 'node:https'
 import { BinaryWriter, WireType } from '@protobuf-ts/runtime'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 
 const ns = 'dagster-prd'
 const LEN = WireType.LengthDelimited
 
-interface RawResponse {
-  status: number
-  contentType: string
-  body: Buffer
-}
+const raw = (double: KubeDouble, path: string, init?: RawRequest): Promise<RawResponse> =>
+  rawRequest(double, path, init)
 
-function raw(
-  double: KubeDouble,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array } = {}
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${double.url}${path}`,
-      {
-        method: init.method ?? 'GET',
-        ca: double.caPem,
-        headers: { authorization: 'Bearer test-token', ...init.headers }
-      },
-      res => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers['content-type'] ?? '',
-            body: Buffer.concat(chunks)
-          })
-        )
-      }
-    )
-    req.on('error', reject)
-    req.end(init.body)
-  })
-}
-
-const json = (r: RawResponse): Record<string, unknown> =>
-  JSON.parse(r.body.toString('utf8')) as Record<string, unknown>
+const json = (r: RawResponse): Record<string, unknown> => JSON.parse(r.body) as Record<string, unknown>
 
 /** `k8s\0` + runtime.Unknown{typeMeta{apiVersion, kind}, raw}, written field by field as kubectl 1.33's gogo-protobuf
  * code does, empty strings included (seen with `kubectl create secret generic -v=9`). */
@@ -260,8 +226,8 @@ describe('kube API double: what current kubectl sends', () => {
       })
       expect(pb.contentType).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf')
       // Document.swagger (field 1) = "2.0" comes first.
-      expect([...pb.body.subarray(0, 5)]).toEqual([0x0a, 0x03, 0x32, 0x2e, 0x30])
-      expect(pb.body.includes(Buffer.from('io.k8s.api.core.v1.Secret'))).toBe(true)
+      expect([...pb.bytes.subarray(0, 5)]).toEqual([0x0a, 0x03, 0x32, 0x2e, 0x30])
+      expect(pb.bytes.includes(Buffer.from('io.k8s.api.core.v1.Secret'))).toBe(true)
     })
   })
 

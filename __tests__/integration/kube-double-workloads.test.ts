@@ -1,9 +1,9 @@
 // apps/v1 StatefulSets, batch/v1 CronJobs and Jobs, and metadata-only Secret lists in the Kubernetes API double,
 // driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would hide what the server sent).
-import { request as httpsRequest } from 'node:https'
 import { ApiException, AppsV1Api, BatchV1Api, KubeConfig } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { rawRequest, type RawResponse } from '../doubles/raw-request.js'
 
 const ns = 'dagster-prd'
 const user = 'system:serviceaccount:ci:gke-secrets-sync'
@@ -41,32 +41,8 @@ async function failure(call: Promise<unknown>): Promise<{ code: number; status: 
   throw new Error('expected the call to fail')
 }
 
-function raw(
-  double: KubeDouble,
-  path: string,
-  headers: Record<string, string> = {}
-): Promise<{ status: number; contentType?: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${double.url}${path}`,
-      { ca: double.caPem, headers: { authorization: 'Bearer test-token', ...headers } },
-      res => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            ...(res.headers['content-type'] ? { contentType: res.headers['content-type'] } : {}),
-            body: Buffer.concat(chunks).toString()
-          })
-        )
-        res.on('error', reject)
-      }
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
+const raw = (double: KubeDouble, path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
+  rawRequest(double, path, { headers })
 
 describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
   let double: KubeDouble

@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 import { otherTls } from '../doubles/tls.js'
 
 const ns = 'dagster-prd'
@@ -69,49 +70,8 @@ async function failure(
   throw new Error('expected the call to fail')
 }
 
-interface RawResponse {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-/** One HTTPS request trusting the double's CA, for what client-node would not show. */
-function raw(
-  double: KubeDouble,
-  path: string,
-  init: {
-    method?: string
-    headers?: Record<string, string>
-    body?: string | Buffer
-    signal?: AbortSignal
-  } = {}
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${double.url}${path}`,
-      {
-        method: init.method ?? 'GET',
-        ca: double.caPem,
-        headers: { authorization: 'Bearer test-token', ...init.headers },
-        ...(init.signal ? { signal: init.signal } : {})
-      },
-      res => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString()
-          })
-        )
-        res.on('error', reject)
-      }
-    )
-    req.on('error', reject)
-    req.end(init.body)
-  })
-}
+const raw = (double: KubeDouble, path: string, init?: RawRequest): Promise<RawResponse> =>
+  rawRequest(double, path, init)
 
 const secret = (name: string, data: Record<string, string>, labels?: Record<string, string>): V1Secret => ({
   apiVersion: 'v1',
