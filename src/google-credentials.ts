@@ -4,7 +4,9 @@
 // google-github-actions/auth leaves in GOOGLE_APPLICATION_CREDENTIALS.
 // https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines
 import * as core from '@actions/core'
-import { GoogleAuth, IdentityPoolClient, type AuthClient } from 'google-auth-library'
+// google-auth-library is imported only when signing in (`await import` below), so that a run with a kubeconfig
+// neither loads nor compiles it.
+import type { AuthClient } from 'google-auth-library'
 import type { GoogleEndpoints } from './google-endpoints.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
@@ -31,7 +33,8 @@ export async function signInToGoogle(
   signIn: GoogleSignIn,
   endpoints: GoogleEndpoints
 ): Promise<GoogleCredentials> {
-  const client = signIn.kind === 'federation' ? federatedClient(signIn, endpoints) : await adcClient(signIn)
+  const client =
+    signIn.kind === 'federation' ? await federatedClient(signIn, endpoints) : await adcClient(signIn)
   const credentials: GoogleCredentials = {
     client,
     accessToken: async () => {
@@ -50,10 +53,11 @@ export async function signInToGoogle(
   return credentials
 }
 
-function federatedClient(
+async function federatedClient(
   signIn: Extract<GoogleSignIn, { kind: 'federation' }>,
   endpoints: GoogleEndpoints
-): AuthClient {
+): Promise<AuthClient> {
+  const { IdentityPoolClient } = await import('google-auth-library')
   return new IdentityPoolClient({
     audience: `//iam.googleapis.com/${signIn.provider}`,
     subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
@@ -84,6 +88,7 @@ async function gitHubIdToken(audience: string): Promise<string> {
 }
 
 async function adcClient(signIn: Extract<GoogleSignIn, { kind: 'adc' }>): Promise<AuthClient> {
+  const { GoogleAuth } = await import('google-auth-library')
   try {
     // GoogleAuth looks up a project for every ADC client it makes (googleauth.js #prepareAndCacheClient). For
     // an external_account file without one, as google-github-actions/auth writes it, that runs gcloud, asks the
