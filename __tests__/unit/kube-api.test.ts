@@ -98,14 +98,11 @@ describe('kube-api', () => {
       const config = kubeConfig()
       const param = everyField(method, fields)
       type Call = (param: object, options: object) => Promise<unknown>
-      const ours = (group === 'CoreV1' ? coreV1Api(config) : appsV1Api(config)) as unknown as Record<
-        string,
-        Call
-      >
-      const theirs = config.makeApiClient(group === 'CoreV1' ? CoreV1Api : AppsV1Api) as unknown as Record<
-        string,
-        Call
-      >
+      type Api = Record<string, Call>
+      const ours = (group === 'CoreV1' ? coreV1Api(config) : appsV1Api(config)) as unknown as Api
+      const theirs = (group === 'CoreV1'
+        ? config.makeApiClient(CoreV1Api)
+        : config.makeApiClient(AppsV1Api)) as unknown as Api
 
       const expected = await builtRequest(options => (theirs[method] as Call).call(theirs, param, options))
       const actual = await builtRequest(options => (ours[method] as Call).call(ours, param, options))
