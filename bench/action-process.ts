@@ -89,16 +89,33 @@ function watchFirstArrival(kube: KubeDouble): { arrivedAt: () => number | undefi
   }
 }
 
+/** A preload that has the process write the CPU time it used (user + system, ms) to a file as it exits. */
+const reportCpuTime = encodeURIComponent(
+  [
+    `import { writeFileSync } from 'node:fs'`,
+    `process.on('exit', () => { const { user, system } = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((user + system) / 1000)) })`
+  ].join('\n')
+)
+
+export interface ExitWithoutInputs {
+  /** Spawn to exit. */
+  ms: number
+  /** CPU time the process used: on a loaded machine this moves far less than the wall time. */
+  cpuMs: number
+}
+
 /**
- * One run of `node <entry>` with no inputs, spawn to exit: it fails at once on the missing `secrets` input, after
- * loading the whole bundle, so this is what loading costs.
+ * One run of `node <entry>` with no inputs: it fails at once on the missing `secrets` input, after loading the
+ * whole bundle, so this is what loading costs.
  */
-export async function timeExitWithoutInputs(entry: string): Promise<number> {
+export async function timeExitWithoutInputs(entry: string): Promise<ExitWithoutInputs> {
   const dir = mkdtempSync(join(tmpdir(), 'gke-secrets-sync-bench-'))
   try {
-    const run = await runNode([entry], runnerEnv(dir, {}), dir)
+    const cpuFile = join(dir, 'cpu-ms')
+    const preload = ['--import', `data:text/javascript,${reportCpuTime}`]
+    const run = await runNode([...preload, entry], { ...runnerEnv(dir, {}), BENCH_CPU_FILE: cpuFile }, dir)
     if (run.exitCode !== 1) throw new Error(`${entry} exited with ${run.exitCode} without inputs, not 1`)
-    return run.exitedAt - run.startedAt
+    return { ms: run.exitedAt - run.startedAt, cpuMs: Number(readFileSync(cpuFile, 'utf8')) }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

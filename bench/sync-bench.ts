@@ -285,6 +285,7 @@ function printDistSize(label: string, dist: DistSize): void {
 /** What each bundle's processes measured, one value per run. */
 interface ProcessFigures {
   exitWithoutInputsMs: number[]
+  exitWithoutInputsCpuMs: number[]
   firstRequestMs: number[]
   kubeconfigExitMs: number[]
   peakMiB3: number[]
@@ -303,6 +304,7 @@ async function measureProcesses(
 ): Promise<{ figures: ProcessFigures[]; bareNodeMs: number[]; bareNodeMiB: number }> {
   const figures = builds.map((): ProcessFigures => ({
     exitWithoutInputsMs: [],
+    exitWithoutInputsCpuMs: [],
     firstRequestMs: [],
     kubeconfigExitMs: [],
     peakMiB3: [],
@@ -317,7 +319,9 @@ async function measureProcesses(
     for (const index of inTurn(run)) {
       const build = builds[index] as Build
       const figure = figures[index] as ProcessFigures
-      figure.exitWithoutInputsMs.push(await timeExitWithoutInputs(build.entry))
+      const exit = await timeExitWithoutInputs(build.entry)
+      figure.exitWithoutInputsMs.push(exit.ms)
+      figure.exitWithoutInputsCpuMs.push(exit.cpuMs)
       const kubeconfigRun = await timeKubeconfigRun(kube, build.entry, `bench-start-${index}`)
       figure.firstRequestMs.push(kubeconfigRun.firstRequestMs)
       figure.kubeconfigExitMs.push(kubeconfigRun.totalMs)
@@ -374,6 +378,12 @@ function compare(dists: DistSize[], figures: ProcessFigures[], options: BenchOpt
       current: median(current.exitWithoutInputsMs),
       unit: 'ms',
       target: { ratio: 0.55 }
+    },
+    {
+      name: `CPU time (user + system), no inputs (${runs})`,
+      baseline: median(base.exitWithoutInputsCpuMs),
+      current: median(current.exitWithoutInputsCpuMs),
+      unit: 'ms'
     },
     {
       name: `spawn to first request, kubeconfig (${runs})`,
