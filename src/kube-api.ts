@@ -106,12 +106,12 @@ class ConfigurationOnly {
 async function send(
   config: Configuration,
   build: (config: Configuration) => Promise<RequestContext>,
-  process: ProcessResponse
+  processResponse: ProcessResponse
 ): Promise<unknown> {
   let request = await build(config)
   for (const middleware of config.middleware) request = await middleware.pre(request).toPromise()
   let response = await config.httpApi.send(request).toPromise()
   for (const middleware of config.middleware.toReversed())
     response = await middleware.post(response).toPromise()
-  return (await process(response)).data
+  return (await processResponse(response)).data
 }
