@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startKubeDouble, type KubeDouble } from '../__tests__/doubles/kube-api-server.js'
+import { Ownership } from '../src/ownership.js'
 import { toDesiredSecret } from '../src/plan.js'
 import { SharedConnections } from '../src/kube-requests.js'
 import { SecretsClient } from '../src/secrets-client.js'
@@ -142,8 +143,9 @@ async function syncWithEngine(
   concurrency: number
 ): Promise<void> {
   const selection = selectSecrets(secrets, PREFIX)
+  const ownership = new Ownership(PREFIX, 'acme/dagster-infra')
   const desired = selection.selected.map(secret =>
-    toDesiredSecret(secret, PREFIX, { labels: {}, annotations: {} })
+    toDesiredSecret(secret, ownership, { labels: {}, annotations: {} })
   )
   // The same settings run() uses; the deadline only bounds the bench.
   const client = new SecretsClient(kubeConfig, {
@@ -155,7 +157,12 @@ async function syncWithEngine(
     deadline: AbortSignal.timeout(300_000),
     retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 }
   })
-  const { results } = await syncSecrets(client, desired, { prefix: PREFIX, onConflict: 'fail', concurrency })
+  const { results } = await syncSecrets(client, desired, {
+    ownership,
+    onConflict: 'fail',
+    concurrency,
+    findUnclaimed: false
+  })
   const failed = results.filter(result => result.state === 'failed')
   // A sync that failed part-way measures nothing worth printing.
   if (failed.length > 0) throw new Error(`the engine failed ${failed.length} secret(s): ${failed[0]?.detail}`)

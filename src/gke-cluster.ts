@@ -63,6 +63,7 @@ export async function connectToGke(
   return {
     kubeConfig,
     server,
+    target: { kind: 'gke', ...target.cluster },
     description: `GKE cluster ${clusterPath(target.cluster)} through ${via[target.endpoint]}`
   }
 }

@@ -1,6 +1,7 @@
 // Every input is read and validated here, once, into one typed Settings object (as actions/checkout does);
 // after readInputs() nothing else calls core.getInput. Errors name the input to fix and never echo a value.
 import * as core from '@actions/core'
+import { homedir } from 'node:os'
 import {
   labelValueProblem,
   MAX_ANNOTATIONS_BYTES,
@@ -8,16 +9,19 @@ import {
   secretNameProblem
 } from './kube-validation.js'
 import { maskSecretValues } from './masking.js'
-import { MANAGED_BY_LABEL, PREFIX_LABEL, type OnConflict } from './plan.js'
+import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from './ownership.js'
+import type { OnConflict } from './plan.js'
 import type { RestartTarget } from './deployment-restarts.js'
 import type { GkeEndpoint, GkeTarget } from './gke-cluster.js'
 import type { GoogleSignIn } from './google-credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from './google-endpoints.js'
+import { kubeconfigFiles, type KubeconfigFiles } from './kubeconfig-files.js'
+import { proxyEnvironment, type ProxyEnvironment } from './proxy-from-environment.js'
 
 /** Where the cluster connection comes from. */
 export type ClusterSource =
-  /** A kubeconfig file; its current context is the cluster. */
-  | { kind: 'kubeconfig'; path: string }
+  /** Kubeconfig files, chosen and merged as kubectl does; the current context is the cluster. */
+  | { kind: 'kubeconfig'; files: KubeconfigFiles }
   /** A GKE cluster found through the Google API after signing in. */
   | { kind: 'gke'; target: GkeTarget; signIn: GoogleSignIn; endpoints: GoogleEndpoints }
 
@@ -27,6 +31,8 @@ export type InputReader = (name: string) => string
 export interface Settings {
   secrets: Record<string, string>
   prefix: string
+  /** Who owns the Secrets this run writes: by default the repository the workflow runs for. */
+  owner: string
   namespace: string
   cluster: ClusterSource
   dryRun: boolean
@@ -38,6 +44,10 @@ export interface Settings {
   timeoutSeconds: number
   /** Deployments to restart when any Secret changed. */
   restart?: RestartTarget
+  /** List the namespace's workloads and report which use each Secret and which references point nowhere. */
+  checkReferences: boolean
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for Kubernetes requests (Google's client reads them itself). */
+  proxies: ProxyEnvironment
 }
 
 export class InputError extends Error {
@@ -51,10 +61,16 @@ export function readInputs(
   // Parsed and masked before anything else is even read, so no later failure can print a value.
   const secrets = parseSecretsJson(input('secrets'))
   maskSecretValues(Object.values(secrets), core.setSecret)
+  // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
+  // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
+  // of the job. Once read, the action has no further use for the variable.
+  // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
+  delete env.INPUT_SECRETS
 
   return {
     secrets,
     prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
+    owner: parseOwner(input('owner'), env),
     namespace: parseNamespace(input('namespace') || 'dagster-prd'),
     cluster: parseClusterSource(input, env),
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
@@ -64,7 +80,9 @@ export function readInputs(
     annotations: parseAnnotations(input('annotations')),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
-    restart: parseRestartTarget(input('restart_deployments'))
+    restart: parseRestartTarget(input('restart_deployments')),
+    checkReferences: parseBoolean('check_references', input('check_references'), false),
+    proxies: proxyEnvironment(env)
   }
 }
 
@@ -106,6 +124,26 @@ export function parsePrefix(prefix: string): string {
     )
   }
   return prefix
+}
+
+/**
+ * The `owner` input, else GITHUB_REPOSITORY: the repository the workflow runs for (in a reusable workflow, the
+ * calling repository). Outside Actions there is no default: a made-up owner would claim or conflict with the
+ * Secrets of the repositories that really sync them.
+ */
+export function parseOwner(text: string, env: NodeJS.ProcessEnv): string {
+  const owner = text.trim() || env.GITHUB_REPOSITORY?.trim() || ''
+  if (owner === '') {
+    throw new InputError(
+      'Input `owner` is required outside GitHub Actions (GITHUB_REPOSITORY is not set): set it to the repository whose Secrets this run manages, e.g. acme/dagster-infra.'
+    )
+  }
+  if (owner.length > 253 || /\p{Cc}/u.test(owner)) {
+    throw new InputError(
+      'Input `owner` must be one line of at most 253 characters, e.g. the repository acme/dagster-infra.'
+    )
+  }
+  return owner
 }
 
 export function parseNamespace(namespace: string): string {
@@ -173,12 +211,12 @@ export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): 
         `\`${gkeOnly[0]}\` needs \`cluster_name\` (with \`location\` and \`project_id\`) to find the GKE cluster.`
       )
     }
-    if (kubeconfig) return { kind: 'kubeconfig', path: kubeconfig }
-    // A step before this one (google-github-actions/get-gke-credentials, helm/kind-action) may have set it.
-    if (env.KUBECONFIG) return { kind: 'kubeconfig', path: env.KUBECONFIG }
-    throw new InputError(
-      'No cluster to connect to: set `cluster_name` (with `location`, `project_id` and `workload_identity_provider`) for GKE, or `kubeconfig` to a kubeconfig file.'
-    )
+    // As kubectl: the input (--kubeconfig), else KUBECONFIG (get-gke-credentials sets it), else ~/.kube/config
+    // (helm/kind-action and `gcloud container clusters get-credentials` write it).
+    return {
+      kind: 'kubeconfig',
+      files: kubeconfigFiles(kubeconfig, env.KUBECONFIG, env.HOME || homedir())
+    }
   }
 
   const endpoint: GkeEndpoint =
@@ -295,7 +333,7 @@ export function parseMetadata(
     const value = line.slice(equals + 1).trim()
     const problem = qualifiedNameProblem(key) ?? valueProblem(value)
     if (problem) throw new InputError(`${at}: ${problem}.`)
-    if (key === MANAGED_BY_LABEL || key === PREFIX_LABEL) {
+    if ([MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION].includes(key)) {
       throw new InputError(`${at}: ${key} is set by the action itself; remove it.`)
     }
     if (key in entries) throw new InputError(`${at}: ${key} is given twice.`)

@@ -1,9 +1,9 @@
 // The Kubernetes API calls this action makes, with the object-parameter signatures of @kubernetes/client-node's
-// CoreV1Api and AppsV1Api, built on client-node's generated request factories and response processors.
+// CoreV1Api, AppsV1Api and BatchV1Api, built on client-node's generated request factories and response processors.
 //
 // Why not CoreV1Api itself: client-node's object API (types/ObjectParamAPI.js) and the observable API under it
 // (types/ObservableAPI.js) are each one module holding all 67 API groups, about 10 MiB of the bundle, loaded
-// and compiled on every run for the 8 calls below. The factory of one group (apis/CoreV1Api.js) builds a
+// and compiled on every run for the 11 calls below. The factory of one group (apis/CoreV1Api.js) builds a
 // request exactly as CoreV1Api does (path, query, headers, body, authentication); the processor turns the
 // response into the typed object or an ApiException. What the two big modules add is the order in which an
 // object parameter's fields become the factory's positional arguments, which this file repeats in one table
@@ -11,11 +11,12 @@
 //
 // Adding a call: copy its line from client-node's dist/gen/types/ObjectParamAPI.js, where
 // `listNamespacedJob(param, options)` calls `this.api.listNamespacedJob(param.namespace, param.pretty, ...)`:
-// those field names, in that order, are the new table entry. (For another API group, e.g. BatchV1, add a table
-// and a function like `appsV1Api`.) __tests__/unit/kube-api.test.ts then checks every entry against that file
-// and against the request CoreV1Api/AppsV1Api builds, so a client-node upgrade that moves a parameter fails it.
+// those field names, in that order, are the new table entry. (For another API group, add a table and a function
+// like `batchV1Api`.) __tests__/unit/kube-api.test.ts then checks every entry against that file and against the
+// request client-node's own API class builds, so a client-node upgrade that moves a parameter fails it.
 import type {
   AppsV1Api,
+  BatchV1Api,
   Configuration,
   CoreV1Api,
   KubeConfig,
@@ -26,6 +27,10 @@ import {
   AppsV1ApiRequestFactory,
   AppsV1ApiResponseProcessor
 } from '@kubernetes/client-node/dist/gen/apis/AppsV1Api.js'
+import {
+  BatchV1ApiRequestFactory,
+  BatchV1ApiResponseProcessor
+} from '@kubernetes/client-node/dist/gen/apis/BatchV1Api.js'
 import {
   CoreV1ApiRequestFactory,
   CoreV1ApiResponseProcessor
@@ -51,12 +56,20 @@ export const CORE_V1_CALLS = {
 // prettier-ignore
 export const APPS_V1_CALLS = {
   listNamespacedDeployment: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
+  listNamespacedStatefulSet: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   readNamespacedDeployment: ['name', 'namespace', 'pretty'],
   patchNamespacedDeployment: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation', 'force']
 } as const satisfies CallTable<AppsV1Api>
 
+// prettier-ignore
+export const BATCH_V1_CALLS = {
+  listNamespacedCronJob: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
+  listNamespacedJob: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch']
+} as const satisfies CallTable<BatchV1Api>
+
 export type CoreV1Calls = Pick<CoreV1Api, keyof typeof CORE_V1_CALLS>
 export type AppsV1Calls = Pick<AppsV1Api, keyof typeof APPS_V1_CALLS>
+export type BatchV1Calls = Pick<BatchV1Api, keyof typeof BATCH_V1_CALLS>
 
 export function coreV1Api(kubeConfig: KubeConfig): CoreV1Calls {
   return bindCalls(kubeConfig, CoreV1ApiRequestFactory, CoreV1ApiResponseProcessor, CORE_V1_CALLS)
@@ -64,6 +77,10 @@ export function coreV1Api(kubeConfig: KubeConfig): CoreV1Calls {
 
 export function appsV1Api(kubeConfig: KubeConfig): AppsV1Calls {
   return bindCalls(kubeConfig, AppsV1ApiRequestFactory, AppsV1ApiResponseProcessor, APPS_V1_CALLS)
+}
+
+export function batchV1Api(kubeConfig: KubeConfig): BatchV1Calls {
+  return bindCalls(kubeConfig, BatchV1ApiRequestFactory, BatchV1ApiResponseProcessor, BATCH_V1_CALLS)
 }
 
 type Options = Parameters<typeof mergeConfiguration>[1]

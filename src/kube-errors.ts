@@ -84,6 +84,16 @@ function fromConnectionFailure(error: unknown): KubeApiError {
       false
     )
   }
+  // undici's ProxyAgent reports a refused CONNECT only in its message (proxy-agent.js, "HTTP Tunneling").
+  const proxyStatus = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec(messages(error))?.[1]
+  if (proxyStatus) {
+    return new KubeApiError(
+      `the proxy refused to open a tunnel to the API server (HTTP ${proxyStatus})${proxyStatus === '407' ? ': it wants credentials; put them in the proxy URL (http://user:password@host:port)' : ''}; check HTTPS_PROXY, NO_PROXY or the kubeconfig proxy-url`,
+      undefined,
+      undefined,
+      proxyStatus === '502' || proxyStatus === '503' || proxyStatus === '504'
+    )
+  }
   const detail = code ?? (error instanceof Error ? error.message : 'unknown error')
   return new KubeApiError(
     `could not reach the API server (${detail})`,
@@ -123,4 +133,11 @@ function defaultReason(status: number): string {
 function statusText(status: number): string {
   if (status === 401) return 'the API server did not accept the credentials'
   return `HTTP ${status}`
+}
+
+/** The messages of an error and its causes, where undici and fetch put the real reason. */
+function messages(error: unknown): string {
+  const parts: string[] = []
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) parts.push(e.message)
+  return parts.join('\n')
 }

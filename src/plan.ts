@@ -2,12 +2,18 @@
 // makes them equal. Pure: the Kubernetes client only carries out these steps, so every decision is testable
 // without a server. Compare, then write only what differs, as External Secrets Operator does.
 import type { V1Secret } from '@kubernetes/client-node'
+import type { Ownership } from './ownership.js'
 import type { SelectedSecret } from './selection.js'
 
-export const MANAGER = 'gke-secrets-sync'
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
-/** Records the prefix a Secret was made for, so pruning for one prefix never touches another's Secrets. */
-export const PREFIX_LABEL = 'gke-secrets-sync/prefix'
+// The field manager and ownership labels live with the ownership rules; re-exported for the modules that
+// name them from here.
+export { MANAGED_BY_LABEL, MANAGER, PREFIX_LABEL } from './ownership.js'
+
+/**
+ * `kubectl apply` keeps the whole applied manifest, data included, in this annotation. Left on a Secret this
+ * action took over, it would hold the old value after every rotation, so every write of this action drops it.
+ */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration'
 
 export type OnConflict = 'fail' | 'skip' | 'adopt'
 
@@ -26,61 +32,64 @@ export interface ExtraMetadata {
   annotations: Record<string, string>
 }
 
+/**
+ * An update that makes a Secret ours: `claimed` when an earlier version of this action made it for this prefix
+ * without recording an owner; `adopted` when someone else made it (on_conflict: adopt). `from` says who.
+ */
+export interface Takeover {
+  kind: 'claimed' | 'adopted'
+  from: string
+}
+
 export type SecretStep =
   | { action: 'create'; body: V1Secret }
   /** `body` carries the live resourceVersion, so the write fails rather than overwrite a concurrent change. */
-  | { action: 'update'; body: V1Secret; adopted: boolean }
+  | { action: 'update'; body: V1Secret; takeover?: Takeover }
   | { action: 'unchanged' }
   | { action: 'skip'; reason: string }
   | { action: 'fail'; reason: string }
 
-/** Both labels are constant for a prefix: nothing that changes from run to run goes into a Secret. */
-export function ownershipLabels(prefix: string): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGER, [PREFIX_LABEL]: prefix.toUpperCase() }
-}
-
-/** The label selector for the Secrets this action made for `prefix`. */
-export function ownedSelector(prefix: string): string {
-  return Object.entries(ownershipLabels(prefix))
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',')
-}
-
-export function toDesiredSecret(secret: SelectedSecret, prefix: string, extra: ExtraMetadata): DesiredSecret {
+export function toDesiredSecret(
+  secret: SelectedSecret,
+  ownership: Ownership,
+  extra: ExtraMetadata
+): DesiredSecret {
   return {
     githubName: secret.githubName,
     secretName: secret.secretName,
     // `data`, never `stringData`: the value arrives byte for byte, and server-side apply of stringData
     // cannot remove keys later (kubernetes#108008).
     data: { [secret.githubName]: Buffer.from(secret.value, 'utf8').toString('base64') },
-    labels: { ...extra.labels, ...ownershipLabels(prefix) },
-    annotations: { ...extra.annotations }
+    labels: { ...extra.labels, ...ownership.labels },
+    annotations: { ...extra.annotations, ...ownership.annotations }
   }
-}
-
-export function isOwned(live: V1Secret, prefix: string): boolean {
-  const labels = live.metadata?.labels ?? {}
-  return Object.entries(ownershipLabels(prefix)).every(([key, value]) => labels[key] === value)
 }
 
 /** What to do about one desired Secret, given the live one of the same name (undefined: none exists). */
 export function planSecret(
   desired: DesiredSecret,
   live: V1Secret | undefined,
-  prefix: string,
+  ownership: Ownership,
   onConflict: OnConflict
 ): SecretStep {
   if (!live) return { action: 'create', body: newSecret(desired) }
 
-  const owned = isOwned(live, prefix)
-  if (!owned && onConflict !== 'adopt') {
-    const reason = `a Secret "${desired.secretName}" already exists and ${ownerDescription(live)}`
-    return onConflict === 'skip'
-      ? { action: 'skip', reason: `${reason}; left as it is (on_conflict: skip)` }
-      : {
-          action: 'fail',
-          reason: `${reason}; rename the GitHub secret, delete the Secret, or set on_conflict: adopt to take it over`
-        }
+  const relation = ownership.relationTo(live)
+  // An ownerless Secret of this prefix was written by an earlier version of this action for whichever
+  // repository synced it; the first run that wants it claims it, whatever on_conflict says.
+  const takeover: Takeover | undefined =
+    relation === 'ours'
+      ? undefined
+      : { kind: relation === 'unclaimed' ? 'claimed' : 'adopted', from: ownership.describe(live) }
+  if (takeover?.kind === 'adopted' && onConflict !== 'adopt') {
+    const reason = `a Secret "${desired.secretName}" already exists and ${takeover.from}`
+    if (onConflict === 'skip')
+      return { action: 'skip', reason: `${reason}; left as it is (on_conflict: skip)` }
+    const fix =
+      relation === 'other-owner'
+        ? 'two owners cannot sync the same Secret: rename the GitHub secret in one of them, or set on_conflict: adopt in the one that should own it'
+        : 'rename the GitHub secret, delete the Secret, or set on_conflict: adopt to take it over'
+    return { action: 'fail', reason: `${reason}; ${fix}` }
   }
   const type = live.type ?? 'Opaque'
   if (type !== 'Opaque') {
@@ -89,7 +98,7 @@ export function planSecret(
       reason: `the existing Secret has type ${type} and a Secret's type cannot change; delete it or rename the GitHub secret`
     }
   }
-  if (owned && isUpToDate(desired, live)) return { action: 'unchanged' }
+  if (!takeover && isUpToDate(desired, live)) return { action: 'unchanged' }
   if (live.immutable && !sameEntries(live.data ?? {}, desired.data)) {
     return {
       action: 'fail',
@@ -97,7 +106,7 @@ export function planSecret(
         'the existing Secret is immutable and its value differs; Kubernetes cannot change it, so delete it by hand and run again'
     }
   }
-  return { action: 'update', body: updatedSecret(desired, live), adopted: !owned }
+  return { action: 'update', body: updatedSecret(desired, live), ...(takeover && { takeover }) }
 }
 
 function newSecret(desired: DesiredSecret): V1Secret {
@@ -126,12 +135,17 @@ function updatedSecret(desired: DesiredSecret, live: V1Secret): V1Secret {
     metadata: {
       ...metadata,
       labels: { ...metadata.labels, ...desired.labels },
-      annotations: { ...metadata.annotations, ...desired.annotations }
+      annotations: withoutLastApplied({ ...metadata.annotations, ...desired.annotations })
     },
     type: 'Opaque',
     data: desired.data,
     ...(live.immutable !== undefined && { immutable: live.immutable })
   }
+}
+
+function withoutLastApplied(annotations: Record<string, string>): Record<string, string> {
+  const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...others } = annotations
+  return others
 }
 
 /** Exactly our one data key with our value, and every label and annotation we set. */
@@ -151,21 +165,6 @@ function includesEntries(actual: Record<string, string>, wanted: Record<string, 
   return Object.entries(wanted).every(([key, value]) => actual[key] === value)
 }
 
-function ownerDescription(live: V1Secret): string {
-  const labels = live.metadata?.labels ?? {}
-  if (labels[MANAGED_BY_LABEL] === MANAGER) {
-    return `was made by gke-secrets-sync for the prefix ${labels[PREFIX_LABEL] ?? '(none)'}`
-  }
-  const managers = [
-    ...new Set((live.metadata?.managedFields ?? []).map(entry => entry.manager).filter(Boolean))
-  ]
-  const managedBy = labels[MANAGED_BY_LABEL]
-  if (managedBy) return `is managed by ${managedBy}`
-  return managers.length > 0
-    ? `was not made by this action (written by ${managers.join(', ')})`
-    : 'was not made by this action'
-}
-
 /**
  * Whether pruning may run after the sync. It never runs after a failed write: a Secret whose GitHub secret
  * could not be read must not be mistaken for one whose GitHub secret is gone.
@@ -183,5 +182,5 @@ export function pruneBlocker(failedCount: number): string | undefined {
  */
 export function pruneRefusal(prefix: string, selectedCount: number): string | undefined {
   if (selectedCount > 0) return undefined
-  return `prune is on, but no input secret starts with ${prefix.toUpperCase()}_, so every Secret made for that prefix would be deleted; refusing, and nothing was touched. If this runs as a reusable workflow, the caller must pass \`secrets: inherit\` (forks and Dependabot get no secrets at all).`
+  return `prune is on, but no input secret starts with ${prefix.toUpperCase()}_, so every Secret made for that prefix and this owner would be deleted; refusing, and nothing was touched. If this runs as a reusable workflow, the caller must pass \`secrets: inherit\` (forks and Dependabot get no secrets at all).`
 }

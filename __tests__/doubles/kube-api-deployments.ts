@@ -78,6 +78,8 @@ export interface DeploymentSeed {
   /** Labels of the Deployment itself (default `{app: name}`); the selector and the Pod template use `app: name`. */
   labels?: Record<string, string>
   templateAnnotations?: Record<string, string>
+  /** Replace the one default container, or add init containers and volumes (e.g. to reference Secrets). */
+  podSpec?: { containers?: object[]; initContainers?: object[]; volumes?: object[] }
 }
 
 // Discovery (client-go discovery: `/apis`, `/apis/apps`, `/apis/apps/v1`), listing only what is served here.
@@ -555,7 +557,7 @@ export class DeploymentsApi {
             ...(seed.templateAnnotations && { annotations: seed.templateAnnotations })
           },
           spec: {
-            containers: [
+            containers: (seed.podSpec?.containers as Json[] | undefined) ?? [
               {
                 name: seed.name,
                 image: `registry.example/${seed.name}:1`,
@@ -565,6 +567,8 @@ export class DeploymentsApi {
                 imagePullPolicy: 'IfNotPresent'
               }
             ],
+            ...(seed.podSpec?.initContainers && { initContainers: seed.podSpec.initContainers as Json[] }),
+            ...(seed.podSpec?.volumes && { volumes: seed.podSpec.volumes as Json[] }),
             restartPolicy: 'Always',
             terminationGracePeriodSeconds: 30,
             dnsPolicy: 'ClusterFirst',

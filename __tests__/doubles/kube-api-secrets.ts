@@ -23,6 +23,7 @@ import {
 } from './kube-api-status.js'
 import { KubeStore, renderSecret, timestamp, type StoredSecret, type V1SecretLike } from './kube-api-store.js'
 import { acceptedTableVersion, secretTable } from './kube-api-table.js'
+import { listRepresentation, partialObjectMetadataList } from './kube-api-metadata.js'
 import {
   validateSecretCreate,
   validateSecretUpdate,
@@ -129,6 +130,10 @@ export class SecretsApi {
       listableSecrets(namespace)
     )
     const items = page.map(s => renderSecret(s, false))
+    const representation = listRepresentation(accept)
+    if (representation.kind === 'metadataList') {
+      return { status: 200, body: partialObjectMetadataList(items, representation.version, metadata) }
+    }
     const table = acceptedTableVersion(accept)
     if (table) return { status: 200, body: secretTable(items, table, metadata) }
     return { status: 200, body: { kind: 'SecretList', apiVersion: 'v1', metadata, items } }

@@ -1,8 +1,9 @@
 // A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
-// Deployments), over HTTPS on 127.0.0.1.
+// Deployments, or with `workloads` also StatefulSets and batch/v1 CronJobs and Jobs), over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
-// and the record of requests. What each verb does lives in kube-api-secrets.ts and kube-api-deployments.ts; the
-// REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it reproduces.
+// and the record of requests. What each verb does lives in kube-api-secrets.ts, kube-api-deployments.ts and
+// kube-api-workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it
+// reproduces.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -23,6 +24,17 @@ import {
 } from './kube-api-deployments.js'
 import { SecretsApi, invalidOptions, patchTypes, type Reply, type WriteOptions } from './kube-api-secrets.js'
 import {
+  WorkloadsApi,
+  batchGroup,
+  batchGroupEntry,
+  batchV1Resources,
+  groupForbidden,
+  statefulSetsDiscovery,
+  workloadResources,
+  type WorkloadObject,
+  type WorkloadResource
+} from './kube-api-workloads.js'
+import {
   StatusError,
   badRequest,
   fieldNotSupported,
@@ -38,14 +50,15 @@ import { testTls, type ServerTls } from './tls.js'
 
 export type { V1SecretLike } from './kube-api-store.js'
 export type { DeploymentSeed, V1DeploymentLike } from './kube-api-deployments.js'
+export type { WorkloadObject, WorkloadResource } from './kube-api-workloads.js'
 
-export type KubeResource = 'secrets' | 'namespaces' | 'deployments'
+export type KubeResource = 'secrets' | 'namespaces' | 'deployments' | WorkloadResource
 
 export interface AuthorizationRequest {
   user: string
   verb: string
   resource: KubeResource
-  /** '' for core/v1 (secrets, namespaces), 'apps' for deployments. */
+  /** '' for core/v1 (secrets, namespaces), 'apps' for deployments and statefulsets, 'batch' for cronjobs and jobs. */
   apiGroup: string
   namespace?: string
   name?: string
@@ -64,6 +77,9 @@ export interface KubeDoubleOptions {
   /** Serve apps/v1 Deployments and list the `apps` group in discovery. Off by default, so a double started
    * without it answers discovery as before (`/apis` with no groups, `/apis/apps/v1` 404). */
   deployments?: boolean
+  /** Serve apps/v1 StatefulSets and batch/v1 CronJobs and Jobs too (implies `deployments`), and list them in
+   * discovery. See kube-api-workloads.ts. */
+  workloads?: boolean
 }
 
 export interface RecordedRequest {
@@ -77,6 +93,7 @@ export interface RecordedRequest {
   status: number
   dryRun: boolean
   userAgent?: string
+  accept?: string
 }
 
 export interface Fault {
@@ -114,6 +131,17 @@ export interface KubeDouble {
    * Needs `deployments: true`. */
   seedDeployment(namespace: string, deployment: DeploymentSeed, manager?: string): V1DeploymentLike
   getDeployment(namespace: string, name: string): V1DeploymentLike | undefined
+  /** Store a StatefulSet, CronJob or Job as another client would (a Job may be seeded finished, with its status),
+   * bypassing auth and the request log. Needs `workloads: true`. */
+  seedWorkload(
+    namespace: string,
+    resource: WorkloadResource,
+    body: {
+      metadata: { name: string; labels?: Record<string, string>; ownerReferences?: object[] }
+      spec: object
+      status?: object
+    }
+  ): WorkloadObject
   writeKubeconfig(opts?: { token?: string; path?: string; namespace?: string }): string
   close(): Promise<void>
 }
@@ -133,8 +161,46 @@ type Route =
   | { kind: 'namespaces'; name?: string }
   | { kind: 'secrets'; namespace: string; name?: string }
   | { kind: 'deployments'; namespace: string; name?: string }
+  | { kind: 'workloads'; resource: WorkloadResource; namespace: string; name?: string }
 
-function route(path: string, serverAddress: string, servesApps: boolean): Route | undefined {
+/** StatefulSets, CronJobs and Jobs (kube-api-workloads.ts), when the double serves them. */
+function workloadRoute(path: string): Route | undefined {
+  switch (path) {
+    case '/apis':
+      return {
+        kind: 'discovery',
+        body: { ...apiGroupListWithApps, groups: [...apiGroupListWithApps.groups, batchGroupEntry] }
+      }
+    case '/apis/apps/v1':
+      return {
+        kind: 'discovery',
+        body: { ...appsV1Resources, resources: [...appsV1Resources.resources, statefulSetsDiscovery] }
+      }
+    case '/apis/batch':
+      return { kind: 'discovery', body: batchGroup }
+    case '/apis/batch/v1':
+      return { kind: 'discovery', body: batchV1Resources }
+  }
+  const [apis, groupName, groupVersion, namespaces, namespace, resource, name, extra] = path
+    .split('/')
+    .filter(Boolean)
+    .map(decodeURIComponent)
+  const info = workloadResources[resource as WorkloadResource] as
+    (typeof workloadResources)[WorkloadResource] | undefined
+  if (apis !== 'apis' || !info || groupName !== info.group || groupVersion !== 'v1') return undefined
+  if (namespaces !== 'namespaces' || namespace === undefined || extra !== undefined) return undefined
+  const target = { kind: 'workloads' as const, resource: resource as WorkloadResource, namespace }
+  return name === undefined ? target : { ...target, name }
+}
+
+function route(
+  path: string,
+  serverAddress: string,
+  servesApps: boolean,
+  servesWorkloads = false
+): Route | undefined {
+  const workload = servesWorkloads ? workloadRoute(path) : undefined
+  if (workload) return workload
   switch (path) {
     case '/api':
       return { kind: 'discovery', body: apiVersions(serverAddress) }
@@ -233,8 +299,14 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   const store = new KubeStore()
   for (const ns of opts.namespaces ?? ['default', 'dagster-prd']) store.addNamespace(ns)
   const secrets = new SecretsApi(store)
-  const servesApps = opts.deployments ?? false
+  const servesWorkloads = opts.workloads ?? false
+  const servesApps = (opts.deployments ?? false) || servesWorkloads
   const deployments = new DeploymentsApi(store)
+  const workloads: Record<WorkloadResource, WorkloadsApi> = {
+    statefulsets: new WorkloadsApi(store, 'statefulsets'),
+    cronjobs: new WorkloadsApi(store, 'cronjobs'),
+    jobs: new WorkloadsApi(store, 'jobs')
+  }
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
   const tempDirs: string[] = []
@@ -271,6 +343,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     const record: RecordedRequest = { method, path, query, status: 0, dryRun: dryRunValues.includes('All') }
     if (req.headers['content-type']) record.contentType = req.headers['content-type']
     if (req.headers['user-agent']) record.userAgent = req.headers['user-agent']
+    if (req.headers.accept) record.accept = req.headers.accept
     double.requests.push(record)
     recordOf.set(res, record)
 
@@ -312,7 +385,9 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     if (user === undefined) throw unauthorized()
     record.user = user
 
-    const target = underBase ? route(path, `127.0.0.1:${double.port}`, servesApps) : undefined
+    const target = underBase
+      ? route(path, `127.0.0.1:${double.port}`, servesApps, servesWorkloads)
+      : undefined
     if (!target) throw notFoundPath()
     if (target.kind === 'discovery') {
       if (method !== 'GET') throw methodNotAllowed()
@@ -323,12 +398,20 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     const named = target.name !== undefined
     const verb = verbOf(method, named, query)
     const namespace = target.kind === 'namespaces' ? undefined : target.namespace
-    const apiGroup = target.kind === 'deployments' ? 'apps' : ''
-    const check: Parameters<typeof authorize>[0] = { user, verb, resource: target.kind, apiGroup }
+    const resource = target.kind === 'workloads' ? target.resource : target.kind
+    const apiGroup =
+      target.kind === 'workloads'
+        ? workloadResources[target.resource].group
+        : target.kind === 'deployments'
+          ? 'apps'
+          : ''
+    const check: Parameters<typeof authorize>[0] = { user, verb, resource, apiGroup }
     if (namespace !== undefined) check.namespace = namespace
     if (target.name !== undefined) check.name = target.name
-    if (!authorize(check))
+    if (!authorize(check)) {
+      if (target.kind === 'workloads') throw groupForbidden(check)
       throw target.kind === 'deployments' ? deploymentsForbidden(check) : forbidden(check)
+    }
 
     if (target.kind === 'namespaces') {
       if (method !== 'GET' || verb === 'watch') throw methodNotAllowed()
@@ -350,6 +433,33 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
 
     if (verb === 'watch') throw badRequest('watch is not supported by this test double')
     const resourceNamespace = target.namespace
+    if (target.kind === 'workloads') {
+      const api = workloads[target.resource]
+      const { name } = target
+      let reply: Reply
+      if (method === 'GET')
+        reply = name === undefined ? api.list(resourceNamespace, query) : api.get(resourceNamespace, name)
+      else if (method === 'POST' && name === undefined) {
+        const dryRun = dryRunValues.length > 0
+        if (dryRunValues.some(v => v !== 'All')) {
+          throw invalidOptions('CreateOptions', [
+            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
+              'All'
+            ])
+          ])
+        }
+        record.dryRun = dryRun
+        handled.add(record)
+        reply = api.create(resourceNamespace, body.text, {
+          dryRun,
+          manager: '',
+          fieldManagerGiven: false,
+          force: false
+        })
+      } else throw methodNotAllowed()
+      sendJson(res, reply.status, reply.body)
+      return
+    }
     if (!writeMethods.has(method)) {
       if (method !== 'GET') throw methodNotAllowed()
       const reply =
@@ -483,6 +593,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return deployments.seed(namespace, deployment, manager)
     },
     getDeployment: (namespace, name) => deployments.read(namespace, name),
+    seedWorkload: (namespace, resource, body) => {
+      if (!servesWorkloads) throw new Error('seedWorkload needs a double started with { workloads: true }')
+      return workloads[resource].seed(namespace, body)
+    },
     writeKubeconfig: ({ token, path, namespace } = {}) => {
       const kubeconfig = {
         apiVersion: 'v1',

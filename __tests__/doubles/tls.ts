@@ -28,3 +28,10 @@ export const otherTls: ServerTls = {
 
 /** Path of the test CA file, for NODE_EXTRA_CA_CERTS in child processes. */
 export const testCaPath = dir + 'test-ca.pem'
+
+/** A CA whose server certificate is for *.proxied.test: names only the proxy double resolves (to 127.0.0.1). */
+export const proxiedTls: ServerTls = {
+  caPem: read('proxied-ca.pem'),
+  cert: read('proxied-server.pem'),
+  key: read('proxied-server-key.pem')
+}

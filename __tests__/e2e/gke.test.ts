@@ -218,7 +218,10 @@ function expectSynced(run: ActionRun, flow: Flow, user: string, server: string):
   expect(run.outputs.created).toBe(CREATED)
   expect(run.outputs.changed).toBe('true')
   expect(run.outputs.failed).toBe('[]')
-  expect(run.summary).toContain(`namespace \`${NS}\` on \`${server}\``)
+  expect(run.summary).toContain(
+    `GKE cluster \`${CLUSTER}\` (project \`${PROJECT_ID}\`, location \`${LOCATION}\`) · namespace \`${NS}\``
+  )
+  expect(run.summary).toContain(`API server \`${server}\``)
 }
 
 function expectNothingWritten(run: ActionRun, flow: Flow): void {

@@ -1,29 +1,133 @@
-// `npm run local` with no configuration: the action from src/ runs through @github/local-action against the
-// Kubernetes test double with the values of .env.example, and prints the job summary and outputs.
+// `npm run local`: the action from src/ runs through @github/local-action, and the script prints the job
+// summary and the outputs, and exits with the action's exit code.
 import { execFile } from 'node:child_process'
-import { describe, expect, it } from 'vitest'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'dotenv'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readLocalActionLog } from '../../scripts/local-action-log.js'
+import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+
+/** Runs the script as a newcomer would; asynchronous, so a double served from this process keeps answering. */
+function localRun(
+  args: string[],
+  env: Record<string, string> = {}
+): Promise<{ code: number; output: string }> {
+  return new Promise(resolve => {
+    execFile(
+      'npx',
+      ['tsx', 'scripts/local-run.ts', ...args],
+      { timeout: 120_000, env: { ...process.env, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr })
+    )
+  })
+}
+
+const sampleValues = Object.values(
+  JSON.parse(parse(readFileSync('.env.example', 'utf8')).INPUT_SECRETS ?? '{}') as Record<string, string>
+)
+const dir = mkdtempSync(join(tmpdir(), 'local-run-test-'))
+
+/** An env file as a developer would write it (values from .env.example, with changes). */
+function envFile(name: string, changes: Record<string, string>): string {
+  const values = { ...parse(readFileSync('.env.example', 'utf8')), ...changes }
+  const path = join(dir, name)
+  writeFileSync(
+    path,
+    Object.entries(values)
+      .map(([key, value]) => `${key}='${value}'`)
+      .join('\n')
+  )
+  return path
+}
 
 describe('npm run local', () => {
-  it('syncs the .env.example sample secrets into the double and prints the summary and outputs', async () => {
-    const { code, output } = await new Promise<{ code: number; output: string }>(resolve => {
-      // --double: use the test double even if a developer has a .env here.
-      execFile(
-        'npx',
-        ['tsx', 'scripts/local-run.ts', '--double'],
-        { timeout: 90_000 },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr })
-      )
-    })
+  it('with no .env syncs the .env.example samples into the double and shows only the summary and outputs', async () => {
+    // --double: use the test double even if a developer has a .env here.
+    const { code, output } = await localRun(['--double'])
     expect(code, output).toBe(0)
     expect(output).toContain('uses the values of .env.example against the Kubernetes test double')
+    expect(output).toContain('## ✅ gke-secrets-sync: synced 3 changes')
     expect(output).toContain(
       '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
     )
     expect(output).toContain('2 input secrets without the prefix were ignored.')
     expect(output).toContain('dagster-secret-warehouse-password: keys DAGSTER_SECRET_WAREHOUSE_PASSWORD')
-    expect(output).toMatch(
-      /'created'\s*│\s*'\["dagster-secret-gcs-hmac-secret","dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"\]'/
+    expect(output).toContain(
+      'created: ["dagster-secret-gcs-hmac-secret","dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
     )
-  }, 100_000)
+    expect(output).toContain('env_secrets:\n  - name: dagster-secret-gcs-hmac-secret\n')
+    // Short: none of local-action's banners, metadata tables or workflow commands.
+    expect(output).not.toMatch(/Action Metadata|Configuration|::set-output|::info::|┌/)
+    expect(output.split('\n').length).toBeLessThan(60)
+    for (const value of sampleValues) expect(output).not.toContain(value)
+  }, 150_000)
+
+  it('exits 1 with the failure message when the action fails', async () => {
+    const env = envFile('missing-kubeconfig.env', { INPUT_KUBECONFIG: join(dir, 'no-such-kubeconfig') })
+    const { code, output } = await localRun(['--env-file', env])
+    expect(code, output).toBe(1)
+    expect(output).toContain('===== The action failed =====')
+    expect(output).toContain(
+      `gke-secrets-sync: Could not read the kubeconfig ${join(dir, 'no-such-kubeconfig')}`
+    )
+  }, 150_000)
+
+  describe('with a kubeconfig under ~', () => {
+    let kube: KubeDouble
+    const home = join(dir, 'home')
+    beforeAll(async () => {
+      kube = await startKubeDouble()
+      mkdirSync(join(home, '.kube'), { recursive: true })
+      kube.writeKubeconfig({ path: join(home, '.kube', 'config') })
+    })
+    afterAll(() => kube.close())
+
+    it('expands ~ in INPUT_KUBECONFIG, and --verbose shows the whole local-action output', async () => {
+      const env = envFile('home.env', {
+        INPUT_KUBECONFIG: '~/.kube/config',
+        INPUT_DRY_RUN: 'false',
+        INPUT_SECRETS: JSON.stringify({ DAGSTER_SECRET_ONE: 'one-value-not-shown' })
+      })
+      const { code, output } = await localRun(['--env-file', env, '--verbose'], { HOME: home })
+      expect(code, output).toBe(0)
+      expect(output).toContain('Action Metadata')
+      expect(output).toContain('## ✅ gke-secrets-sync: synced 1 change')
+      expect(kube.listSecrets('dagster-prd').map(secret => secret.metadata.name)).toEqual([
+        'dagster-secret-one'
+      ])
+      expect(output).not.toContain('one-value-not-shown')
+    }, 150_000)
+  })
+})
+
+describe('readLocalActionLog', () => {
+  it.each<[string, string, ReturnType<typeof readLocalActionLog>]>([
+    [
+      'outputs, one of several lines',
+      '::set-output name=created::["a"]\n::set-output name=env_secrets::- name: a\n- name: b\n\n::set-output name=changed::true\n\n' +
+        '='.repeat(80),
+      { outputs: { created: '["a"]', env_secrets: '- name: a\n- name: b', changed: 'true' } }
+    ],
+    [
+      'a failure of several lines, ended by the next banner',
+      '::error::failed: dagster-secret-f (403)\n::error::gke-secrets-sync: 1 of 1 Secrets could not be synced\n- dagster-secret-f: 403\n\n' +
+        '='.repeat(80) +
+        '\n   Action Outputs',
+      {
+        outputs: {},
+        failure: 'gke-secrets-sync: 1 of 1 Secrets could not be synced\n- dagster-secret-f: 403'
+      }
+    ],
+    ['an error line for one secret only: not a failed step', '::error::failed: x (403)\n', { outputs: {} }],
+    [
+      'colours',
+      '\u001b[31m::error::gke-secrets-sync: boom\u001b[39m\n',
+      { outputs: {}, failure: 'gke-secrets-sync: boom' }
+    ]
+  ])('reads %s', (_, log, run) => {
+    expect(readLocalActionLog(log)).toEqual(run)
+  })
 })

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
+import { ownerLabelValue } from '../../src/ownership.js'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
 import { otherTls } from '../doubles/tls.js'
 import { findLeaks, runAction, type ActionRun } from './run-action.js'
@@ -19,9 +20,11 @@ const VALUES = {
 const NAMES = ['dagster-secret-alpha', 'dagster-secret-bravo', 'dagster-secret-charlie']
 const b64 = (text: string): string => Buffer.from(text).toString('base64')
 const decode = (data: string | undefined): string => Buffer.from(data ?? '', 'base64').toString('utf8')
+/** What this action writes for the runner's repository (run-action.ts sets GITHUB_REPOSITORY). */
 const OWNED = {
   'app.kubernetes.io/managed-by': 'gke-secrets-sync',
-  'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+  'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
+  'gke-secrets-sync/owner': ownerLabelValue('acme/dagster-infra')
 }
 
 let kube: KubeDouble

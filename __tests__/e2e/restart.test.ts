@@ -97,7 +97,7 @@ describe('restart_deployments', () => {
     expect(run.exitCode).toBe(1)
     expect(run.outputs.created).toBe('["dagster-secret-token"]')
     expect(run.outputs.restarted_deployments).toBe('["user-code-etl"]')
-    expect(run.stdout).toContain('1 Deployment restart(s) failed')
+    expect(run.stdout).toContain('1 Deployment restart failed')
     expect(run.stdout).toContain(
       '- missing-deployment: 404 NotFound: deployments.apps \\"missing-deployment\\" not found'.replaceAll(
         '\\',

@@ -1,4 +1,7 @@
 // End to end: the bundled action against the Kubernetes double, as a runner would start it.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
 import { findLeaks, runAction } from './run-action.js'
@@ -55,8 +58,10 @@ describe('a first, second and third run', () => {
       expect(decode(secret?.data?.[githubName])).toBe(value)
       expect(secret?.metadata.labels).toEqual({
         'app.kubernetes.io/managed-by': 'gke-secrets-sync',
-        'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+        'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
+        'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
       })
+      expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra')
       expect(
         secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
       ).toBeUndefined()
@@ -103,13 +108,18 @@ describe('a first, second and third run', () => {
     }
   })
 
-  it('writes a job summary with the cluster, the table, the counts and the envSecrets snippet', async () => {
+  it('writes a job summary with the outcome, the cluster, the counts, the table and the envSecrets snippet', async () => {
     const run = await runAction(inputs())
-    expect(run.summary).toContain(`namespace \`${NS}\` on \`${kube.url}\``)
+    expect(run.summary).toContain('## ✅ gke-secrets-sync: synced 3 changes')
+    expect(run.summary).toMatch(
+      new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\` · owner \`[^\`]+\`$`, 'm')
+    )
+    expect(run.summary).toContain(`API server \`${kube.url}\``)
     expect(run.summary).toContain(
       '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
     )
-    expect(run.summary).toContain('**3** created')
+    expect(run.summary).toContain('3 Secrets: 3 created')
+    expect(run.summary).toMatch(/ · took \d+(\.\d)? m?s · /)
     expect(run.summary).toContain('2 input secrets without the prefix were ignored.')
     expect(run.summary).not.toContain('OTHER_SECRET')
     expect(run.summary).toContain('envSecrets:\n  - name: dagster-secret-service-key-pem')
@@ -124,7 +134,8 @@ describe('a first, second and third run', () => {
     expect(kube.writes()).toHaveLength(3)
     expect(kube.writes().every(w => w.dryRun)).toBe(true)
     expect(kube.listSecrets(NS)).toEqual([])
-    expect(run.summary).toContain('**Dry run.**')
+    expect(run.summary).toContain('## 🧪 gke-secrets-sync: dry run, 3 changes would be made')
+    expect(run.summary).toContain('| would create |')
     expect(run.outputs.created).toContain('dagster-secret-slack-bot-oauth-token')
   })
 })
@@ -208,8 +219,9 @@ describe('configuration errors', () => {
     expect(kube.requests).toHaveLength(0)
   })
 
-  it('without kubeconfig or KUBECONFIG says how to name a cluster', async () => {
-    const run = await runAction(inputs({ kubeconfig: '' }), { KUBECONFIG: undefined })
+  it('without kubeconfig, KUBECONFIG or ~/.kube/config says how to name a cluster', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'empty-home-'))
+    const run = await runAction(inputs({ kubeconfig: '' }), { KUBECONFIG: undefined, HOME: home })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('No cluster to connect to')
   })

@@ -9,12 +9,18 @@ const reader =
     inputs[name] ?? ''
 
 describe('parseClusterSource', () => {
-  it('uses the kubeconfig input, then KUBECONFIG', () => {
-    expect(parseClusterSource(reader({ kubeconfig: '/k' }), {})).toEqual({ kind: 'kubeconfig', path: '/k' })
-    expect(parseClusterSource(reader({}), { KUBECONFIG: '/env' })).toEqual({
-      kind: 'kubeconfig',
-      path: '/env'
-    })
+  it.each([
+    [{ kubeconfig: '/k' }, { KUBECONFIG: '/env' }, { from: 'input', path: '/k' }],
+    [
+      { kubeconfig: '~/ci/kubeconfig' },
+      { HOME: '/home/runner' },
+      { from: 'input', path: '/home/runner/ci/kubeconfig' }
+    ],
+    [{}, { KUBECONFIG: '/a::/b:/a', HOME: '/h' }, { from: 'KUBECONFIG', paths: ['/a', '/b'] }],
+    [{}, { HOME: '/home/runner' }, { from: 'home', path: '/home/runner/.kube/config' }],
+    [{}, { KUBECONFIG: '', HOME: '/home/runner' }, { from: 'home', path: '/home/runner/.kube/config' }]
+  ])('with inputs %j and env %j reads the kubeconfig files %j, in kubectl order', (inputs, env, files) => {
+    expect(parseClusterSource(reader(inputs), env)).toEqual({ kind: 'kubeconfig', files })
   })
 
   it('finds a GKE cluster by name, location and project, with federation and impersonation', () => {
@@ -94,7 +100,6 @@ describe('parseClusterSource', () => {
     ],
     [{ workload_identity_provider: PROVIDER }, '`workload_identity_provider` needs `cluster_name`'],
     [{ use_dns_based_endpoint: 'true', kubeconfig: '/k' }, '`use_dns_based_endpoint` needs `cluster_name`'],
-    [{}, 'No cluster to connect to'],
     [{ cluster_name: 'c', project_id: 'p' }, '`location` is required with `cluster_name`'],
     [{ cluster_name: 'c', location: 'l' }, '`project_id` is required with `cluster_name`'],
     [

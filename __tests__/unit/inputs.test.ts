@@ -4,6 +4,7 @@ import {
   parseMetadata,
   parseNamespace,
   parseOnConflict,
+  parseOwner,
   parsePrefix,
   parseRestartTarget,
   parseSecretsJson,
@@ -76,6 +77,27 @@ describe('simple inputs', () => {
   it('concurrency 100 is accepted', () => expect(parseWholeNumber('concurrency', '100', 1, 100)).toBe(100))
 })
 
+describe('parseOwner', () => {
+  it.each([
+    ['', { GITHUB_REPOSITORY: 'acme/dagster-dags' }, 'acme/dagster-dags'],
+    ['acme/platform', { GITHUB_REPOSITORY: 'acme/dagster-dags' }, 'acme/platform'],
+    ['  team data  ', {}, 'team data'],
+    ['acme/données', {}, 'acme/données']
+  ])('owner "%s" with %j is %s', (text, env, owner) => {
+    expect(parseOwner(text, env)).toBe(owner)
+  })
+
+  it('is required outside GitHub Actions, naming the input', () => {
+    expect(() => parseOwner('', {})).toThrow(
+      'Input `owner` is required outside GitHub Actions (GITHUB_REPOSITORY is not set)'
+    )
+  })
+
+  it.each(['a\nb', 'x'.repeat(254)])('refuses %j', text => {
+    expect(() => parseOwner(text, {})).toThrow(/Input `owner` must be one line of at most 253 characters/)
+  })
+})
+
 describe('parseMetadata', () => {
   it('reads key=value lines, skipping blanks and comments, keeping = in values', () => {
     const text = '\n# a comment\nteam=data\n  example.com/owner = platform \nformula=a=b\n'
@@ -95,6 +117,7 @@ describe('parseMetadata', () => {
     [`team=${'v'.repeat(64)}`, 'must be at most 63 characters'],
     ['app.kubernetes.io/managed-by=me', 'is set by the action itself'],
     ['gke-secrets-sync/prefix=X', 'is set by the action itself'],
+    ['gke-secrets-sync/owner=X', 'is set by the action itself'],
     ['a=1\na=2', 'line 2: a is given twice.']
   ])('labels %j are refused: %s', (text, message) => {
     expect(() => parseMetadata('labels', text, labelValueProblem)).toThrow(message)

@@ -1,12 +1,28 @@
 // src/kube-api.ts repeats one thing from @kubernetes/client-node's generated object API: the order in which a
 // parameter object's fields become the request factory's positional arguments. A client-node upgrade can move
 // one without a type error (most are strings), so every call is held against the generated source and against
-// the request client-node's own CoreV1Api/AppsV1Api builds for the same parameters.
-import { AppsV1Api, CoreV1Api, KubeConfig, Observable, type RequestContext } from '@kubernetes/client-node'
+// the request client-node's own CoreV1Api/AppsV1Api/BatchV1Api builds for the same parameters.
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  setHeaderOptions,
+  type RequestContext
+} from '@kubernetes/client-node'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
-import { APPS_V1_CALLS, CORE_V1_CALLS, appsV1Api, coreV1Api } from '../../src/kube-api.js'
+import {
+  APPS_V1_CALLS,
+  BATCH_V1_CALLS,
+  CORE_V1_CALLS,
+  appsV1Api,
+  batchV1Api,
+  coreV1Api
+} from '../../src/kube-api.js'
+import { METADATA_LIST_ACCEPT } from '../../src/workloads-client.js'
 
 const require = createRequire(import.meta.url)
 const objectParamApi = readFileSync(
@@ -32,8 +48,23 @@ function generatedOrder(group: string, method: string): string[] {
 
 const calls = [
   ...Object.entries(CORE_V1_CALLS).map(([method, fields]) => ({ group: 'CoreV1', method, fields })),
-  ...Object.entries(APPS_V1_CALLS).map(([method, fields]) => ({ group: 'AppsV1', method, fields }))
+  ...Object.entries(APPS_V1_CALLS).map(([method, fields]) => ({ group: 'AppsV1', method, fields })),
+  ...Object.entries(BATCH_V1_CALLS).map(([method, fields]) => ({ group: 'BatchV1', method, fields }))
 ]
+
+type Call = (param: object, options: object) => Promise<unknown>
+type Api = Record<string, Call>
+
+/** This file's calls and client-node's own API class of the same group, over the same KubeConfig. */
+function bothApis(group: string, config: KubeConfig): { ours: Api; theirs: Api } {
+  const apis = {
+    CoreV1: () => ({ ours: coreV1Api(config), theirs: config.makeApiClient(CoreV1Api) }),
+    AppsV1: () => ({ ours: appsV1Api(config), theirs: config.makeApiClient(AppsV1Api) }),
+    BatchV1: () => ({ ours: batchV1Api(config), theirs: config.makeApiClient(BatchV1Api) })
+  }[group]
+  if (!apis) throw new Error(`no API group ${group}`)
+  return apis() as unknown as { ours: Api; theirs: Api }
+}
 
 function kubeConfig(): KubeConfig {
   const config = new KubeConfig()
@@ -64,7 +95,9 @@ class Captured extends Error {
 }
 
 /** Builds the request as far as the last middleware and stops it there, so nothing is sent. */
-async function builtRequest(call: (options: object) => Promise<unknown>): Promise<Record<string, unknown>> {
+async function builtRequest(
+  call: (options: { middleware: unknown[]; middlewareMergeStrategy: string }) => Promise<unknown>
+): Promise<Record<string, unknown>> {
   const capture = {
     pre: (request: RequestContext): Observable<RequestContext> => {
       throw new Captured(request)
@@ -97,12 +130,7 @@ describe('kube-api', () => {
     async ({ group, method, fields }) => {
       const config = kubeConfig()
       const param = everyField(method, fields)
-      type Call = (param: object, options: object) => Promise<unknown>
-      type Api = Record<string, Call>
-      const ours = (group === 'CoreV1' ? coreV1Api(config) : appsV1Api(config)) as unknown as Api
-      const theirs = (group === 'CoreV1'
-        ? config.makeApiClient(CoreV1Api)
-        : config.makeApiClient(AppsV1Api)) as unknown as Api
+      const { ours, theirs } = bothApis(group, config)
 
       const expected = await builtRequest(options => (theirs[method] as Call).call(theirs, param, options))
       const actual = await builtRequest(options => (ours[method] as Call).call(ours, param, options))
@@ -115,4 +143,24 @@ describe('kube-api', () => {
       expect(actual.headers).toMatchObject({ Authorization: 'Bearer test-token' })
     }
   )
+
+  it('sends the metadata-only Secret list with only the Accept header that options set, as CoreV1Api does', async () => {
+    const config = kubeConfig()
+    const { ours, theirs } = bothApis('CoreV1', config)
+    const param = { namespace: 'ns', _continue: 'next-page' }
+    const accept = setHeaderOptions('Accept', METADATA_LIST_ACCEPT)
+    // The header's middleware runs before the one that captures the request.
+    const call = (api: Api) => (options: { middleware: unknown[] }) =>
+      (api.listNamespacedSecret as Call).call(api, param, {
+        ...accept,
+        middleware: [...(accept.middleware ?? []), ...options.middleware]
+      })
+    const expected = await builtRequest(call(theirs))
+    const actual = await builtRequest(call(ours))
+    expect(actual).toEqual(expected)
+    expect(actual.url).toBe('https://127.0.0.1:9/api/v1/namespaces/ns/secrets?continue=next-page')
+    expect((actual.headers as Record<string, string>).Accept).toBe(
+      'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'
+    )
+  })
 })

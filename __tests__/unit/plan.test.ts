@@ -1,27 +1,27 @@
 import type { V1Secret } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
+import { Ownership } from '../../src/ownership.js'
 import {
+  LAST_APPLIED_ANNOTATION,
   pruneBlocker,
   pruneRefusal,
-  isOwned,
-  ownedSelector,
-  ownershipLabels,
   planSecret,
   toDesiredSecret,
   type DesiredSecret
 } from '../../src/plan.js'
 
 const prefix = 'DAGSTER_SECRET'
+const ours = new Ownership(prefix, 'acme/dagster-infra')
 const desired: DesiredSecret = toDesiredSecret(
   { githubName: 'DAGSTER_SECRET_TOKEN', secretName: 'dagster-secret-token', value: 'v1' },
-  prefix,
+  ours,
   { labels: { team: 'data' }, annotations: { owner: 'platform' } }
 )
 const b64 = (text: string): string => Buffer.from(text).toString('base64')
 
 function live(
   overrides: Partial<V1Secret> = {},
-  labels = { ...ownershipLabels(prefix), team: 'data' }
+  labels: Record<string, string> = { ...ours.labels, team: 'data' }
 ): V1Secret {
   return {
     apiVersion: 'v1',
@@ -35,7 +35,7 @@ function live(
       resourceVersion: '42',
       uid: 'u-1',
       labels,
-      annotations: { owner: 'platform' },
+      annotations: { owner: 'platform', ...ours.annotations },
       managedFields: [{ manager: 'gke-secrets-sync', operation: 'Update' }],
       ...overrides.metadata
     }
@@ -51,30 +51,17 @@ describe('desired Secret', () => {
       labels: {
         team: 'data',
         'app.kubernetes.io/managed-by': 'gke-secrets-sync',
-        'gke-secrets-sync/prefix': prefix
+        'gke-secrets-sync/prefix': prefix,
+        'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
       },
-      annotations: { owner: 'platform' }
+      annotations: { owner: 'platform', 'gke-secrets-sync/owner': 'acme/dagster-infra' }
     })
-  })
-
-  it('records the prefix in upper case, so a lower-case prefix input finds the same Secrets', () => {
-    expect(ownedSelector('dagster_secret')).toBe(
-      'app.kubernetes.io/managed-by=gke-secrets-sync,gke-secrets-sync/prefix=DAGSTER_SECRET'
-    )
-  })
-
-  it('is owned only with both labels for this prefix', () => {
-    expect(isOwned(live(), prefix)).toBe(true)
-    expect(isOwned(live({}, { 'app.kubernetes.io/managed-by': 'gke-secrets-sync' } as never), prefix)).toBe(
-      false
-    )
-    expect(isOwned(live(), 'OTHER')).toBe(false)
   })
 })
 
 describe('planSecret', () => {
   it('creates a missing Secret as Opaque with data, never stringData', () => {
-    const step = planSecret(desired, undefined, prefix, 'fail')
+    const step = planSecret(desired, undefined, ours, 'fail')
     expect(step).toEqual({
       action: 'create',
       body: {
@@ -84,7 +71,7 @@ describe('planSecret', () => {
         metadata: {
           name: 'dagster-secret-token',
           labels: desired.labels,
-          annotations: { owner: 'platform' }
+          annotations: desired.annotations
         },
         data: { DAGSTER_SECRET_TOKEN: b64('v1') }
       }
@@ -93,23 +80,26 @@ describe('planSecret', () => {
 
   it('leaves an identical Secret alone, whatever else others added to it', () => {
     const withExtras = live({
-      metadata: { labels: { ...desired.labels, extra: 'x' }, annotations: { owner: 'platform', note: 'n' } }
+      metadata: {
+        labels: { ...desired.labels, extra: 'x' },
+        annotations: { ...desired.annotations, note: 'n' }
+      }
     })
-    expect(planSecret(desired, withExtras, prefix, 'fail')).toEqual({ action: 'unchanged' })
+    expect(planSecret(desired, withExtras, ours, 'fail')).toEqual({ action: 'unchanged' })
   })
 
   it.each([
     ['a changed value', live({ data: { DAGSTER_SECRET_TOKEN: b64('v0') } })],
     ['an extra data key', live({ data: { DAGSTER_SECRET_TOKEN: b64('v1'), OTHER: b64('x') } })],
-    ['a missing extra label', live({}, ownershipLabels(prefix) as never)],
+    ['a missing extra label', live({}, ours.labels)],
     ['a changed annotation', live({ metadata: { annotations: { owner: 'someone' } } })]
   ])(
     'updates on %s, conditionally on the live resourceVersion, keeping others metadata',
     (_case, current) => {
-      const step = planSecret(desired, current, prefix, 'fail')
+      const step = planSecret(desired, current, ours, 'fail')
       expect(step.action).toBe('update')
       if (step.action !== 'update') return
-      expect(step.adopted).toBe(false)
+      expect(step.takeover).toBeUndefined()
       expect(step.body.metadata?.resourceVersion).toBe('42')
       expect(step.body.metadata?.managedFields).toBeUndefined()
       expect(step.body.data).toEqual(desired.data)
@@ -118,12 +108,12 @@ describe('planSecret', () => {
     }
   )
 
-  const foreign = live({}, { 'app.terraform.io/x': 'y' } as never)
+  const foreign = live({}, { 'app.terraform.io/x': 'y' })
   it.each([
     ['fail', 'fail', 'set on_conflict: adopt'],
     ['skip', 'skip', 'left as it is (on_conflict: skip)']
   ] as const)('with on_conflict %s a foreign Secret is a %s', (onConflict, action, words) => {
-    const step = planSecret(desired, foreign, prefix, onConflict)
+    const step = planSecret(desired, foreign, ours, onConflict)
     expect(step.action).toBe(action)
     expect(step.action !== 'create' && 'reason' in step && step.reason).toContain(words)
   })
@@ -131,28 +121,91 @@ describe('planSecret', () => {
   it('names who wrote a foreign Secret', () => {
     const step = planSecret(
       desired,
-      live({ metadata: { managedFields: [{ manager: 'terraform' }] } }, {} as never),
-      prefix,
+      live({ metadata: { managedFields: [{ manager: 'terraform' }] } }, {}),
+      ours,
       'fail'
     )
     expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('written by terraform') })
   })
 
   it('names the other prefix when the Secret belongs to this action under another prefix', () => {
-    const step = planSecret(desired, live(), 'OTHER_PREFIX', 'fail')
-    expect(step).toMatchObject({ reason: expect.stringContaining('for the prefix DAGSTER_SECRET') })
+    const step = planSecret(desired, live(), new Ownership('OTHER_PREFIX', 'acme/dagster-infra'), 'fail')
+    expect(step).toMatchObject({
+      reason: expect.stringContaining(
+        'made by gke-secrets-sync for acme/dagster-infra with the prefix DAGSTER_SECRET'
+      )
+    })
   })
 
-  it('adopts a foreign Secret, even one already holding the value, by adding the labels', () => {
-    const step = planSecret(desired, live({}, { keep: 'me' } as never), prefix, 'adopt')
-    expect(step.action).toBe('update')
+  const dags = new Ownership(prefix, 'acme/dagster-dags')
+  it.each([
+    ['fail', 'fail', 'two owners cannot sync the same Secret'],
+    ['skip', 'skip', 'left as it is (on_conflict: skip)']
+  ] as const)(
+    'with on_conflict %s a Secret of another owner is a %s that names that owner',
+    (onConflict, action, words) => {
+      const theirs = live({ metadata: { annotations: dags.annotations } }, dags.labels)
+      const planned = planSecret(desired, theirs, ours, onConflict)
+      expect(planned).toMatchObject({
+        action,
+        reason: expect.stringContaining(
+          'a Secret "dagster-secret-token" already exists and was made by gke-secrets-sync for acme/dagster-dags;'
+        )
+      })
+      expect(planned.action !== 'create' && 'reason' in planned && planned.reason).toContain(words)
+    }
+  )
+
+  it('adopts a Secret of another owner with on_conflict adopt, replacing its owner', () => {
+    const theirs = live({ metadata: { annotations: dags.annotations } }, dags.labels)
+    const step = planSecret(desired, theirs, ours, 'adopt')
+    expect(step).toMatchObject({
+      action: 'update',
+      takeover: { kind: 'adopted', from: 'was made by gke-secrets-sync for acme/dagster-dags' }
+    })
     if (step.action !== 'update') return
-    expect(step.adopted).toBe(true)
-    expect(step.body.metadata?.labels).toEqual({ keep: 'me', ...desired.labels })
+    expect(step.body.metadata?.labels).toEqual(desired.labels)
+    expect(step.body.metadata?.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra')
+  })
+
+  it.each(['fail', 'skip', 'adopt'] as const)(
+    'claims an ownerless Secret of this prefix whatever on_conflict says (%s), even one holding the value',
+    onConflict => {
+      const { 'gke-secrets-sync/owner': _owner, ...ownerless } = ours.labels
+      const step = planSecret(desired, live({ metadata: { annotations: {} } }, ownerless), ours, onConflict)
+      expect(step).toMatchObject({ action: 'update', takeover: { kind: 'claimed' } })
+      if (step.action !== 'update') return
+      expect(step.body.metadata?.labels).toMatchObject(ours.labels)
+      expect(step.body.metadata?.annotations).toMatchObject(ours.annotations)
+      expect(step.body.metadata?.resourceVersion).toBe('42')
+    }
+  )
+
+  it('treats a Secret whose owner label matches but whose owner annotation differs as another owner', () => {
+    const step = planSecret(
+      desired,
+      live({ metadata: { annotations: { 'gke-secrets-sync/owner': 'acme/impostor' } } }),
+      ours,
+      'fail'
+    )
+    expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('for acme/impostor') })
+  })
+
+  it('drops the kubectl last-applied-configuration annotation (it holds the old value) on every write', () => {
+    const applied = { [LAST_APPLIED_ANNOTATION]: '{"data":{"DAGSTER_SECRET_TOKEN":"b2xk"}}' }
+    for (const [current, onConflict] of [
+      [live({ data: { DAGSTER_SECRET_TOKEN: b64('old') }, metadata: { annotations: applied } }), 'fail'],
+      [live({ metadata: { annotations: applied } }, {}), 'adopt']
+    ] as const) {
+      const step = planSecret(desired, current, ours, onConflict)
+      expect(step.action).toBe('update')
+      if (step.action !== 'update') return
+      expect(step.body.metadata?.annotations).not.toHaveProperty(LAST_APPLIED_ANNOTATION)
+    }
   })
 
   it('refuses to change the type of a Secret', () => {
-    const step = planSecret(desired, live({ type: 'kubernetes.io/tls' }), prefix, 'adopt')
+    const step = planSecret(desired, live({ type: 'kubernetes.io/tls' }), ours, 'adopt')
     expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('type kubernetes.io/tls') })
   })
 
@@ -160,19 +213,14 @@ describe('planSecret', () => {
     const step = planSecret(
       desired,
       live({ immutable: true, data: { DAGSTER_SECRET_TOKEN: b64('old') } }),
-      prefix,
+      ours,
       'fail'
     )
     expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('immutable') })
   })
 
   it('updates only the labels of an immutable Secret whose value is the same, keeping it immutable', () => {
-    const step = planSecret(
-      desired,
-      live({ immutable: true }, ownershipLabels(prefix) as never),
-      prefix,
-      'fail'
-    )
+    const step = planSecret(desired, live({ immutable: true }, ours.labels), ours, 'fail')
     expect(step).toMatchObject({ action: 'update', body: { immutable: true } })
   })
 })

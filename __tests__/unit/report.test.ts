@@ -1,13 +1,21 @@
+import { DomUtils, parseDocument } from 'htmlparser2'
+import { marked } from 'marked'
 import { describe, expect, it } from 'vitest'
 import {
   advice,
+  countsLine,
   envSecretsYaml,
   failureMessage,
+  formatDuration,
+  outcomeOf,
+  plural,
   renderSummary,
+  summaryHeading,
+  targetLine,
   toOutputs,
   type SyncReport
 } from '../../src/report.js'
-import type { SecretResult } from '../../src/sync.js'
+import type { SecretResult, SecretState } from '../../src/sync.js'
 
 const results: SecretResult[] = [
   { githubName: 'DAGSTER_SECRET_C', secretName: 'dagster-secret-c', state: 'unchanged' },
@@ -28,11 +36,57 @@ const results: SecretResult[] = [
 ]
 const report: SyncReport = {
   server: 'https://10.0.0.1',
+  target: { kind: 'gke', project: 'my-project', location: 'europe-west4', name: 'dagster' },
   namespace: 'dagster-prd',
   prefix: 'DAGSTER_SECRET',
   dryRun: false,
   results,
-  ignoredCount: 7
+  ignoredCount: 7,
+  origin: '[acme/dagster-infra run 4242](https://github.com/acme/dagster-infra/actions/runs/4242)',
+  durationMs: 2345
+}
+
+const result = (state: SecretState, name: string = state, detail?: string): SecretResult => ({
+  githubName: `DAGSTER_SECRET_${name.toUpperCase()}`,
+  secretName: `dagster-secret-${name}`,
+  state,
+  ...(detail && { detail })
+})
+
+type ChildNode = ReturnType<typeof parseDocument>['children'][number]
+type Element = ReturnType<typeof DomUtils.getElementsByTagName>[number]
+const isElement = (node: ChildNode): node is Element => node.type === 'tag'
+
+/** The summary as GitHub shows it: GitHub-flavoured Markdown rendered to HTML, then read as a DOM. */
+function rendered(markdown: string): {
+  headings: string[]
+  table: string[][]
+  paragraphs: string[]
+  links: Array<{ text: string; href: string }>
+  items: string[]
+  /** Every text outside code spans and blocks: where leaked Markdown syntax would show. */
+  prose: string[]
+} {
+  const document = parseDocument(marked.parse(markdown, { gfm: true, async: false }))
+  const all = (tag: string, nodes: ChildNode[] = document.children): Element[] =>
+    DomUtils.getElementsByTagName(tag, nodes, true)
+  const text = (node: ChildNode): string => DomUtils.textContent(node).trim()
+  const prose: string[] = []
+  const walk = (nodes: ChildNode[]): void => {
+    for (const node of nodes) {
+      if (node.type === 'text' && 'data' in node) prose.push(node.data)
+      else if (isElement(node) && node.name !== 'code' && node.name !== 'pre') walk(node.children)
+    }
+  }
+  walk(document.children)
+  return {
+    headings: ['h1', 'h2', 'h3'].flatMap(tag => all(tag).map(text)),
+    table: all('tr').map(row => row.children.filter(isElement).map(text)),
+    paragraphs: all('p').map(text),
+    links: all('a').map(link => ({ text: text(link), href: link.attribs.href ?? '' })),
+    items: all('li').map(text),
+    prose
+  }
 }
 
 describe('toOutputs', () => {
@@ -50,7 +104,10 @@ describe('toOutputs', () => {
       env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n',
       env_secrets_json:
         '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]',
-      restarted_deployments: '[]'
+      restarted_deployments: '[]',
+      // check_references is off.
+      unreferenced: '',
+      dangling_references: ''
     })
   })
 
@@ -63,54 +120,272 @@ describe('toOutputs', () => {
   })
 })
 
-describe('renderSummary', () => {
-  const summary = renderSummary(report)
+describe('summaryHeading', () => {
+  const failedRestart = {
+    target: { kind: 'names' as const, names: ['etl'] },
+    results: [{ name: 'etl', restarted: false, detail: '403' }]
+  }
+  it.each<[string, Partial<SyncReport>, string]>([
+    ['a failed Secret', {}, '❌ gke-secrets-sync: 1 Secret failed'],
+    ['a failed dry run', { dryRun: true }, '❌ gke-secrets-sync: dry run, 1 Secret failed'],
+    [
+      'a failed restart',
+      { results: [result('created')], restart: failedRestart },
+      '❌ gke-secrets-sync: 1 Deployment restart failed'
+    ],
+    [
+      'one change',
+      { results: [result('created'), result('unchanged')] },
+      '✅ gke-secrets-sync: synced 1 change'
+    ],
+    [
+      'changes and a skip',
+      { results: [result('created'), result('deleted'), result('skipped')] },
+      '⚠️ gke-secrets-sync: synced 2 changes, 1 Secret skipped'
+    ],
+    ['nothing changed', { results: [result('unchanged')] }, '☑️ gke-secrets-sync: nothing to do'],
+    [
+      'nothing changed, two skipped',
+      { results: [result('skipped', 'a'), result('skipped', 'b')] },
+      '⚠️ gke-secrets-sync: nothing to do, 2 Secrets skipped'
+    ],
+    ['no secret selected', { results: [] }, '⚠️ gke-secrets-sync: nothing to sync'],
+    [
+      'a dry run with changes',
+      { dryRun: true, results: [result('created'), result('updated')] },
+      '🧪 gke-secrets-sync: dry run, 2 changes would be made'
+    ],
+    [
+      'a dry run without changes',
+      { dryRun: true, results: [result('unchanged')] },
+      '🧪 gke-secrets-sync: dry run, nothing would change'
+    ]
+  ])('after %s: %s', (_, change, heading) => {
+    const variant = { ...report, ...change }
+    expect(summaryHeading(variant)).toBe(`## ${heading}`)
+    expect(rendered(renderSummary(variant)).headings).toEqual([heading])
+  })
 
-  it('shows the cluster, namespace, counts, and a sorted table', () => {
-    expect(summary).toContain('namespace `dagster-prd` on `https://10.0.0.1`')
-    expect(summary).toContain(
-      '**1** created · **1** updated · **1** unchanged · **0** deleted · **1** skipped · **1** failed'
-    )
-    const rows = summary.split('\n').filter(line => line.startsWith('| `'))
-    expect(rows.map(row => row.split('|')[2]?.trim())).toEqual([
-      '`dagster-secret-a`',
-      '`dagster-secret-b`',
-      '`dagster-secret-c`',
-      '`dagster-secret-f`',
-      '`dagster-secret-s`'
+  it.each<[Partial<SyncReport>, string]>([
+    [{}, 'failed'],
+    [{ dryRun: true, results: [result('created')] }, 'dry run'],
+    [{ results: [result('updated')] }, 'synced'],
+    [{ results: [result('unchanged')] }, 'nothing to do']
+  ])('names the outcome %#: %s', (change, outcome) => {
+    expect(outcomeOf({ ...report, ...change })).toBe(outcome)
+  })
+})
+
+describe('targetLine', () => {
+  it.each<[SyncReport['target'], string]>([
+    [
+      { kind: 'gke', project: 'my-project', location: 'europe-west4', name: 'dagster' },
+      'GKE cluster dagster (project my-project, location europe-west4) · namespace dagster-prd'
+    ],
+    [{ kind: 'kubeconfig', context: 'kind-ci' }, 'Kubeconfig context kind-ci · namespace dagster-prd']
+  ])('names %j as people know it', (target, line) => {
+    expect(rendered(targetLine(target, 'dagster-prd')).paragraphs).toEqual([line])
+  })
+})
+
+describe('plural and counts', () => {
+  it.each([
+    [0, 'Secret', '0 Secrets'],
+    [1, 'Secret', '1 Secret'],
+    [2, 'Secret', '2 Secrets'],
+    [1, 'change', '1 change']
+  ])('plural(%i, %s) is %s', (count, word, text) => {
+    expect(plural(count, word)).toBe(text)
+  })
+
+  it.each<[SecretResult[], boolean, string]>([
+    [[result('created')], false, '1 Secret: 1 created'],
+    [results, false, '5 Secrets: 1 failed · 1 skipped · 1 created · 1 updated · 1 unchanged'],
+    [
+      [result('created'), result('updated'), result('deleted'), result('unchanged')],
+      true,
+      '4 Secrets: 1 would create · 1 would update · 1 would delete · 1 unchanged'
+    ]
+  ])('counts %#', (rows, dryRun, line) => {
+    expect(countsLine(rows, dryRun)).toBe(line)
+  })
+
+  it.each([
+    [0, '0 input secrets without the prefix were ignored.'],
+    [1, '1 input secret without the prefix was ignored.'],
+    [7, '7 input secrets without the prefix were ignored.']
+  ])('counts %i ignored secrets without naming them', (ignoredCount, sentence) => {
+    expect(renderSummary({ ...report, ignoredCount })).toContain(sentence)
+  })
+
+  it.each([
+    [
+      ['dagster-secret-old'],
+      '1 Secret made by this action for DAGSTER_SECRET_ has no GitHub secret any more and was left in place (set prune: true to delete them): dagster-secret-old.'
+    ],
+    [
+      ['dagster-secret-x', 'dagster-secret-y'],
+      '2 Secrets made by this action for DAGSTER_SECRET_ have no GitHub secret any more and were left in place (set prune: true to delete them): dagster-secret-x, dagster-secret-y.'
+    ]
+  ])('names the Secrets left behind when prune is off: %j', (orphans, sentence) => {
+    expect(rendered(renderSummary({ ...report, orphans })).paragraphs).toContain(sentence)
+    expect(renderSummary(report)).not.toContain('prune: true')
+  })
+
+  it.each([
+    [850, '850 ms'],
+    [2345, '2.3 s'],
+    [59_940, '59.9 s'],
+    [65_000, '1 min 5 s']
+  ])('formatDuration(%i) is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+  })
+})
+
+describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
+  const page = rendered(renderSummary(report))
+
+  it('has one heading and a table: failed, skipped, then changes, then unchanged', () => {
+    expect(page.headings).toEqual(['❌ gke-secrets-sync: 1 Secret failed'])
+    expect(page.table).toEqual([
+      ['GitHub secret', 'Kubernetes Secret', 'Result', 'Detail'],
+      [
+        'DAGSTER_SECRET_F',
+        'dagster-secret-f',
+        '❌ failed',
+        '403 Forbidden: secrets is forbidden | pipe newline'
+      ],
+      ['DAGSTER_SECRET_S', 'dagster-secret-s', '⚠️ skipped', 'exists'],
+      ['DAGSTER_SECRET_A', 'dagster-secret-a', 'created', ''],
+      ['DAGSTER_SECRET_B', 'dagster-secret-b', 'updated', 'adopted: it was not made by this action before'],
+      ['DAGSTER_SECRET_C', 'dagster-secret-c', 'unchanged', '']
     ])
   })
 
-  it('keeps a server message from breaking the table', () => {
-    expect(summary).toContain('| failed | 403 Forbidden: secrets is forbidden \\| pipe newline |')
+  it('names the cluster, then counts, and keeps the raw endpoint, the duration and the run link for the end', () => {
+    expect(page.paragraphs[0]).toBe(
+      'GKE cluster dagster (project my-project, location europe-west4) · namespace dagster-prd'
+    )
+    expect(page.paragraphs[1]).toBe('5 Secrets: 1 failed · 1 skipped · 1 created · 1 updated · 1 unchanged')
+    expect(page.paragraphs.at(-1)).toBe(
+      '7 input secrets without the prefix were ignored. API server https://10.0.0.1 · took 2.3 s · acme/dagster-infra run 4242'
+    )
+    expect(page.links).toEqual([
+      { text: 'acme/dagster-infra run 4242', href: 'https://github.com/acme/dagster-infra/actions/runs/4242' }
+    ])
   })
 
-  it('counts the ignored secrets without naming them', () => {
-    expect(summary).toContain('7 input secrets without the prefix were ignored.')
+  it('leaves out the Detail column when no row has a detail', () => {
+    const quiet = rendered(renderSummary({ ...report, results: [result('created'), result('unchanged')] }))
+    expect(quiet.table).toEqual([
+      ['GitHub secret', 'Kubernetes Secret', 'Result'],
+      ['DAGSTER_SECRET_CREATED', 'dagster-secret-created', 'created'],
+      ['DAGSTER_SECRET_UNCHANGED', 'dagster-secret-unchanged', 'unchanged']
+    ])
+  })
+
+  it('shows a pruned Secret, which has no GitHub secret, with a dash', () => {
+    const pruned = rendered(
+      renderSummary({ ...report, results: [{ secretName: 'dagster-secret-gone', state: 'deleted' }] })
+    )
+    expect(pruned.table[1]).toEqual(['—', 'dagster-secret-gone', 'deleted'])
+  })
+
+  it('shows a server message with Markdown and HTML in it as written, in its cell', () => {
+    const detail = 'denied: *all* `secrets` | <b>bold</b> [x](y) _z_ &amp; \\n'
+    const page = rendered(renderSummary({ ...report, results: [result('failed', 'f', detail)] }))
+    expect(page.table[1]?.[3]).toBe(detail)
+  })
+
+  it('in a dry run says "would …" in the table and counts, and that the envSecrets are what would be in sync', () => {
+    const dry = rendered(
+      renderSummary({
+        ...report,
+        dryRun: true,
+        results: [result('created'), result('updated'), result('deleted'), result('unchanged')]
+      })
+    )
+    expect(dry.table.map(row => row[2])).toEqual([
+      'Result',
+      'would create',
+      'would update',
+      'would delete',
+      'unchanged'
+    ])
+    expect(dry.paragraphs).toContain(
+      '4 Secrets: 1 would create · 1 would update · 1 would delete · 1 unchanged'
+    )
+    expect(dry.paragraphs).toContain(
+      'Dry run: the API server checked every write (dryRun=All) and stored nothing. The table says what a real run would do.'
+    )
+    expect(dry.paragraphs).toContain(
+      "After a real run these Secrets would hold their GitHub secret's value; reference them from the Dagster Helm values (deployments[].envSecrets):"
+    )
+    expect(rendered(renderSummary(report)).paragraphs.join('\n')).not.toContain('Dry run')
+  })
+
+  it.each([
+    [false, 'restarted'],
+    [true, 'would be restarted']
+  ])('lists each Deployment restart, a failed one marked (dry run: %s)', (dryRun, verb) => {
+    const page = rendered(
+      renderSummary({
+        ...report,
+        dryRun,
+        results: [result('updated')],
+        restart: {
+          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
+          results: [
+            { name: 'etl', restarted: true },
+            { name: 'ml', restarted: false, detail: '403 Forbidden: <no patch>' }
+          ]
+        }
+      })
+    )
+    expect(page.paragraphs).toContain(
+      'Deployment restarts (matching app.kubernetes.io/part-of=dagster), so that running pods read the new values:'
+    )
+    expect(page.items).toEqual([`etl: ${verb}`, 'ml: ❌ not restarted: 403 Forbidden: <no patch>'])
   })
 
   it('gives the envSecrets snippet for the Secrets in sync only', () => {
-    expect(summary).toContain(
+    expect(renderSummary(report)).toContain(
       '```yaml\nenvSecrets:\n  - name: dagster-secret-a\n  - name: dagster-secret-b\n  - name: dagster-secret-c\n```'
     )
   })
 
-  it('shows a dry-run banner only in a dry run', () => {
-    expect(summary).not.toContain('Dry run')
-    expect(renderSummary({ ...report, dryRun: true })).toContain(
-      '**Dry run.** The API server checked every write'
-    )
-  })
-
-  it('names the Secrets left behind when prune is off', () => {
-    expect(renderSummary({ ...report, orphans: ['dagster-secret-old'] })).toContain(
-      '1 Secrets made by this action for `DAGSTER_SECRET_` have no GitHub secret any more and were left in place (set `prune: true` to delete them): `dagster-secret-old`.'
-    )
-    expect(summary).not.toContain('prune: true')
-  })
-
   it('explains an empty selection', () => {
-    expect(renderSummary({ ...report, results: [] })).toContain('the caller must pass `secrets: inherit`')
+    const empty = rendered(renderSummary({ ...report, results: [] }))
+    expect(empty.table).toEqual([])
+    expect(empty.paragraphs.join('\n')).toContain('the caller must pass secrets: inherit')
+  })
+
+  it.each<[string, Partial<SyncReport>]>([
+    ['a failed run', {}],
+    ['a dry run', { dryRun: true, results: [result('created'), result('deleted')] }],
+    ['an empty selection', { results: [], orphans: ['dagster-secret-old'] }],
+    [
+      'a run with restarts',
+      {
+        results: [result('updated')],
+        restart: {
+          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
+          results: [
+            { name: 'etl', restarted: true },
+            { name: 'ml', restarted: false, detail: '403 Forbidden' }
+          ]
+        }
+      }
+    ]
+  ])('leaks no Markdown syntax into the text of %s', (_, change) => {
+    const { prose } = rendered(
+      renderSummary({
+        ...report,
+        ...change,
+        results: (change.results ?? results).filter(r => !r.detail?.includes('|'))
+      })
+    )
+    expect(prose.join('')).not.toMatch(/\||\*\*|`|\[!|\]\(|^#|<\/?[a-z]/m)
   })
 })
 
@@ -133,5 +408,25 @@ describe('failureMessage', () => {
     ['404 NotFound: namespaces "dagster-prd" not found', 'Namespace dagster-prd does not exist']
   ])('advises on %s', (detail, words) => {
     expect(advice([detail, detail], 'dagster-prd')).toEqual([expect.stringContaining(words)])
+  })
+})
+
+describe('renderSummary for several repositories', () => {
+  it('names the owner, and lists the ownerless Secrets that prune left in place', () => {
+    const text = renderSummary({
+      ...report,
+      owner: 'acme/dagster-dags',
+      unclaimed: ['dagster-secret-old', 'dagster-secret-older']
+    })
+    expect(text).toContain('· namespace `dagster-prd` · owner `acme/dagster-dags`')
+    expect(text).toContain(
+      '2 Secrets made for `DAGSTER_SECRET_` by an earlier version of this action record no owner, so prune left them in place: `dagster-secret-old`, `dagster-secret-older`.'
+    )
+  })
+
+  it('says nothing of owners or ownerless Secrets when there are none', () => {
+    const text = renderSummary(report)
+    expect(text).not.toContain('owner `')
+    expect(text).not.toContain('record no owner')
   })
 })

@@ -37,10 +37,13 @@ const SETTINGS: Record<string, string>[] = [
   }
 ]
 
+/** What a runner sets: `owner` falls back to GITHUB_REPOSITORY. */
+const ENV = { GITHUB_REPOSITORY: 'acme/dagster-infra' }
+
 /** Every input name readInputs() asks for with these settings ('' for the others). */
 function inputsRead(settings: Record<string, string>): Set<string> {
   const names = new Set<string>()
-  readInputs({}, name => {
+  readInputs(ENV, name => {
     names.add(name)
     return settings[name] ?? ''
   })
@@ -64,7 +67,7 @@ describe('action.yml inputs', () => {
       const withDeclaredDefaults = (name: string): string =>
         settings[name] ?? action.inputs[name]?.default ?? ''
       const withNothing = (name: string): string => settings[name] ?? ''
-      expect(readInputs({}, withDeclaredDefaults)).toEqual(readInputs({}, withNothing))
+      expect(readInputs(ENV, withDeclaredDefaults)).toEqual(readInputs(ENV, withNothing))
     }
   )
 
@@ -77,6 +80,7 @@ describe('action.yml inputs', () => {
 describe('action.yml outputs', () => {
   const report: SyncReport = {
     server: 's',
+    target: { kind: 'kubeconfig', context: 'c' },
     namespace: 'n',
     prefix: 'P',
     dryRun: false,

@@ -24,6 +24,8 @@ interface Step {
 }
 interface Job {
   uses?: string
+  'runs-on'?: unknown
+  concurrency?: { group?: string; 'cancel-in-progress'?: boolean } | string
   with?: Record<string, unknown>
   secrets?: unknown
   environment?: unknown
@@ -49,7 +51,7 @@ interface Workflow {
   jobs: Record<string, Job>
 }
 interface ActionMetadata {
-  inputs: Record<string, { required?: boolean }>
+  inputs: Record<string, { required?: boolean; default?: string }>
   outputs: Record<string, unknown>
 }
 
@@ -62,6 +64,16 @@ const workflowFiles = ['.github/workflows', 'examples'].flatMap(dir =>
 const workflows = new Map(workflowFiles.map(file => [file, parse(read(file)) as Workflow]))
 const action = parse(read('action.yml')) as ActionMetadata
 const reusable = workflows.get(REUSABLE) as Workflow
+
+/** Action inputs the reusable workflow does not take from its caller, and why. */
+const NOT_FORWARDED: Record<string, string> = {
+  secrets: 'always `toJSON(secrets)`: the secrets the caller passed (or inherited)',
+  kubeconfig:
+    'the called job starts on a fresh runner, with no kubeconfig file of the caller; it reaches GKE itself'
+}
+
+/** The one concurrency group recommended everywhere: per repository (groups are) and namespace. */
+const CONCURRENCY_GROUP = (namespace: string): string => `gke-secrets-sync-${namespace}`
 
 /** What GitHub would report for this text: schema and expression errors, then job-graph (conversion) errors. */
 async function workflowErrors(name: string, content: string): Promise<string[]> {
@@ -115,7 +127,7 @@ describe("GitHub's workflow parser", () => {
 
   // Breakages of the real reusable workflow, so a parser that accepted anything would fail here.
   it.each([
-    ['an unknown context', 'toJSON(secrets)', 'toJSON(secretz)', "Unrecognized named-value: 'secretz'"],
+    ['an unknown context', '|| toJSON(secrets)', '|| toJSON(secretz)', "Unrecognized named-value: 'secretz'"],
     ['a workflow_call input of type choice', 'type: boolean', 'type: choice', "Unexpected value 'choice'"],
     [
       'a permission level that does not exist',
@@ -165,16 +177,8 @@ describe('the reusable workflow', () => {
     expect(Object.keys(inputs).sort()).toEqual(
       [
         'environment',
-        'namespace',
-        'cluster_name',
-        'location',
-        'project_id',
-        'workload_identity_provider',
-        'service_account',
-        'prefix',
-        'dry_run',
-        'prune',
-        'restart_deployments'
+        'runs_on',
+        ...Object.keys(action.inputs).filter(name => !(name in NOT_FORWARDED))
       ].sort()
     )
     for (const [name, input] of Object.entries(inputs)) {
@@ -184,13 +188,63 @@ describe('the reusable workflow', () => {
     expect(inputs.environment).toMatchObject({ type: 'string', required: true })
     expect(inputs.dry_run).toMatchObject({ type: 'boolean', default: false })
     expect(inputs.prune).toMatchObject({ type: 'boolean', default: false })
+    expect(inputs.check_references).toMatchObject({ type: 'boolean', default: false })
     expect(inputs.prefix?.default).toBe('DAGSTER_SECRET')
+    expect(inputs.owner).toMatchObject({ type: 'string', default: '' })
   })
 
-  it('declares no secrets: it takes whatever the caller inherits, environment secrets included', () => {
-    expect(call?.secrets).toBeUndefined()
+  it('forwards every action input from its caller, except the ones listed with the reason they are not', () => {
+    const passed = syncStep?.with ?? {}
+    for (const name of Object.keys(action.inputs)) {
+      if (name in NOT_FORWARDED) expect(inputs, name).not.toHaveProperty(name)
+      else expect(String(passed[name]), name).toContain(`inputs.${name}`)
+    }
+    expect(Object.keys(NOT_FORWARDED).filter(name => !(name in action.inputs))).toEqual([])
+  })
+
+  it.each(
+    Object.entries(action.inputs).filter(([name, input]) => input.default !== undefined && name in inputs)
+  )("defaults %s to the action's own default", (name, input) => {
+    // A typed default (false, 10) reaches the action as the string the action declares ('false', '10').
+    const declared = inputs[name]?.default
+    const cluster = [
+      'cluster_name',
+      'location',
+      'project_id',
+      'workload_identity_provider',
+      'service_account'
+    ]
+    if (cluster.includes(name) || name === 'namespace') expect(declared).toBe('')
+    else expect(String(declared)).toBe(input.default)
+  })
+
+  it('runs on the runner the caller names: one label, or JSON for several labels or a group', () => {
+    expect(inputs.runs_on).toMatchObject({ type: 'string', default: 'ubuntu-latest' })
+    expect(job?.['runs-on']).toBe(
+      "${{ (startsWith(inputs.runs_on, '[') || startsWith(inputs.runs_on, '{')) && fromJSON(inputs.runs_on) || inputs.runs_on }}"
+    )
+  })
+
+  it('takes whatever the caller inherits, environment secrets included, or one optional JSON secret', () => {
+    expect(call?.secrets).toEqual({ sync_secrets: expect.objectContaining({ required: false }) })
     expect(job?.environment).toBe('${{ inputs.environment }}')
-    expect(syncStep?.with?.secrets).toBe('${{ toJSON(secrets) }}')
+    expect(syncStep?.with?.secrets).toBe('${{ secrets.sync_secrets || toJSON(secrets) }}')
+  })
+
+  it('accepts a caller in another organisation that passes its secrets as JSON', async () => {
+    const caller = [
+      'on: push',
+      'jobs:',
+      '  sync:',
+      '    uses: gke-secrets-sync/gke-secrets-sync/.github/workflows/sync-secrets.yml@v1',
+      '    permissions: { contents: read, id-token: write }',
+      '    secrets:',
+      '      sync_secrets: ${{ toJSON(secrets) }}',
+      '    with:',
+      '      environment: prd',
+      ''
+    ].join('\n')
+    expect(await workflowErrors('caller.yml', caller)).toEqual([])
   })
 
   it('may request an OIDC token and only read the repository', () => {
@@ -199,8 +253,9 @@ describe('the reusable workflow', () => {
 
   it('passes every input on to the action', () => {
     const passed = syncStep?.with ?? {}
-    // `environment` reaches the action as the default namespace, `dagster-<environment>`.
-    for (const name of Object.keys(inputs).filter(name => name !== 'environment')) {
+    // `environment` reaches the action as the default namespace, `dagster-<environment>`; `runs_on` picks the
+    // runner.
+    for (const name of Object.keys(inputs).filter(name => name !== 'environment' && name !== 'runs_on')) {
       expect(String(passed[name]), name).toContain(`inputs.${name}`)
     }
     expect(String(passed.namespace)).toContain("format('dagster-{0}', inputs.environment)")
@@ -239,6 +294,25 @@ describe('callers of the reusable workflow', () => {
     const required = Object.entries(declared).filter(([, input]) => input.required)
     for (const [name] of required) expect(job.with, name).toHaveProperty(name)
   })
+})
+
+describe('the recommended concurrency group', () => {
+  const examples = actionSteps.filter(found => found.file === REUSABLE || found.file.startsWith('examples/'))
+
+  it.each(examples)('$file ($jobId) serialises runs per namespace with it', ({ job, step }) => {
+    const concurrency = job.concurrency
+    expect(typeof concurrency === 'object' && concurrency.group).toBe(
+      CONCURRENCY_GROUP(String(step.with?.namespace))
+    )
+    expect(typeof concurrency === 'object' && concurrency['cancel-in-progress']).toBeFalsy()
+  })
+
+  it.each(reusableCalls)(
+    '$file ($jobId) leaves it to the reusable workflow (the same group twice would deadlock)',
+    ({ job }) => {
+      expect(job.concurrency).toBeUndefined()
+    }
+  )
 })
 
 describe('steps that run the action', () => {

@@ -1,0 +1,177 @@
+// End to end: where the kubeconfig comes from (kubectl's loading rules) and what an `exec` credential plugin in
+// it can see, through the bundled action against the Kubernetes double.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { parse as parseYaml, stringify as toYaml } from 'yaml'
+import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { runAction } from './run-action.js'
+
+const NS = 'dagster-prd'
+const SECRETS = {
+  DAGSTER_SECRET_API_KEY: 'kubeconfig-leak-canary-api-key',
+  DAGSTER_SECRET_DB_URL: 'postgres://u:kubeconfig-leak-canary-pw@db/x',
+  OTHER_SECRET: 'kubeconfig-leak-canary-other'
+}
+const plugin = fileURLToPath(new URL('../doubles/exec-credential-plugin.ts', import.meta.url))
+
+let kube: KubeDouble
+let dir: string
+beforeEach(async () => {
+  kube = await startKubeDouble()
+  dir = mkdtempSync(join(tmpdir(), 'kubeconfig-e2e-'))
+})
+afterEach(async () => {
+  await kube.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+type Kubeconfig = Record<string, unknown> & { clusters: { name: string; cluster: Record<string, unknown> }[] }
+const readKubeconfig = (path: string): Kubeconfig => parseYaml(readFileSync(path, 'utf8')) as Kubeconfig
+
+/** The double's kubeconfig under another context name, optionally changed. */
+function write(path: string, change: (config: Kubeconfig) => void = () => undefined): string {
+  const config = readKubeconfig(kube.writeKubeconfig())
+  change(config)
+  mkdirSync(join(path, '..'), { recursive: true })
+  writeFileSync(path, toYaml(config), { mode: 0o600 })
+  return path
+}
+
+/** A kubeconfig whose only cluster, of the same name as the double's, points at a port nothing listens on. */
+const unreachable = (config: Kubeconfig): void => {
+  config.clusters[0]!.cluster.server = 'https://127.0.0.1:1'
+}
+
+const sync = (inputs: Record<string, string>, env: Record<string, string | undefined>) =>
+  runAction({ secrets: JSON.stringify(SECRETS), namespace: NS, ...inputs }, { KUBECONFIG: undefined, ...env })
+
+const synced = (): string[] =>
+  kube
+    .listSecrets(NS)
+    .map(secret => secret.metadata.name)
+    .sort()
+
+describe('which kubeconfig, as kubectl decides it', () => {
+  it('merges every KUBECONFIG file in order, skipping missing ones; the first to name a cluster or context wins', async () => {
+    const good = write(join(dir, 'good'))
+    // Same cluster name, another server, its own current-context: all ignored because `good` came first.
+    const later = write(join(dir, 'later'), config => {
+      unreachable(config)
+      config['current-context'] = 'elsewhere'
+      ;(config.contexts as { name: string }[]).push({
+        name: 'elsewhere',
+        context: { cluster: 'kube-double' }
+      } as never)
+    })
+    const run = await sync({}, { KUBECONFIG: `${join(dir, 'missing')}:${good}::${later}`, HOME: dir })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(synced()).toEqual(['dagster-secret-api-key', 'dagster-secret-db-url'])
+    expect(run.stdout).toContain(`kubeconfig ${good}:${later} (context kube-double)`)
+  })
+
+  it('takes current-context from a later file when the first sets none', async () => {
+    const clustersOnly = write(join(dir, 'clusters'), config => {
+      delete config['current-context']
+    })
+    const contextOnly = join(dir, 'context')
+    writeFileSync(contextOnly, toYaml({ apiVersion: 'v1', kind: 'Config', 'current-context': 'kube-double' }))
+    const run = await sync({}, { KUBECONFIG: `${clustersOnly}:${contextOnly}`, HOME: dir })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(synced()).toHaveLength(2)
+  })
+
+  it('reads $HOME/.kube/config when neither the input nor KUBECONFIG is set (what kind and gcloud leave)', async () => {
+    write(join(dir, '.kube', 'config'))
+    const run = await sync({}, { HOME: dir })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(synced()).toHaveLength(2)
+  })
+
+  it('expands ~ in the kubeconfig input, which wins over KUBECONFIG', async () => {
+    write(join(dir, 'ci', 'kubeconfig'))
+    const other = write(join(dir, 'other'), unreachable)
+    const run = await sync({ kubeconfig: '~/ci/kubeconfig' }, { HOME: dir, KUBECONFIG: other })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(synced()).toHaveLength(2)
+  })
+
+  it.each([
+    [
+      'no kubeconfig anywhere',
+      {},
+      (d: string) => ({ HOME: d }),
+      (d: string) => [
+        'No cluster to connect to',
+        `KUBECONFIG is not set and ${join(d, '.kube', 'config')} (where kubectl looks next) does not exist`
+      ]
+    ],
+    [
+      'no KUBECONFIG file exists',
+      {},
+      (d: string) => ({ HOME: d, KUBECONFIG: `${d}/a:${d}/b` }),
+      (d: string) => [`None of the files in KUBECONFIG exist: ${d}/a, ${d}/b.`]
+    ],
+    [
+      'the input names a missing file',
+      { kubeconfig: '~/nope' },
+      (d: string) => ({ HOME: d }),
+      (d: string) => [`Could not read the kubeconfig ${d}/nope: the file does not exist`]
+    ]
+  ])('%s: fails naming the files it tried', async (_case, inputs, env, messages) => {
+    if (!existsSync(dir)) throw new Error('no temp dir')
+    const run = await sync(inputs, env(dir))
+    expect(run.exitCode).toBe(1)
+    for (const message of messages(dir)) expect(run.stdout).toContain(message)
+    expect(kube.requests).toHaveLength(0)
+  })
+})
+
+describe('an exec credential plugin', () => {
+  it('gets a token to the API server but never sees INPUT_SECRETS or any secret value', async () => {
+    const record = join(dir, 'plugin-env.jsonl')
+    const kubeconfig = write(join(dir, 'kubeconfig'), config => {
+      config.users = [
+        {
+          name: 'kube-double-user',
+          user: {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1',
+              command: process.execPath,
+              args: [plugin],
+              env: [
+                { name: 'EXEC_PLUGIN_RECORD', value: record },
+                { name: 'EXEC_PLUGIN_TOKEN', value: 'test-token' }
+              ],
+              interactiveMode: 'Never'
+            }
+          }
+        }
+      ]
+    })
+    const run = await sync({ kubeconfig }, { HOME: dir })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(synced()).toHaveLength(2)
+    expect(kube.requests.every(request => request.user === 'system:serviceaccount:ci:gke-secrets-sync')).toBe(
+      true
+    )
+
+    const environments = readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map(line => JSON.parse(line) as Record<string, string>)
+    expect(environments.length).toBeGreaterThan(0)
+    for (const env of environments) {
+      // The plugin did inherit the action's environment (as client-go's exec does), just not the secrets.
+      expect(env.INPUT_NAMESPACE).toBe(NS)
+      expect(env).not.toHaveProperty('INPUT_SECRETS')
+      const text = JSON.stringify(env)
+      for (const value of Object.values(SECRETS)) {
+        expect(text).not.toContain(value)
+        expect(text).not.toContain(Buffer.from(value).toString('base64'))
+      }
+    }
+  })
+})

@@ -1,0 +1,292 @@
+// apps/v1 StatefulSets, batch/v1 CronJobs and Jobs, and metadata-only Secret lists in the Kubernetes API double,
+// driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would hide what the server sent).
+import { request as httpsRequest } from 'node:https'
+import { ApiException, AppsV1Api, BatchV1Api, KubeConfig } from '@kubernetes/client-node'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+
+const ns = 'dagster-prd'
+const user = 'system:serviceaccount:ci:gke-secrets-sync'
+const podTemplate = { spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } }
+
+function kubeConfigFor(double: KubeDouble): KubeConfig {
+  const kc = new KubeConfig()
+  kc.loadFromClusterAndUser(
+    {
+      name: 'double',
+      server: double.url,
+      caData: Buffer.from(double.caPem).toString('base64'),
+      skipTLSVerify: false
+    },
+    { name: 'user', token: 'test-token' }
+  )
+  return kc
+}
+
+interface StatusJson {
+  kind: string
+  message: string
+  reason: string
+  code: number
+  details?: { name?: string; group?: string; kind?: string; causes?: { field: string }[] }
+}
+
+async function failure(call: Promise<unknown>): Promise<{ code: number; status: StatusJson }> {
+  try {
+    await call
+  } catch (error) {
+    if (!(error instanceof ApiException)) throw error
+    return { code: error.code, status: JSON.parse(error.body as string) as StatusJson }
+  }
+  throw new Error('expected the call to fail')
+}
+
+function raw(
+  double: KubeDouble,
+  path: string,
+  headers: Record<string, string> = {}
+): Promise<{ status: number; contentType?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${double.url}${path}`,
+      { ca: double.caPem, headers: { authorization: 'Bearer test-token', ...headers } },
+      res => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(res.headers['content-type'] ? { contentType: res.headers['content-type'] } : {}),
+            body: Buffer.concat(chunks).toString()
+          })
+        )
+        res.on('error', reject)
+      }
+    )
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
+  let double: KubeDouble
+  let apps: AppsV1Api
+  let batch: BatchV1Api
+  let denied: Set<string>
+
+  beforeEach(async () => {
+    denied = new Set()
+    double = await startKubeDouble({
+      workloads: true,
+      authorize: a => !denied.has(`${a.verb} ${a.resource}`)
+    })
+    apps = kubeConfigFor(double).makeApiClient(AppsV1Api)
+    batch = kubeConfigFor(double).makeApiClient(BatchV1Api)
+  })
+  afterEach(async () => {
+    await double.close()
+  })
+
+  it('creates each kind over HTTP and lists it as <Kind>List with its apiVersion and the resourceVersion', async () => {
+    const sts = await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'db', labels: { tier: 'data' } },
+        spec: { serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: podTemplate }
+      }
+    })
+    expect(sts).toMatchObject({
+      kind: 'StatefulSet',
+      apiVersion: 'apps/v1',
+      metadata: { name: 'db', namespace: ns, generation: 1 }
+    })
+    await batch.createNamespacedCronJob({
+      namespace: ns,
+      body: {
+        metadata: { name: 'nightly' },
+        spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: podTemplate } } }
+      }
+    })
+    const job = await batch.createNamespacedJob({
+      namespace: ns,
+      body: { metadata: { name: 'once' }, spec: { template: podTemplate } }
+    })
+    // The Job strategy generates the selector and the pod labels.
+    expect(job.spec?.selector?.matchLabels?.['batch.kubernetes.io/controller-uid']).toBe(job.metadata?.uid)
+    expect(job.spec?.template.metadata?.labels?.['batch.kubernetes.io/job-name']).toBe('once')
+
+    for (const [path, kind, apiVersion, name] of [
+      [`/apis/apps/v1/namespaces/${ns}/statefulsets`, 'StatefulSetList', 'apps/v1', 'db'],
+      [`/apis/batch/v1/namespaces/${ns}/cronjobs`, 'CronJobList', 'batch/v1', 'nightly'],
+      [`/apis/batch/v1/namespaces/${ns}/jobs`, 'JobList', 'batch/v1', 'once']
+    ]) {
+      const r = await raw(double, path as string)
+      expect(r.status).toBe(200)
+      expect(r.contentType).toBe('application/json')
+      const list = JSON.parse(r.body) as {
+        kind: string
+        apiVersion: string
+        metadata: { resourceVersion: string }
+        items: { kind?: string; metadata: { name: string } }[]
+      }
+      expect(list).toMatchObject({ kind, apiVersion })
+      expect(Number(list.metadata.resourceVersion)).toBeGreaterThan(0)
+      expect(list.items.map(i => i.metadata.name)).toEqual([name])
+      expect(list.items[0]?.kind).toBeUndefined()
+    }
+
+    const cronJobs = await batch.listNamespacedCronJob({ namespace: ns })
+    expect(cronJobs.items[0]?.spec?.jobTemplate.spec?.template.spec?.containers[0]?.name).toBe('app')
+    expect(
+      (await apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: 'tier=data' })).items
+    ).toHaveLength(1)
+    expect(
+      (await apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: 'tier=web' })).items
+    ).toHaveLength(0)
+  })
+
+  it('lists nothing in a namespace that does not exist, and refuses to create there (404 namespaces)', async () => {
+    expect((await batch.listNamespacedJob({ namespace: 'nowhere' })).items).toEqual([])
+    const { code, status } = await failure(
+      batch.createNamespacedJob({
+        namespace: 'nowhere',
+        body: { metadata: { name: 'j' }, spec: { template: podTemplate } }
+      })
+    )
+    expect(code).toBe(404)
+    expect(status).toMatchObject({
+      reason: 'NotFound',
+      message: 'namespaces "nowhere" not found',
+      details: { name: 'nowhere', kind: 'namespaces' }
+    })
+  })
+
+  it('answers 409 AlreadyExists and 422 Invalid with the qualified resource', async () => {
+    const body = {
+      metadata: { name: 'nightly' },
+      spec: { schedule: '@daily', jobTemplate: { spec: { template: podTemplate } } }
+    }
+    await batch.createNamespacedCronJob({ namespace: ns, body })
+    const exists = await failure(batch.createNamespacedCronJob({ namespace: ns, body }))
+    expect(exists.code).toBe(409)
+    expect(exists.status).toMatchObject({
+      reason: 'AlreadyExists',
+      message: 'cronjobs.batch "nightly" already exists',
+      details: { group: 'batch', kind: 'cronjobs' }
+    })
+
+    const bad = await failure(
+      batch.createNamespacedCronJob({
+        namespace: ns,
+        body: {
+          metadata: { name: 'x' },
+          spec: { jobTemplate: { spec: { template: { spec: { containers: [] } } } } }
+        } as never
+      })
+    )
+    expect(bad.code).toBe(422)
+    expect(bad.status.message).toBe(
+      'CronJob.batch "x" is invalid: [spec.schedule: Required value, spec.jobTemplate.spec.template.spec.containers: Required value]'
+    )
+  })
+
+  it.each([
+    ['statefulsets', 'apps', () => apps.listNamespacedStatefulSet({ namespace: ns })],
+    ['cronjobs', 'batch', () => batch.listNamespacedCronJob({ namespace: ns })],
+    ['jobs', 'batch', () => batch.listNamespacedJob({ namespace: ns })]
+  ] as const)(
+    "answers a LIST of %s without RBAC with the RBAC authorizer's 403 Status",
+    async (resource, group, list) => {
+      denied.add(`list ${resource}`)
+      const { code, status } = await failure(list())
+      expect(code).toBe(403)
+      expect(status).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `${resource}.${group} is forbidden: User "${user}" cannot list resource "${resource}" in API group "${group}" in the namespace "${ns}"`,
+        reason: 'Forbidden',
+        details: { group, kind: resource },
+        code: 403
+      })
+    }
+  )
+
+  it('lists apps and batch in discovery', async () => {
+    const groups = JSON.parse((await raw(double, '/apis')).body) as { groups: { name: string }[] }
+    expect(groups.groups.map(g => g.name)).toEqual(['apps', 'batch'])
+    const appsV1 = JSON.parse((await raw(double, '/apis/apps/v1')).body) as { resources: { name: string }[] }
+    expect(appsV1.resources.map(r => r.name)).toEqual(['deployments', 'statefulsets'])
+    const batchV1 = JSON.parse((await raw(double, '/apis/batch/v1')).body) as {
+      groupVersion: string
+      resources: { name: string }[]
+    }
+    expect(batchV1).toMatchObject({ groupVersion: 'batch/v1' })
+    expect(batchV1.resources.map(r => r.name)).toEqual(['cronjobs', 'jobs'])
+  })
+
+  it('serves none of it without `workloads: true`', async () => {
+    const plain = await startKubeDouble({ deployments: true })
+    try {
+      expect((await raw(plain, `/apis/batch/v1/namespaces/${ns}/jobs`)).status).toBe(404)
+      expect((await raw(plain, `/apis/apps/v1/namespaces/${ns}/statefulsets`)).status).toBe(404)
+    } finally {
+      await plain.close()
+    }
+  })
+})
+
+describe('kube API double: metadata-only Secret lists', () => {
+  let double: KubeDouble
+
+  beforeEach(async () => {
+    double = await startKubeDouble()
+    double.seedSecret(ns, {
+      metadata: { name: 'tf-made', labels: { team: 'data' } },
+      data: { KEY: Buffer.from('s3cr3t-value').toString('base64') }
+    })
+  })
+  afterEach(async () => {
+    await double.close()
+  })
+
+  it('answers PartialObjectMetadataList with items holding only metadata, no data', async () => {
+    const r = await raw(double, `/api/v1/namespaces/${ns}/secrets`, {
+      accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'
+    })
+    expect(r.status).toBe(200)
+    expect(r.contentType).toBe('application/json')
+    const list = JSON.parse(r.body) as {
+      kind: string
+      apiVersion: string
+      metadata: { resourceVersion: string }
+      items: Record<string, unknown>[]
+    }
+    expect(list).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' })
+    expect(list.metadata.resourceVersion).toMatch(/^\d+$/)
+    expect(list.items).toHaveLength(1)
+    expect(Object.keys(list.items[0] ?? {}).sort()).toEqual(['apiVersion', 'kind', 'metadata'])
+    expect(list.items[0]).toMatchObject({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { name: 'tf-made', labels: { team: 'data' } }
+    })
+    expect(r.body).not.toContain(Buffer.from('s3cr3t-value').toString('base64'))
+  })
+
+  it('answers 406 for a LIST that asks only for the single-object kind PartialObjectMetadata', async () => {
+    const r = await raw(double, `/api/v1/namespaces/${ns}/secrets`, {
+      accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1'
+    })
+    expect(r.status).toBe(406)
+    expect(JSON.parse(r.body)).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 })
+  })
+
+  it('falls back to the full list when the Accept header offers plain JSON after an unservable type', async () => {
+    const r = await raw(double, `/api/v1/namespaces/${ns}/secrets`, {
+      accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json'
+    })
+    expect(JSON.parse(r.body)).toMatchObject({ kind: 'SecretList' })
+  })
+})

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto'
+import type { V1Secret } from '@kubernetes/client-node'
+import { describe, expect, it } from 'vitest'
+import { labelValueProblem } from '../../src/kube-validation.js'
+import { Ownership, ownerLabelValue, type Relation } from '../../src/ownership.js'
+
+const sha12 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12)
+const LONG_REPO = `acme/${'dagster-code-location-'.repeat(5)}x` // 5 + 111 characters
+
+describe('ownerLabelValue', () => {
+  it.each([
+    // owner, label value
+    ['dagster-infra', 'dagster-infra'],
+    ['team_data.prod', 'team_data.prod'],
+    ['a'.repeat(63), 'a'.repeat(63)],
+    ['acme/dagster-infra', `acme.dagster-infra--${sha12('acme/dagster-infra')}`],
+    ['acme/a.b', `acme.a.b--${sha12('acme/a.b')}`],
+    ['acme.a/b', `acme.a.b--${sha12('acme.a/b')}`],
+    ['a'.repeat(64), `${'a'.repeat(49)}--${sha12('a'.repeat(64))}`],
+    [LONG_REPO, `${LONG_REPO.replace('/', '.').slice(0, 49).replace(/-+$/, '')}--${sha12(LONG_REPO)}`],
+    ['équipe/données', `equipe.donnees--${sha12('équipe/données')}`],
+    ['日本/レポ', `owner--${sha12('日本/レポ')}`],
+    ['-leading/trailing-', `leading.trailing--${sha12('-leading/trailing-')}`],
+    ['Acme/Dagster', `Acme.Dagster--${sha12('Acme/Dagster')}`],
+    // A plain value that looks like a hashed one is hashed too, so no plain value equals a hashed one.
+    [`acme.a.b--${sha12('acme/a.b')}`, expect.stringMatching(/^acme\.a\.b--[0-9a-f]{12}--[0-9a-f]{12}$/)]
+  ])('%s -> %s, a valid label value', (owner, label) => {
+    const value = ownerLabelValue(owner)
+    expect(value).toEqual(label)
+    expect(labelValueProblem(value)).toBeUndefined()
+    expect(value.length).toBeLessThanOrEqual(63)
+    expect(ownerLabelValue(owner)).toBe(value)
+  })
+
+  it.each([
+    ['acme/a.b', 'acme.a/b'],
+    ['acme/a.b', 'acme.a.b'],
+    ['acme/dagster-dags', 'acme/Dagster-Dags'],
+    [`${LONG_REPO}-1`, `${LONG_REPO}-2`],
+    ['acme/données', 'acme/donnees'],
+    [`acme.a.b--${sha12('acme/a.b')}`, 'acme/a.b']
+  ])('gives %s and %s different label values', (a, b) => {
+    expect(ownerLabelValue(a)).not.toBe(ownerLabelValue(b))
+  })
+})
+
+describe('Ownership', () => {
+  const ours = new Ownership('dagster_secret', 'acme/dagster-infra')
+  const owner = ownerLabelValue('acme/dagster-infra')
+
+  it('holds the labels, the annotation and the selectors for one prefix (upper case) and owner', () => {
+    expect(ours.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'gke-secrets-sync',
+      'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
+      'gke-secrets-sync/owner': owner
+    })
+    expect(ours.annotations).toEqual({ 'gke-secrets-sync/owner': 'acme/dagster-infra' })
+    expect(ours.selector).toBe(
+      `app.kubernetes.io/managed-by=gke-secrets-sync,gke-secrets-sync/prefix=DAGSTER_SECRET,gke-secrets-sync/owner=${owner}`
+    )
+    expect(ours.unclaimedSelector).toBe(
+      'app.kubernetes.io/managed-by=gke-secrets-sync,gke-secrets-sync/prefix=DAGSTER_SECRET,!gke-secrets-sync/owner'
+    )
+  })
+
+  const secret = (labels: Record<string, string>, annotations?: Record<string, string>): V1Secret => ({
+    metadata: {
+      name: 's',
+      labels,
+      ...(annotations && { annotations }),
+      managedFields: [{ manager: 'kubectl' }]
+    }
+  })
+  const managed = {
+    'app.kubernetes.io/managed-by': 'gke-secrets-sync',
+    'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+  }
+  const dags = new Ownership('DAGSTER_SECRET', 'acme/dagster-dags')
+
+  it.each<[string, V1Secret, Relation, string]>([
+    ['ours', secret(ours.labels, ours.annotations), 'ours', ''],
+    ['ours, annotation removed by someone', secret(ours.labels), 'ours', ''],
+    [
+      'ownerless (an earlier version)',
+      secret(managed),
+      'unclaimed',
+      'was made by gke-secrets-sync for the prefix DAGSTER_SECRET'
+    ],
+    [
+      'another owner',
+      secret(dags.labels, dags.annotations),
+      'other-owner',
+      'was made by gke-secrets-sync for acme/dagster-dags'
+    ],
+    [
+      'another owner without its annotation',
+      secret(dags.labels),
+      'other-owner',
+      `was made by gke-secrets-sync for ${ownerLabelValue('acme/dagster-dags')}`
+    ],
+    [
+      'our label with another owner in the annotation',
+      secret(ours.labels, { 'gke-secrets-sync/owner': 'acme/other' }),
+      'other-owner',
+      'was made by gke-secrets-sync for acme/other'
+    ],
+    [
+      'another prefix',
+      secret({ ...ours.labels, 'gke-secrets-sync/prefix': 'OTHER' }, ours.annotations),
+      'other-prefix',
+      'was made by gke-secrets-sync for acme/dagster-infra with the prefix OTHER'
+    ],
+    ['managed by Helm', secret({ 'app.kubernetes.io/managed-by': 'Helm' }), 'foreign', 'is managed by Helm'],
+    ['unlabelled', secret({}), 'foreign', 'was not made by this action (written by kubectl)']
+  ])('%s: %s', (_, live, relation, description) => {
+    expect(ours.relationTo(live)).toBe(relation)
+    expect(ours.isOurs(live)).toBe(relation === 'ours')
+    if (description) expect(ours.describe(live)).toBe(description)
+  })
+})

@@ -1,0 +1,392 @@
+import type { V1Job, V1PodSpec } from '@kubernetes/client-node'
+import { describe, expect, it } from 'vitest'
+import type { SecretResult } from '../../src/sync.js'
+import {
+  checkReferences,
+  collectReferences,
+  existingSecrets,
+  findDangling,
+  holdBackReferenced,
+  isLiveStandaloneJob,
+  nearMiss,
+  secretNamePrefix,
+  shortList,
+  usedByIndex,
+  type SecretReference,
+  type Workload,
+  type WorkloadInventory
+} from '../../src/workload-references.js'
+
+const deployment = (name: string, podSpec: Partial<V1PodSpec>): Workload => ({
+  kind: 'Deployment',
+  name,
+  podSpec: podSpec as V1PodSpec
+})
+
+describe('collectReferences', () => {
+  it.each<[string, Partial<V1PodSpec>, Partial<SecretReference>[]]>([
+    [
+      'envFrom',
+      { containers: [{ name: 'app', envFrom: [{ secretRef: { name: 'dagster-secret-a' } }] }] },
+      [{ container: 'app', source: 'envFrom', secretName: 'dagster-secret-a', optional: false }]
+    ],
+    [
+      'an optional envFrom',
+      { containers: [{ name: 'app', envFrom: [{ secretRef: { name: 's', optional: true } }] }] },
+      [{ container: 'app', source: 'envFrom', secretName: 's', optional: true }]
+    ],
+    [
+      'env secretKeyRef with its key',
+      {
+        containers: [
+          { name: 'app', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'K' } } }] }
+        ]
+      },
+      [{ container: 'app', source: 'env', secretName: 's', key: 'K', optional: false }]
+    ],
+    [
+      'env without a Secret (plain value, configMapKeyRef)',
+      {
+        containers: [
+          {
+            name: 'app',
+            env: [
+              { name: 'A', value: 'v' },
+              { name: 'B', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }
+            ],
+            envFrom: [{ configMapRef: { name: 'cm' } }]
+          }
+        ]
+      },
+      []
+    ],
+    [
+      'an init container, marked as such',
+      { containers: [], initContainers: [{ name: 'migrate', envFrom: [{ secretRef: { name: 's' } }] }] },
+      [{ container: 'migrate (init)', source: 'envFrom', secretName: 's' }]
+    ],
+    [
+      'a secret volume, by the containers that mount it',
+      {
+        containers: [
+          { name: 'a', volumeMounts: [{ name: 'creds', mountPath: '/c' }] },
+          { name: 'b', volumeMounts: [{ name: 'creds', mountPath: '/c' }] }
+        ],
+        volumes: [{ name: 'creds', secret: { secretName: 's' } }]
+      },
+      [{ container: 'a, b', source: 'volume', secretName: 's', optional: false }]
+    ],
+    [
+      'a secret volume no container mounts',
+      {
+        containers: [{ name: 'a' }],
+        volumes: [{ name: 'creds', secret: { secretName: 's', optional: true } }]
+      },
+      [{ container: 'volume creds', source: 'volume', secretName: 's', optional: true }]
+    ],
+    [
+      'a secret volume with items: one reference per key',
+      {
+        containers: [{ name: 'a', volumeMounts: [{ name: 'v', mountPath: '/v' }] }],
+        volumes: [
+          {
+            name: 'v',
+            secret: {
+              secretName: 's',
+              items: [
+                { key: 'K1', path: 'k1' },
+                { key: 'K2', path: 'k2' }
+              ]
+            }
+          }
+        ]
+      },
+      [
+        { secretName: 's', key: 'K1' },
+        { secretName: 's', key: 'K2' }
+      ]
+    ],
+    [
+      'projected volume secret sources',
+      {
+        containers: [{ name: 'a', volumeMounts: [{ name: 'p', mountPath: '/p' }] }],
+        volumes: [
+          {
+            name: 'p',
+            projected: {
+              sources: [
+                { secret: { name: 's1' } },
+                { configMap: { name: 'cm' } },
+                { secret: { name: 's2', items: [{ key: 'K', path: 'k' }], optional: true } }
+              ]
+            }
+          }
+        ]
+      },
+      [
+        { container: 'a', source: 'projected volume', secretName: 's1', optional: false },
+        { container: 'a', source: 'projected volume', secretName: 's2', key: 'K', optional: true }
+      ]
+    ]
+  ])('finds %s', (_, podSpec, expected) => {
+    const refs = collectReferences([deployment('d', podSpec)])
+    expect(refs).toHaveLength(expected.length)
+    expected.forEach((want, i) => expect(refs[i]).toMatchObject({ workload: 'Deployment/d', ...want }))
+  })
+
+  it('reads a workload without a pod spec as referencing nothing', () => {
+    expect(collectReferences([{ kind: 'CronJob', name: 'c' }])).toEqual([])
+  })
+})
+
+describe('isLiveStandaloneJob', () => {
+  it.each<[string, V1Job, boolean]>([
+    ['a running Job', { status: { active: 1 } }, true],
+    [
+      'a Job of a CronJob',
+      { metadata: { ownerReferences: [{ kind: 'CronJob', name: 'c', apiVersion: 'batch/v1', uid: 'u' }] } },
+      false
+    ],
+    ['a completed Job', { status: { conditions: [{ type: 'Complete', status: 'True' }] } }, false],
+    ['a failed Job', { status: { conditions: [{ type: 'Failed', status: 'True' }] } }, false],
+    ['a suspended Job', { status: { conditions: [{ type: 'Suspended', status: 'True' }] } }, true]
+  ])('%s -> %s', (_, job, live) => {
+    expect(isLiveStandaloneJob(job)).toBe(live)
+  })
+})
+
+describe('nearMiss', () => {
+  const family = secretNamePrefix('DAGSTER_SECRET').length
+  it.each<[string, string[], string | undefined]>([
+    [
+      'dagster-secret-slack-token',
+      ['dagster-secret-slack-bot-token', 'dagster-secret-db-url'],
+      'dagster-secret-slack-bot-token'
+    ],
+    ['dagster-secret-db-url', ['dagster-secret-s3-key'], undefined],
+    ['dagster-secret-db-uri', ['dagster-secret-db-url', 'dagster-secret-db-user'], 'dagster-secret-db-url'],
+    ['dagster-secret-x', [], undefined],
+    // Renamed with more words: every word of the reference, in order.
+    [
+      'dagster-secret-slack-token',
+      ['dagster-secret-slack-bot-oauth-token', 'dagster-secret-warehouse-password'],
+      'dagster-secret-slack-bot-oauth-token'
+    ],
+    ['dagster-secret-token-slack', ['dagster-secret-slack-bot-oauth-token'], undefined],
+    // One shared word is not enough.
+    ['dagster-secret-slack', ['dagster-secret-slack-bot-oauth-token'], undefined],
+    ['dagster-secret-db-password', ['dagster-secret-warehouse-password'], undefined],
+    [
+      'dagster-secret-snowflake-password',
+      ['dagster-secret-snowflake-pasword'],
+      'dagster-secret-snowflake-pasword'
+    ]
+  ])('%s among %j -> %s', (name, candidates, expected) => {
+    expect(nearMiss(name, candidates, family)).toBe(expected)
+  })
+})
+
+describe('existingSecrets', () => {
+  const results: SecretResult[] = [
+    { githubName: 'DAGSTER_SECRET_A', secretName: 'dagster-secret-a', state: 'created' },
+    {
+      githubName: 'DAGSTER_SECRET_B',
+      secretName: 'dagster-secret-b',
+      state: 'skipped',
+      detail: 'other owner'
+    },
+    { secretName: 'dagster-secret-old', state: 'deleted' }
+  ]
+
+  it('takes the listed names, without pruned ones, and keys only of Secrets this run holds', () => {
+    const existing = existingSecrets(
+      ['dagster-secret-a', 'dagster-secret-b', 'dagster-secret-old', 'tf'],
+      results,
+      false
+    )
+    expect([...existing.names].sort()).toEqual(['dagster-secret-a', 'dagster-secret-b', 'tf'])
+    expect([...existing.keys]).toEqual([['dagster-secret-a', new Set(['DAGSTER_SECRET_A'])]])
+  })
+
+  it('counts in a dry run the Secrets that a real run would create', () => {
+    const existing = existingSecrets(['dagster-secret-old'], results, true)
+    expect([...existing.names].sort()).toEqual(['dagster-secret-a'])
+  })
+})
+
+describe('findDangling', () => {
+  const ref = (secretName: string, key?: string, optional = false): SecretReference => ({
+    workload: 'Deployment/d',
+    container: 'c',
+    source: key ? 'env' : 'envFrom',
+    secretName,
+    ...(key && { key }),
+    optional
+  })
+  const existing = {
+    names: new Set(['dagster-secret-slack-bot-token', 'dagster-secret-db', 'dagster-secret-tf', 'other']),
+    keys: new Map([
+      ['dagster-secret-slack-bot-token', new Set(['DAGSTER_SECRET_SLACK_BOT_TOKEN'])],
+      ['dagster-secret-db', new Set(['DAGSTER_SECRET_DB'])]
+    ])
+  }
+
+  it.each<[string, SecretReference, object | undefined]>([
+    ['an existing Secret', ref('dagster-secret-db'), undefined],
+    ['a Secret outside the prefix family', ref('cloudsql-credentials'), undefined],
+    [
+      'a missing Secret, with its near miss',
+      ref('dagster-secret-slack-token'),
+      { missing: 'secret', closest: 'dagster-secret-slack-bot-token' }
+    ],
+    ['a missing Secret with nothing close', ref('dagster-secret-zzzzzzzzzz'), { missing: 'secret' }],
+    ['the right key', ref('dagster-secret-db', 'DAGSTER_SECRET_DB'), undefined],
+    [
+      "a missing key, naming the Secret's only key",
+      ref('dagster-secret-db', 'PASSWORD'),
+      { missing: 'key', closest: 'DAGSTER_SECRET_DB' }
+    ],
+    ["a key of a Secret whose keys are unknown (Terraform's)", ref('dagster-secret-tf', 'ANY'), undefined],
+    [
+      'an optional missing Secret (kept, marked optional)',
+      ref('dagster-secret-gone', undefined, true),
+      { missing: 'secret' }
+    ]
+  ])('%s', (_, reference, expected) => {
+    const found = findDangling([reference], existing, 'DAGSTER_SECRET')
+    if (!expected) expect(found).toEqual([])
+    else expect(found).toEqual([{ reference, ...expected }])
+  })
+
+  it('reads the family from the prefix as the action names Secrets (lower case, _ to -)', () => {
+    expect(secretNamePrefix('Team_A_SECRET')).toBe('team-a-secret-')
+    expect(
+      findDangling([ref('team-a-secret-x')], { names: new Set(), keys: new Map() }, 'TEAM_A_SECRET')
+    ).toHaveLength(1)
+  })
+})
+
+const inventory = (over: Partial<WorkloadInventory> = {}): WorkloadInventory => ({
+  workloads: [
+    deployment('user-code', {
+      containers: [{ name: 'app', envFrom: [{ secretRef: { name: 'dagster-secret-a' } }] }]
+    }),
+    {
+      kind: 'CronJob',
+      name: 'nightly',
+      podSpec: {
+        containers: [
+          {
+            name: 'job',
+            envFrom: [
+              { secretRef: { name: 'dagster-secret-a' } },
+              { secretRef: { name: 'dagster-secret-old' } }
+            ]
+          }
+        ]
+      }
+    }
+  ],
+  secretNames: ['dagster-secret-a', 'dagster-secret-b', 'dagster-secret-old'],
+  failures: [],
+  ...over
+})
+
+describe('usedByIndex', () => {
+  it('lists each workload once per Secret, sorted', () => {
+    const refs = collectReferences(inventory().workloads)
+    expect(Object.fromEntries(usedByIndex([...refs, ...refs]))).toEqual({
+      'dagster-secret-a': ['CronJob/nightly', 'Deployment/user-code'],
+      'dagster-secret-old': ['CronJob/nightly']
+    })
+  })
+})
+
+describe('holdBackReferenced', () => {
+  it('keeps a referenced orphan and says which workload holds it', () => {
+    const { prunable, heldBack } = holdBackReferenced(
+      ['dagster-secret-old', 'dagster-secret-gone'],
+      inventory()
+    )
+    expect([...prunable]).toEqual(['dagster-secret-gone'])
+    expect(heldBack).toEqual([
+      {
+        secretName: 'dagster-secret-old',
+        state: 'skipped',
+        detail:
+          'not deleted: still referenced by CronJob/nightly; deleting it would stop their pods from starting'
+      }
+    ])
+  })
+
+  it('deletes nothing when a workload kind could not be listed', () => {
+    const { prunable, heldBack } = holdBackReferenced(
+      ['dagster-secret-gone'],
+      inventory({ failures: [{ resource: 'cronjobs.batch', status: 403, message: 'forbidden' }] })
+    )
+    expect(prunable.size).toBe(0)
+    expect(heldBack[0]?.detail).toBe(
+      'not deleted: could not check which workloads reference it (listing cronjobs.batch failed)'
+    )
+  })
+
+  it('still prunes when only the Secret names could not be listed', () => {
+    const { prunable } = holdBackReferenced(
+      ['dagster-secret-gone'],
+      inventory({ failures: [{ resource: 'secrets', status: 500, message: 'x' }] })
+    )
+    expect([...prunable]).toEqual(['dagster-secret-gone'])
+  })
+})
+
+describe('checkReferences', () => {
+  const results: SecretResult[] = [
+    { githubName: 'DAGSTER_SECRET_A', secretName: 'dagster-secret-a', state: 'unchanged' },
+    { githubName: 'DAGSTER_SECRET_B', secretName: 'dagster-secret-b', state: 'created' },
+    { githubName: 'DAGSTER_SECRET_C', secretName: 'dagster-secret-c', state: 'failed', detail: 'x' }
+  ]
+
+  it('finds unreferenced Secrets among those in sync, and splits optional dangling references off', () => {
+    const inv = inventory()
+    inv.workloads.push(
+      deployment('web', {
+        containers: [
+          {
+            name: 'web',
+            envFrom: [
+              { secretRef: { name: 'dagster-secret-missing' } },
+              { secretRef: { name: 'dagster-secret-maybe', optional: true } }
+            ]
+          }
+        ]
+      })
+    )
+    const check = checkReferences(inv, results, 'DAGSTER_SECRET', false)
+    expect(check.unreferenced).toEqual(['dagster-secret-b'])
+    expect(check.dangling.map(d => d.reference.secretName)).toEqual(['dagster-secret-missing'])
+    expect(check.optionalDangling.map(d => d.reference.secretName)).toEqual(['dagster-secret-maybe'])
+    expect(check.danglingChecked).toBe(true)
+    expect(check.workloadCount).toBe(3)
+  })
+
+  it('looks for no dangling reference without the Secret names', () => {
+    const check = checkReferences(
+      inventory({ secretNames: undefined, failures: [{ resource: 'secrets', message: 'x' }] }),
+      results,
+      'DAGSTER_SECRET',
+      false
+    )
+    expect(check.danglingChecked).toBe(false)
+    expect(check.dangling).toEqual([])
+  })
+})
+
+describe('shortList', () => {
+  it.each<[string[], number, string]>([
+    [['a'], 3, 'a'],
+    [['a', 'b', 'c'], 3, 'a, b, c'],
+    [['a', 'b', 'c', 'd', 'e'], 3, 'a, b, c and 2 more']
+  ])('%j (max %d) -> %s', (names, max, expected) => {
+    expect(shortList(names, max)).toBe(expected)
+  })
+})
