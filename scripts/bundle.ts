@@ -37,7 +37,8 @@ export const PACKAGE_OVERRIDES: Record<string, { sideEffects: string[]; valuesOn
 export function packageJsonOf(name: string): string {
   const path = join(root, 'node_modules', name, 'package.json')
   if (!fs.existsSync(path)) throw new Error(`${name} is not installed in node_modules`)
-  return path
+  // webpack reads the real path (a symlinked node_modules, as in bench/baseline.ts's worktree, resolves away).
+  return fs.realpathSync(path)
 }
 
 /** dist/ may not grow past this: the bundle's size is most of the action's start-up time. */

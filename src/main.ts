@@ -11,7 +11,9 @@ import { KubeApiError } from './kube-errors.js'
 import { SharedConnections, type RequestPolicy } from './kube-requests.js'
 import { Ownership } from './ownership.js'
 import { pruneBlocker, pruneRefusal, toDesiredSecret } from './plan.js'
-import type { SyncReport } from './report.js'
+import { referencesLogLine, referenceWarnings } from './references-report.js'
+import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { runWarnings } from './run-warnings.js'
 import { SecretsClient } from './secrets-client.js'
 import { selectSecrets, type Selection } from './selection.js'
 import { pruneSecrets, syncSecrets, SyncStopped, type SecretResult } from './sync.js'
@@ -74,21 +76,18 @@ export async function run(): Promise<void> {
       durationMs: performance.now() - started,
       ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
     }
-    // The report's modules, and `yaml` with them, load once the sync is done, so that start-up does not wait
-    // for code it needs only at the end (bench/RESULTS.md).
-    const reporting = await import('./reporting.js')
-    await publish(report, reporting)
+    await publish(report)
 
     if (stopped) throw new Error(`the sync stopped after an unexpected error: ${stopped.message}`)
     if (listFailure) {
       throw new Error(
         [
           `Kubernetes API: could not list Secrets in namespace ${settings.namespace}: ${listFailure.message}`,
-          ...reporting.advice([listFailure.message], settings.namespace)
+          ...advice([listFailure.message], settings.namespace)
         ].join('\n')
       )
     }
-    const failure = reporting.failureMessage(report)
+    const failure = failureMessage(report)
     if (failure) core.setFailed(`gke-secrets-sync: ${failure}`)
   } catch (error) {
     core.setFailed(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
@@ -181,9 +180,7 @@ async function syncNamespace(
   }
 }
 
-async function publish(report: SyncReport, reporting: typeof import('./reporting.js')): Promise<void> {
-  const { referencesLogLine, referenceWarnings, renderSummary, runWarnings, sortedResults, toOutputs } =
-    reporting
+async function publish(report: SyncReport): Promise<void> {
   for (const result of sortedResults(report.results)) {
     const line = `${result.state}: ${result.secretName}${result.detail ? ` (${result.detail})` : ''}`
     if (result.state === 'failed') core.error(line)
