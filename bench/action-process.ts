@@ -89,41 +89,69 @@ function watchFirstArrival(kube: KubeDouble): { arrivedAt: () => number | undefi
   }
 }
 
-export interface ColdStart {
-  /** Spawn to the first request, per run. */
-  firstRequestMs: number[]
-  /** Spawn to exit, per run (a sync of a few secrets included). */
-  totalMs: number[]
-  /** `node -e 0`, spawn to exit: what Node itself costs before any of the action loads. */
-  bareNodeMs: number[]
+/** A preload that has the process write the CPU time it used (user + system, ms) to a file as it exits. */
+const reportCpuTime = encodeURIComponent(
+  [
+    `import { writeFileSync } from 'node:fs'`,
+    `process.on('exit', () => { const { user, system } = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((user + system) / 1000)) })`
+  ].join('\n')
+)
+
+export interface ExitWithoutInputs {
+  /** Spawn to exit. */
+  ms: number
+  /** CPU time the process used: on a loaded machine this moves far less than the wall time. */
+  cpuMs: number
 }
 
-/** Times `node dist/index.js` from spawn to its first request, `runs` times, with a few secrets. */
-export async function measureColdStart(
-  kube: KubeDouble,
-  actionEntry: string,
-  runs: number
-): Promise<ColdStart> {
-  const result: ColdStart = { firstRequestMs: [], totalMs: [], bareNodeMs: [] }
+/**
+ * One run of `node <entry>` with no inputs: it fails at once on the missing `secrets` input, after loading the
+ * whole bundle, so this is what loading costs.
+ */
+export async function timeExitWithoutInputs(entry: string): Promise<ExitWithoutInputs> {
   const dir = mkdtempSync(join(tmpdir(), 'gke-secrets-sync-bench-'))
   try {
-    const kubeconfig = kube.writeKubeconfig()
-    for (let run = 0; run < runs; run++) {
-      const env = runnerEnv(dir, { secrets: secretsJson(3), kubeconfig, namespace: 'dagster-prd' })
-      const firstArrival = watchFirstArrival(kube)
-      const run = await runNode([actionEntry], env, dir).finally(firstArrival.stop)
-      if (run.exitCode !== 0) throw new Error(`dist/index.js exited with ${run.exitCode} (cold start run)`)
-      const arrivedAt = firstArrival.arrivedAt()
-      if (arrivedAt === undefined) throw new Error('dist/index.js exited without sending a request')
-      result.firstRequestMs.push(arrivedAt - run.startedAt)
-      result.totalMs.push(run.exitedAt - run.startedAt)
-      const bare = await runNode(['-e', '0'], { PATH: process.env.PATH }, dir)
-      result.bareNodeMs.push(bare.exitedAt - bare.startedAt)
-    }
-    return result
+    const cpuFile = join(dir, 'cpu-ms')
+    const preload = ['--import', `data:text/javascript,${reportCpuTime}`]
+    const run = await runNode([...preload, entry], { ...runnerEnv(dir, {}), BENCH_CPU_FILE: cpuFile }, dir)
+    if (run.exitCode !== 1) throw new Error(`${entry} exited with ${run.exitCode} without inputs, not 1`)
+    return { ms: run.exitedAt - run.startedAt, cpuMs: Number(readFileSync(cpuFile, 'utf8')) }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+export interface KubeconfigRun {
+  /** Spawn to the first request the double receives. */
+  firstRequestMs: number
+  /** Spawn to exit, a sync of 3 secrets included. */
+  totalMs: number
+}
+
+/** One run of `node <entry>` in kubeconfig mode syncing 3 secrets into `namespace`. */
+export async function timeKubeconfigRun(
+  kube: KubeDouble,
+  entry: string,
+  namespace: string
+): Promise<KubeconfigRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'gke-secrets-sync-bench-'))
+  try {
+    const env = runnerEnv(dir, { secrets: secretsJson(3), kubeconfig: kube.writeKubeconfig(), namespace })
+    const firstArrival = watchFirstArrival(kube)
+    const run = await runNode([entry], env, dir).finally(firstArrival.stop)
+    if (run.exitCode !== 0) throw new Error(`${entry} exited with ${run.exitCode} (kubeconfig run)`)
+    const arrivedAt = firstArrival.arrivedAt()
+    if (arrivedAt === undefined) throw new Error(`${entry} exited without sending a request`)
+    return { firstRequestMs: arrivedAt - run.startedAt, totalMs: run.exitedAt - run.startedAt }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** `node -e 0`, spawn to exit: what Node itself costs before any of the action loads. */
+export async function timeBareNode(): Promise<number> {
+  const bare = await runNode(['-e', '0'], { PATH: process.env.PATH }, tmpdir())
+  return bare.exitedAt - bare.startedAt
 }
 
 /**

@@ -1,8 +1,10 @@
-// `npm run bench [-- --latency 20 --sizes 10,100,1000 --concurrency 10]`
+// `npm run bench [-- --latency 20 --sizes 10,100,1000 --concurrency 10 --baseline <ref> --runs 15]`
 // How fast the action's engine syncs N secrets against the Kubernetes API double with a fixed latency per
-// request, next to the round trips the API cannot avoid (the floor) and to a per-secret kubectl loop; then the
-// size of dist/, the cold start of dist/index.js and its peak memory. A script, not a test: it prints whether
-// each target is met and asserts nothing.
+// request, next to the round trips the API cannot avoid (the floor) and to a per-secret kubectl loop; then this
+// checkout's dist/ side by side with the bundle of a baseline ref (default: the previous release, else
+// origin/main, else main), built in a temporary worktree: size, start-up and peak memory, each process run
+// alternating between the two bundles so that load on the machine falls on both alike. A script, not a test: it
+// prints whether each target is met and asserts nothing.
 import { CoreV1Api, KubeConfig, ApiException, type V1Secret } from '@kubernetes/client-node'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -16,22 +18,32 @@ import { selectSecrets } from '../src/selection.js'
 import { syncSecrets } from '../src/sync.js'
 import {
   measureBareNodePeakMemory,
-  measureColdStart,
   measurePeakMemory,
-  type ColdStart
+  timeBareNode,
+  timeExitWithoutInputs,
+  timeKubeconfigRun
 } from './action-process.js'
+import { buildBaseline, defaultBaselineRef, type Build } from './baseline.js'
 import { measureDist, type DistSize } from './dist-size.js'
 
 const PREFIX = 'DAGSTER_SECRET'
-const distDir = fileURLToPath(new URL('../dist/', import.meta.url))
-const actionEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url))
-const COLD_START_RUNS = 7
+const repo = fileURLToPath(new URL('..', import.meta.url))
+const checkout: Build = {
+  label: 'this checkout',
+  distDir: fileURLToPath(new URL('../dist/', import.meta.url)),
+  entry: fileURLToPath(new URL('../dist/index.js', import.meta.url))
+}
 const PEAK_MEMORY_SECRETS = 1000
 
 interface BenchOptions {
   latencyMs: number
   sizes: number[]
   concurrency: number
+  /** A git ref whose bundle is measured next to this checkout's. */
+  baseline: string
+  /** Process runs per bundle for the timings, and for peak memory. */
+  runs: number
+  memoryRuns: number
 }
 
 type Scenario = 'first sync' | 'unchanged' | '10% changed'
@@ -59,21 +71,31 @@ function readOptions(): BenchOptions {
     options: {
       latency: { type: 'string', default: '20' },
       sizes: { type: 'string', default: '10,100,1000' },
-      concurrency: { type: 'string', default: '10' }
+      concurrency: { type: 'string', default: '10' },
+      baseline: { type: 'string' },
+      runs: { type: 'string', default: '15' },
+      'memory-runs': { type: 'string', default: '3' }
     }
   })
   const options = {
     latencyMs: Number(values.latency),
-    sizes: values.sizes.split(',').map(Number),
-    concurrency: Number(values.concurrency)
+    sizes: values.sizes ? values.sizes.split(',').map(Number) : [],
+    concurrency: Number(values.concurrency),
+    baseline: values.baseline ?? defaultBaselineRef(repo),
+    runs: Number(values.runs),
+    memoryRuns: Number(values['memory-runs'])
   }
   const whole = (n: number, min: number): boolean => Number.isInteger(n) && n >= min
   if (
     !whole(options.latencyMs, 0) ||
     !whole(options.concurrency, 1) ||
+    !whole(options.runs, 1) ||
+    !whole(options.memoryRuns, 1) ||
     !options.sizes.every(n => whole(n, 1))
   ) {
-    throw new Error('usage: --latency <ms, >= 0> --sizes <n,n,...> --concurrency <n, >= 1>')
+    throw new Error(
+      'usage: --latency <ms, >= 0> --sizes <n,n,...> --concurrency <n, >= 1> --baseline <git ref> --runs <n> --memory-runs <n>'
+    )
   }
   return options
 }
@@ -250,26 +272,171 @@ function printSyncTable(rows: Row[]): void {
   }
 }
 
-function printDistSize(dist: DistSize): void {
+function printDistSize(label: string, dist: DistSize): void {
   console.log(
-    `dist/: ${mib(dist.totalBytes)} in ${dist.fileCount} files; dist/index.js ${mib(dist.indexBytes)}`
+    `dist/ of ${label}: ${mib(dist.totalBytes)} in ${dist.fileCount} files; index.js ${mib(dist.indexBytes)}`
   )
-  console.log('Largest packages in dist/index.js (by the module path markers ncc leaves):')
+  // A minified bundle keeps no module path markers; `npx tsx scripts/bundle.ts --no-minify --out <dir>` makes one
+  // that does, for bench/dist-size.ts to read.
+  const attributed = dist.shares.filter(share => !share.name.startsWith('#') && share.name !== 'unattributed')
+  if (attributed.every(share => share.name === 'webpack runtime' || share.name === 'this action (src/)'))
+    return
+  console.log('  largest packages in index.js (by the module path markers ncc leaves):')
   for (const share of dist.shares.slice(0, 5)) {
     const percent = ((100 * share.bytes) / dist.indexBytes).toFixed(1)
-    console.log(`  ${share.name}${share.inferred ? ' *' : ''}: ${mib(share.bytes)} (${percent}%)`)
+    console.log(`    ${share.name}${share.inferred ? ' *' : ''}: ${mib(share.bytes)} (${percent}%)`)
   }
-  console.log('  * includes path-less CommonJS modules charged to the package that requires them')
+  console.log('    * includes path-less CommonJS modules charged to the package that requires them')
 }
 
-function printColdStart(coldStart: ColdStart): void {
-  const spread = (values: number[]): string =>
-    `median ${ms(median(values))} (min ${ms(Math.min(...values))}, max ${ms(Math.max(...values))})`
-  console.log(
-    `Cold start of node dist/index.js, spawn to first request, ${COLD_START_RUNS} runs: ${spread(coldStart.firstRequestMs)}`
-  )
-  console.log(`  spawn to exit, syncing 3 secrets: ${spread(coldStart.totalMs)}`)
-  console.log(`  node -e 0, spawn to exit (Node alone): ${spread(coldStart.bareNodeMs)}`)
+/** What each bundle's processes measured, one value per run. */
+interface ProcessFigures {
+  exitWithoutInputsMs: number[]
+  exitWithoutInputsCpuMs: number[]
+  firstRequestMs: number[]
+  kubeconfigExitMs: number[]
+  peakMiB3: number[]
+  peakMiB1000: number[]
+  writes1000: number
+}
+
+/**
+ * Runs both bundles `runs` times, alternating which goes first, so that a burst of load from other work on the
+ * machine falls on both alike; then their peak memory the same way.
+ */
+async function measureProcesses(
+  kube: KubeDouble,
+  builds: Build[],
+  options: BenchOptions
+): Promise<{ figures: ProcessFigures[]; bareNodeMs: number[]; bareNodeMiB: number }> {
+  const figures = builds.map((): ProcessFigures => ({
+    exitWithoutInputsMs: [],
+    exitWithoutInputsCpuMs: [],
+    firstRequestMs: [],
+    kubeconfigExitMs: [],
+    peakMiB3: [],
+    peakMiB1000: [],
+    writes1000: 0
+  }))
+  const inTurn = (run: number): number[] =>
+    run % 2 ? builds.map((_, i) => i).reverse() : builds.map((_, i) => i)
+  const bareNodeMs: number[] = []
+  for (let run = 0; run < options.runs; run++) {
+    progress(`start-up run ${run + 1} of ${options.runs}`)
+    for (const index of inTurn(run)) {
+      const build = builds[index] as Build
+      const figure = figures[index] as ProcessFigures
+      const exit = await timeExitWithoutInputs(build.entry)
+      figure.exitWithoutInputsMs.push(exit.ms)
+      figure.exitWithoutInputsCpuMs.push(exit.cpuMs)
+      const kubeconfigRun = await timeKubeconfigRun(kube, build.entry, `bench-start-${index}`)
+      figure.firstRequestMs.push(kubeconfigRun.firstRequestMs)
+      figure.kubeconfigExitMs.push(kubeconfigRun.totalMs)
+    }
+    bareNodeMs.push(await timeBareNode())
+  }
+  for (let run = 0; run < options.memoryRuns; run++) {
+    progress(
+      `peak memory run ${run + 1} of ${options.memoryRuns}: first sync of 3 and of ${PEAK_MEMORY_SECRETS}`
+    )
+    for (const index of inTurn(run)) {
+      const build = builds[index] as Build
+      const figure = figures[index] as ProcessFigures
+      for (const count of [3, PEAK_MEMORY_SECRETS]) {
+        const namespace = `bench-peak-${count}-${index}-${run}`
+        kube.addNamespace(namespace)
+        const peak = await measurePeakMemory(kube, build.entry, namespace, count)
+        if (count === 3) figure.peakMiB3.push(peak.mib)
+        else {
+          figure.peakMiB1000.push(peak.mib)
+          figure.writes1000 = peak.writes
+        }
+      }
+    }
+  }
+  return { figures, bareNodeMs, bareNodeMiB: await measureBareNodePeakMemory() }
+}
+
+interface Comparison {
+  name: string
+  baseline: number
+  current: number
+  unit: 'ms' | 'MiB'
+  /** The most `current / baseline` may be, or the most `current` may be (`limit`). */
+  target?: { ratio: number } | { limit: number }
+}
+
+function compare(dists: DistSize[], figures: ProcessFigures[], options: BenchOptions): Comparison[] {
+  const [base, current] = figures as [ProcessFigures, ProcessFigures]
+  const [baseDist, currentDist] = dists as [DistSize, DistSize]
+  const runs = `median of ${options.runs}`
+  const memoryRuns = `median of ${options.memoryRuns}`
+  return [
+    {
+      name: 'dist/ in total',
+      baseline: baseDist.totalBytes / 2 ** 20,
+      current: currentDist.totalBytes / 2 ** 20,
+      unit: 'MiB',
+      target: { limit: 5 }
+    },
+    {
+      name: `start to exit, no inputs (${runs})`,
+      baseline: median(base.exitWithoutInputsMs),
+      current: median(current.exitWithoutInputsMs),
+      unit: 'ms',
+      target: { ratio: 0.55 }
+    },
+    {
+      name: `CPU time (user + system), no inputs (${runs})`,
+      baseline: median(base.exitWithoutInputsCpuMs),
+      current: median(current.exitWithoutInputsCpuMs),
+      unit: 'ms'
+    },
+    {
+      name: `spawn to first request, kubeconfig (${runs})`,
+      baseline: median(base.firstRequestMs),
+      current: median(current.firstRequestMs),
+      unit: 'ms',
+      target: { ratio: 0.55 }
+    },
+    {
+      name: `spawn to exit, kubeconfig, 3 secrets (${runs})`,
+      baseline: median(base.kubeconfigExitMs),
+      current: median(current.kubeconfigExitMs),
+      unit: 'ms'
+    },
+    {
+      name: `peak RSS, first sync of 3 (${memoryRuns})`,
+      baseline: median(base.peakMiB3),
+      current: median(current.peakMiB3),
+      unit: 'MiB',
+      target: { ratio: 0.7 }
+    },
+    {
+      name: `peak RSS, first sync of ${PEAK_MEMORY_SECRETS} (${memoryRuns})`,
+      baseline: median(base.peakMiB1000),
+      current: median(current.peakMiB1000),
+      unit: 'MiB',
+      target: { limit: 150 }
+    }
+  ]
+}
+
+function printComparison(baselineLabel: string, comparisons: Comparison[]): void {
+  const value = (n: number, unit: Comparison['unit']): string =>
+    unit === 'ms' ? ms(n) : `${n.toFixed(1)} MiB`
+  console.log(`| measure | baseline ${baselineLabel} | this checkout | this / baseline | target |`)
+  console.log('|---|--:|--:|--:|---|')
+  for (const { name, baseline, current, unit, target } of comparisons) {
+    const verdict = !target
+      ? ''
+      : 'ratio' in target
+        ? `<= ${target.ratio}x: ${current <= target.ratio * baseline ? 'met' : 'NOT MET'}`
+        : `<= ${target.limit} ${unit}: ${current <= target.limit ? 'met' : 'NOT MET'}`
+    console.log(
+      `| ${name} | ${value(baseline, unit)} | ${value(current, unit)} | ${(current / baseline).toFixed(2)}x | ${verdict} |`
+    )
+  }
 }
 
 interface Target {
@@ -278,19 +445,18 @@ interface Target {
   detail: string
 }
 
-function evaluateTargets(rows: Row[], coldStart: ColdStart): Target[] {
+function evaluateTargets(rows: Row[], firstRequestMs: number): Target[] {
   const unchanged = rows.filter(row => row.scenario === 'unchanged')
   const firstAt1000 = rows.find(row => row.n === 1000 && row.scenario === 'first sync')
   const at100 = rows.filter(row => row.n === 100)
   const slowestAt100 = at100.toSorted(
     (a, b) => a.kubectlLoop.ms / a.action.ms - b.kubectlLoop.ms / b.action.ms
   )[0]
-  const coldStartMs = median(coldStart.firstRequestMs)
   return [
     {
       name: 'a no-change sync sends exactly 1 request, whatever N',
-      met: unchanged.every(row => row.action.requests === 1),
-      detail: unchanged.map(row => `N=${row.n}: ${row.action.requests}`).join(', ')
+      met: unchanged.length > 0 ? unchanged.every(row => row.action.requests === 1) : undefined,
+      detail: unchanged.map(row => `N=${row.n}: ${row.action.requests}`).join(', ') || 'no sizes run'
     },
     {
       name: 'first sync within 1.5x of the floor at N=1,000',
@@ -306,8 +472,8 @@ function evaluateTargets(rows: Row[], coldStart: ColdStart): Target[] {
     },
     {
       name: 'cold start < 300 ms to the first request',
-      met: coldStartMs < 300,
-      detail: `median ${ms(coldStartMs)}`
+      met: firstRequestMs < 300,
+      detail: `median ${ms(firstRequestMs)}`
     }
   ]
 }
@@ -321,8 +487,11 @@ function printTargets(targets: Target[]): void {
 
 async function main(): Promise<void> {
   const options = readOptions()
-  if (!existsSync(actionEntry)) throw new Error('dist/index.js is missing; run `npm run bundle` first')
+  if (!existsSync(checkout.entry)) throw new Error('dist/index.js is missing; run `npm run bundle` first')
 
+  progress(`baseline: ${options.baseline}`)
+  const baseline = buildBaseline(repo, options.baseline, progress)
+  const builds = [baseline, checkout]
   const kube = await startKubeDouble()
   try {
     kube.latencyMs = options.latencyMs
@@ -333,34 +502,30 @@ async function main(): Promise<void> {
     const rows: Row[] = []
     for (const n of options.sizes) rows.push(...(await benchSize(kube, kubeConfig, n, options)))
 
-    progress('dist/ size')
-    const dist = measureDist(distDir)
-    progress('cold start')
-    const coldStart = await measureColdStart(kube, actionEntry, COLD_START_RUNS)
-    progress(`peak memory: first sync of 3 and of ${PEAK_MEMORY_SECRETS} secrets, and node -e 0`)
-    kube.addNamespace('bench-peak-memory-3')
-    kube.addNamespace('bench-peak-memory')
-    const fewSecretsMemory = await measurePeakMemory(kube, actionEntry, 'bench-peak-memory-3', 3)
-    const memory = await measurePeakMemory(kube, actionEntry, 'bench-peak-memory', PEAK_MEMORY_SECRETS)
-    const bareNodeMiB = await measureBareNodePeakMemory()
+    const dists = builds.map(build => measureDist(build.distDir))
+    builds.forEach((_, index) => kube.addNamespace(`bench-start-${index}`))
+    const { figures, bareNodeMs, bareNodeMiB } = await measureProcesses(kube, builds, options)
 
     console.log(
       `\nKubernetes API double: ${options.latencyMs} ms per request; engine concurrency ${options.concurrency}; Node ${process.version}\n`
     )
-    printSyncTable(rows)
-    console.log(
-      '\nfloor = (1 LIST + ceil(writes / concurrency)) x latency; kubectl loop = GET, then POST or PUT, per secret, in sequence\n'
-    )
-    printDistSize(dist)
+    if (rows.length > 0) {
+      printSyncTable(rows)
+      console.log(
+        '\nfloor = (1 LIST + ceil(writes / concurrency)) x latency; kubectl loop = GET, then POST or PUT, per secret, in sequence\n'
+      )
+    }
+    builds.forEach((build, index) => printDistSize(build.label, dists[index] as DistSize))
     console.log()
-    printColdStart(coldStart)
+    printComparison(baseline.label, compare(dists, figures, options))
     console.log(
-      `\nPeak memory (VmHWM) of node dist/index.js, first sync: ${memory.mib.toFixed(1)} MiB for ${PEAK_MEMORY_SECRETS} secrets (${memory.writes} writes), ${fewSecretsMemory.mib.toFixed(1)} MiB for 3; node -e 0: ${bareNodeMiB.toFixed(1)} MiB\n`
+      `\nNode alone (node -e 0): spawn to exit median ${ms(median(bareNodeMs))}, peak RSS ${bareNodeMiB.toFixed(1)} MiB. The first sync of ${PEAK_MEMORY_SECRETS} made ${(figures[1] as ProcessFigures).writes1000} writes.\n`
     )
-    console.log('Targets:')
-    printTargets(evaluateTargets(rows, coldStart))
+    console.log('Targets of the sync engine (this checkout):')
+    printTargets(evaluateTargets(rows, median((figures[1] as ProcessFigures).firstRequestMs)))
   } finally {
     await kube.close()
+    baseline.remove()
   }
 }
 

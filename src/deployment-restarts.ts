@@ -2,7 +2,8 @@
 // Secret values (environment variables are read only when a container starts): a strategic-merge patch of the
 // pod template's `kubectl.kubernetes.io/restartedAt` annotation, which rolls the pods.
 // https://kubernetes.io/docs/reference/kubectl/generated/kubectl_rollout/kubectl_rollout_restart/
-import { AppsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node'
+import { PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node'
+import { appsV1Api } from './kube-api.js'
 import pLimit from 'p-limit'
 import { KubeApiError } from './kube-errors.js'
 import { sendWithRetries, type RequestPolicy } from './kube-requests.js'
@@ -36,7 +37,7 @@ export async function restartDeployments(
   options: RestartOptions,
   now = new Date()
 ): Promise<RestartResult[]> {
-  const api = kubeConfig.makeApiClient(AppsV1Api)
+  const api = appsV1Api(kubeConfig)
   const { namespace } = options
   let names: string[]
   if (target.kind === 'names') {

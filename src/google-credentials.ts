@@ -4,7 +4,9 @@
 // google-github-actions/auth leaves in GOOGLE_APPLICATION_CREDENTIALS.
 // https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines
 import * as core from '@actions/core'
-import { GoogleAuth, IdentityPoolClient, type AuthClient } from 'google-auth-library'
+// google-auth-library is imported only when signing in (`await import` below), so that a run with a kubeconfig
+// neither loads nor compiles it.
+import type { AuthClient } from 'google-auth-library'
 import type { GoogleEndpoints } from './google-endpoints.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
@@ -48,7 +50,7 @@ export async function signInToGoogle(
   const transporterOptions = { timeout: GOOGLE_REQUEST_TIMEOUT_MS, signal: deadline }
   const client =
     signIn.kind === 'federation'
-      ? federatedClient(signIn, endpoints, transporterOptions)
+      ? await federatedClient(signIn, endpoints, transporterOptions)
       : await adcClient(signIn, transporterOptions)
   const masked = new Set<string>()
   const accessToken = async (): Promise<string> => {
@@ -98,11 +100,12 @@ export function untilDeadline<T>(promise: Promise<T>, deadline: AbortSignal): Pr
 
 type TransporterOptions = { timeout: number; signal: AbortSignal }
 
-function federatedClient(
+async function federatedClient(
   signIn: Extract<GoogleSignIn, { kind: 'federation' }>,
   endpoints: GoogleEndpoints,
   transporterOptions: TransporterOptions
-): AuthClient {
+): Promise<AuthClient> {
+  const { IdentityPoolClient } = await import('google-auth-library')
   return new IdentityPoolClient({
     audience: `//iam.googleapis.com/${signIn.provider}`,
     subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
@@ -136,6 +139,7 @@ async function adcClient(
   signIn: Extract<GoogleSignIn, { kind: 'adc' }>,
   transporterOptions: TransporterOptions
 ): Promise<AuthClient> {
+  const { GoogleAuth } = await import('google-auth-library')
   try {
     // GoogleAuth looks up a project for every ADC client it makes (googleauth.js #prepareAndCacheClient). For
     // an external_account file without one, as google-github-actions/auth writes it, that runs gcloud, asks the

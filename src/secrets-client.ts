@@ -1,6 +1,7 @@
 // Carries out reads and writes of Secrets in one namespace. Decides nothing (that is plan.ts); every call goes
 // through kube-requests.ts for its timeout, deadline and retries.
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node'
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node'
+import { coreV1Api, type CoreV1Calls } from './kube-api.js'
 import { KubeApiError } from './kube-errors.js'
 import { sendWithRetries, type RequestOptions, type RequestPolicy } from './kube-requests.js'
 import { MANAGER } from './plan.js'
@@ -11,13 +12,13 @@ export interface SecretsClientOptions extends RequestPolicy {
 }
 
 export class SecretsClient {
-  private readonly api: CoreV1Api
+  private readonly api: CoreV1Calls
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly options: SecretsClientOptions
   ) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api)
+    this.api = coreV1Api(kubeConfig)
   }
 
   get namespace(): string {

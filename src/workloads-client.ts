@@ -2,7 +2,15 @@
 // CronJobs, Jobs) and one metadata-only LIST of the namespace's Secrets, each through kube-requests.ts for its
 // timeout, deadline and retries. Decides nothing (that is workload-references.ts). A kind that cannot be listed
 // (403, or any other failure) is reported, never thrown: the check is advice, and the sync has already happened.
-import { AppsV1Api, BatchV1Api, CoreV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node'
+import { setHeaderOptions, type KubeConfig } from '@kubernetes/client-node'
+import {
+  appsV1Api,
+  batchV1Api,
+  coreV1Api,
+  type AppsV1Calls,
+  type BatchV1Calls,
+  type CoreV1Calls
+} from './kube-api.js'
 import { KubeApiError } from './kube-errors.js'
 import { sendWithRetries, type RequestOptions, type RequestPolicy } from './kube-requests.js'
 import {
@@ -25,17 +33,17 @@ export interface WorkloadsClientOptions extends RequestPolicy {
 }
 
 export class WorkloadsClient {
-  private readonly apps: AppsV1Api
-  private readonly batch: BatchV1Api
-  private readonly core: CoreV1Api
+  private readonly apps: AppsV1Calls
+  private readonly batch: BatchV1Calls
+  private readonly core: CoreV1Calls
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly options: WorkloadsClientOptions
   ) {
-    this.apps = kubeConfig.makeApiClient(AppsV1Api)
-    this.batch = kubeConfig.makeApiClient(BatchV1Api)
-    this.core = kubeConfig.makeApiClient(CoreV1Api)
+    this.apps = appsV1Api(kubeConfig)
+    this.batch = batchV1Api(kubeConfig)
+    this.core = coreV1Api(kubeConfig)
   }
 
   /** The five LISTs, in parallel; what failed is in `failures`. */
