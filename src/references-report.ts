@@ -1,6 +1,7 @@
 // What `check_references` adds to the job summary, the outputs and the log: the Used-by column, the Secrets
 // nothing references, references that point nowhere, and what to grant when a workload kind could not be listed.
 // Pure, like report.ts, which calls these through its marked hooks.
+import { cell, code } from './markdown.js'
 import type { SecretResult } from './sync.js'
 import {
   shortList,
@@ -99,7 +100,7 @@ function failureNote(failures: ListFailure[], namespace: string): string[] {
   }
   for (const failure of other) {
     out.push(
-      `> Listing ${code(failure.resource)} failed (${cellText(failure.message)}), so references from them were not checked.`
+      `> Listing ${code(failure.resource)} failed (${cell(failure.message)}), so references from them were not checked.`
     )
   }
   if (failures.some(failure => failure.resource === 'secrets')) {
@@ -157,11 +158,4 @@ export function referenceWarnings(check: ReferenceCheck | undefined): { title: s
       message: `${reference.workload}, container ${reference.container} (${reference.source}): ${what}${hint}; pods of this workload cannot start until it exists.`
     }
   })
-}
-
-const code = (text: string): string => `\`${text}\``
-
-/** No pipe or line break from a server message may break the table or the note. */
-function cellText(text: string): string {
-  return text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ')
 }

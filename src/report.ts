@@ -5,6 +5,7 @@ import type { ClusterTarget } from './cluster-connection.js'
 import type { RestartResult, RestartTarget } from './deployment-restarts.js'
 import { NO_ANSWER, NO_ANSWER_ADVICE } from './kube-errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
+import { cell, code } from './markdown.js'
 import { compareNames } from './selection.js'
 import type { SecretResult, SecretState } from './sync.js'
 import type { ReferenceCheck } from './workload-references.js'
@@ -390,18 +391,4 @@ function restartSection(report: SyncReport): string[] {
 
 function from(result: SecretResult): string {
   return result.githubName ? ` (${result.githubName})` : ''
-}
-
-/**
- * Text from elsewhere (a server message) in a table cell or list item: on one line, and with every Markdown
- * punctuation character backslash-escaped, so it shows as written and cannot break the table.
- * https://github.github.com/gfm/#backslash-escapes
- */
-function cell(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/[\\`*_{}[\]<>()#+!|~&]/g, '\\$&')
-}
-
-/** A name in a code span. Names here are Kubernetes or GitHub names, which cannot hold a backtick. */
-function code(name: string): string {
-  return `\`${name}\``
 }
