@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
@@ -14,6 +13,7 @@ import {
 } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { failure } from '../doubles/api-failure.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 import { kubectlClients, runKubectl } from './kubectl-clients.js'
 
@@ -43,27 +43,6 @@ const appsFor = (double: KubeDouble): AppsV1Api => kubeConfigFor(double).makeApi
 const restartPatch = (time: string): object => ({
   spec: { template: { metadata: { annotations: { [restartedAt]: time } } } }
 })
-
-interface StatusJson {
-  kind: string
-  apiVersion: string
-  status: string
-  message: string
-  reason: string
-  code: number
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason: string; field: string }[] }
-}
-
-/** The ApiException a call fails with, its body parsed as the Status the server sent. */
-async function failure(call: Promise<unknown>): Promise<{ code: number; status: StatusJson }> {
-  try {
-    await call
-  } catch (error) {
-    if (!(error instanceof ApiException)) throw error
-    return { code: error.code, status: JSON.parse(error.body as string) as StatusJson }
-  }
-  throw new Error('expected the call to fail')
-}
 
 const raw = (double: KubeDouble, path: string, init?: RawRequest): Promise<RawResponse> =>
   rawRequest(double, path, init)

@@ -1,8 +1,9 @@
 // apps/v1 StatefulSets, batch/v1 CronJobs and Jobs, and metadata-only Secret lists in the Kubernetes API double,
 // driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would hide what the server sent).
-import { ApiException, AppsV1Api, BatchV1Api, KubeConfig } from '@kubernetes/client-node'
+import { AppsV1Api, BatchV1Api, KubeConfig } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { failure } from '../doubles/api-failure.js'
 import { rawRequest, type RawResponse } from '../doubles/raw-request.js'
 
 const ns = 'dagster-prd'
@@ -21,24 +22,6 @@ function kubeConfigFor(double: KubeDouble): KubeConfig {
     { name: 'user', token: 'test-token' }
   )
   return kc
-}
-
-interface StatusJson {
-  kind: string
-  message: string
-  reason: string
-  code: number
-  details?: { name?: string; group?: string; kind?: string; causes?: { field: string }[] }
-}
-
-async function failure(call: Promise<unknown>): Promise<{ code: number; status: StatusJson }> {
-  try {
-    await call
-  } catch (error) {
-    if (!(error instanceof ApiException)) throw error
-    return { code: error.code, status: JSON.parse(error.body as string) as StatusJson }
-  }
-  throw new Error('expected the call to fail')
 }
 
 const raw = (double: KubeDouble, path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
