@@ -36,6 +36,7 @@ import {
   CoreV1ApiResponseProcessor
 } from '@kubernetes/client-node/dist/gen/apis/CoreV1Api.js'
 import { mergeConfiguration } from '@kubernetes/client-node/dist/gen/configuration.js'
+import { dispatcherHttpLibrary } from './kube-http.js'
 
 /** For each method of an object API: the fields of its parameter, in the factory's positional order. */
 type CallTable<Api> = {
@@ -95,7 +96,9 @@ function bindCalls<Calls>(
 ): Calls {
   // makeApiClient builds the configuration every client-node API gets: the current cluster's server, the
   // KubeConfig as authentication, and client-node's User-Agent middleware.
-  const { configuration } = kubeConfig.makeApiClient(ConfigurationOnly)
+  const configuration = mergeConfiguration(kubeConfig.makeApiClient(ConfigurationOnly).configuration, {
+    httpApi: dispatcherHttpLibrary
+  })
   const factory = new Factory(configuration) as Record<string, BuildRequest>
   const processor = new Processor() as Record<string, ProcessResponse>
   const calls = Object.entries(table).map(([method, fields]) => {

@@ -87,7 +87,19 @@ function fromResponse(error: ApiException<unknown>): KubeApiError {
 }
 
 function fromConnectionFailure(error: unknown): KubeApiError {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+  // undici's ProxyAgent reports a refused CONNECT only in its message (proxy-agent.js, "HTTP Tunneling"), as a
+  // RequestAbortedError, whose name is AbortError: read before the aborts of a request's own signal below.
+  const proxyStatus = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec(messages(error))?.[1]
+  if (proxyStatus) {
+    return new KubeApiError(
+      `the proxy refused to open a tunnel to the API server (HTTP ${proxyStatus})${proxyStatus === '407' ? ': it wants credentials; put them in the proxy URL (http://user:password@host:port)' : ''}; check HTTPS_PROXY, NO_PROXY or the kubeconfig proxy-url`,
+      undefined,
+      undefined,
+      proxyStatus === '502' || proxyStatus === '503' || proxyStatus === '504'
+    )
+  }
+  // A request's signal aborts it with the signal's reason: a DOMException (AbortSignal.timeout, abort()).
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new KubeApiError(`the API server ${NO_ANSWER} in time`, undefined, undefined, true)
   }
   const code = errorCode(error)
@@ -97,16 +109,6 @@ function fromConnectionFailure(error: unknown): KubeApiError {
       undefined,
       undefined,
       false
-    )
-  }
-  // undici's ProxyAgent reports a refused CONNECT only in its message (proxy-agent.js, "HTTP Tunneling").
-  const proxyStatus = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec(messages(error))?.[1]
-  if (proxyStatus) {
-    return new KubeApiError(
-      `the proxy refused to open a tunnel to the API server (HTTP ${proxyStatus})${proxyStatus === '407' ? ': it wants credentials; put them in the proxy URL (http://user:password@host:port)' : ''}; check HTTPS_PROXY, NO_PROXY or the kubeconfig proxy-url`,
-      undefined,
-      undefined,
-      proxyStatus === '502' || proxyStatus === '503' || proxyStatus === '504'
     )
   }
   const detail = code ?? (error instanceof Error ? error.message : 'unknown error')
@@ -122,7 +124,10 @@ function fromConnectionFailure(error: unknown): KubeApiError {
   )
 }
 
-/** undici wraps the socket error: TypeError('fetch failed') with `cause.code`. */
+/**
+ * The socket error's code: on the error itself (undici's Dispatcher.request, under kube-http.ts) or on one of its
+ * causes (fetch wraps it: TypeError('fetch failed') with `cause.code`).
+ */
 function errorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code

@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
+import { errors } from 'undici'
 import { toKubeApiError } from '../../src/kube-errors.js'
 
 const status = (code: number, reason: string, message: string, details?: object): string =>
@@ -87,6 +88,25 @@ describe('toKubeApiError', () => {
   ])('a fetch failure with cause %s is transient=%s', (code, transient, message) => {
     const cause = Object.assign(new Error('socket'), { code })
     const error = toKubeApiError(new TypeError('fetch failed', { cause }))
+    expect(error.transient).toBe(transient)
+    expect(error.message).toContain(message)
+    expect(error.status).toBeUndefined()
+  })
+
+  // What undici's Dispatcher.request (src/kube-http.ts) rejects with: its own errors, not wrapped by fetch.
+  it.each([
+    [new errors.SocketError('other side closed'), true, 'could not reach the API server (UND_ERR_SOCKET)'],
+    [new errors.ConnectTimeoutError(), true, 'the API server did not answer (UND_ERR_CONNECT_TIMEOUT)'],
+    [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), true, '(ECONNREFUSED)'],
+    [
+      new errors.RequestAbortedError('Proxy response (407) !== 200 when HTTP Tunneling'),
+      false,
+      'the proxy refused to open a tunnel to the API server (HTTP 407): it wants credentials'
+    ],
+    [new errors.RequestAbortedError('Proxy response (503) !== 200 when HTTP Tunneling'), true, '(HTTP 503)'],
+    [new errors.RequestAbortedError(), false, 'could not reach the API server (UND_ERR_ABORTED)']
+  ])('undici error %s is transient=%s', (failure, transient, message) => {
+    const error = toKubeApiError(failure)
     expect(error.transient).toBe(transient)
     expect(error.message).toContain(message)
     expect(error.status).toBeUndefined()
