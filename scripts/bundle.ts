@@ -14,6 +14,7 @@ import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findTopLevelAwait, modulesWithSideEffects } from './bundle-checks.js'
+import { escapeNonAscii, parenthesizeModuleFunctions } from './bundle-transforms.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -120,10 +121,13 @@ export async function bundle(outDir = join(root, 'dist'), { minify = true } = {}
   for (const name of fs.readdirSync(outDir)) {
     if (/\.(c|m)?js$/.test(name)) fs.rmSync(join(outDir, name))
   }
-  fs.writeFileSync(join(outDir, 'index.js'), output.code)
+  // Then two rewrites for V8's sake (scripts/bundle-transforms.ts): the module functions in parentheses, so
+  // that V8 parses each once, and ASCII only, so that V8 keeps the source one byte per character.
+  fs.writeFileSync(join(outDir, 'index.js'), escapeNonAscii(parenthesizeModuleFunctions(output.code).code))
   for (const [name, asset] of Object.entries(output.assets)) {
     fs.mkdirSync(dirname(join(outDir, name)), { recursive: true })
-    fs.writeFileSync(join(outDir, name), asset.source, { mode: asset.permissions })
+    const source = name.endsWith('.js') ? escapeNonAscii(asset.source.toString()) : asset.source
+    fs.writeFileSync(join(outDir, name), source, { mode: asset.permissions })
   }
 
   const size = dirBytes(outDir)
