@@ -521,6 +521,18 @@ async function main(): Promise<void> {
     console.log(
       `\nNode alone (node -e 0): spawn to exit median ${ms(median(bareNodeMs))}, peak RSS ${bareNodeMiB.toFixed(1)} MiB. The first sync of ${PEAK_MEMORY_SECRETS} made ${(figures[1] as ProcessFigures).writes1000} writes.\n`
     )
+    // A median near a limit says little without the spread: V8 sizes its heap by how each run's allocations fell.
+    const spread = (label: string, mib: number[]): string =>
+      `${label}: ${mib
+        .toSorted((a, b) => a - b)
+        .map(value => value.toFixed(1))
+        .join(', ')} MiB`
+    figures.forEach((figure, index) =>
+      console.log(
+        `Peak RSS of each run, ${index === 0 ? `baseline ${baseline.label}` : 'this checkout'}: ${spread('3 secrets', figure.peakMiB3)}; ${spread(`${PEAK_MEMORY_SECRETS} secrets`, figure.peakMiB1000)}`
+      )
+    )
+    console.log()
     console.log('Targets of the sync engine (this checkout):')
     printTargets(evaluateTargets(rows, median((figures[1] as ProcessFigures).firstRequestMs)))
   } finally {
