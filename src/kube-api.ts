@@ -7,7 +7,7 @@
 // request exactly as CoreV1Api does (path, query, headers, body, authentication); the processor turns the
 // response into the typed object or an ApiException. What the two big modules add is the order in which an
 // object parameter's fields become the factory's positional arguments, which this file repeats in one table
-// per API group, and the middleware chain in `send` below.
+// per API group, and the middleware chain in `send` below. The requests go over the wire through kube-http.ts.
 //
 // Adding a call: copy its line from client-node's dist/gen/types/ObjectParamAPI.js, where
 // `listNamespacedJob(param, options)` calls `this.api.listNamespacedJob(param.namespace, param.pretty, ...)`:

@@ -1,14 +1,16 @@
 // How every Kubernetes request goes over the wire. client-node builds the request (URL, query, headers, body,
 // authentication) and chooses the undici dispatcher for it (the cluster's CA, the client certificate, the
-// proxy: KubeConfig.applySecurityAuthentication); this sends it with that dispatcher's `request()`, through
-// client-node's own extension point for it, the configuration's `httpApi` (gen/configuration.js).
+// proxy: KubeConfig.applySecurityAuthentication, or the first of them for the whole run: SharedConnections in
+// kube-requests.ts); this sends it with that dispatcher's `request()`, through client-node's own extension
+// point for it, the configuration's `httpApi` (gen/configuration.js).
 //
 // Why not client-node's default, undici's `fetch` (gen/http/isomorphic-fetch.js): fetch registers every Response
 // in a FinalizationRegistry holding a WeakRef to its body stream (undici lib/web/fetch/response.js), and V8's
 // minor GC keeps the targets of both alive until a full GC. Each response, with its streams and buffers, thus
-// outlives the young generation, V8 grows the young generation for it, and a first sync of 1,000 Secrets
-// peaked at about 185 MiB against about 145 MiB with this (bench/RESULTS.md). `Dispatcher.request` is
-// undici's plain HTTP API on the same connections, with the same errors and the same abort signal.
+// outlived the young generation, V8 grew the young generation for them, and a first sync of 1,000 Secrets
+// peaked at about 186 MiB against about 147 MiB with this (bench/RESULTS.md). `Dispatcher.request` is
+// undici's plain HTTP API on the same connections, with the same abort signal; its errors come unwrapped
+// (kube-errors.ts reads both).
 //
 // What fetch did and this does not: follow redirects (an API server answers, it does not redirect; a 3xx is
 // reported as the status it is, and a write is never re-sent to another address) and ask for gzip (the
