@@ -3,7 +3,7 @@
 // client-node sees, and against a bare HTTP server on 127.0.0.1 for what only raw HTTP can show (a redirect,
 // repeated headers).
 import { ApiException, KubeConfig, RequestContext } from '@kubernetes/client-node'
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { coreV1Api } from '../../src/kube-api.js'
@@ -39,7 +39,7 @@ function kubeConfigFor(server: string, caPem?: string): KubeConfig {
 
 /** A bare HTTP server that answers every request with `answer` and records what it was asked. */
 async function bareServer(
-  answer: (url: string, response: import('node:http').ServerResponse) => void
+  answer: (url: string, response: ServerResponse) => void
 ): Promise<{ url: string; hits: string[] }> {
   const hits: string[] = []
   const server: Server = createServer((request, response) => {
