@@ -6,7 +6,6 @@ import { join } from 'node:path'
 import {
   AppsV1Api,
   CoreV1Api,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment
@@ -14,6 +13,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
 import { failure } from '../doubles/api-failure.js'
+import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 import { kubectlClients, runKubectl } from './kubectl-clients.js'
 
@@ -22,20 +22,6 @@ const user = 'system:serviceaccount:ci:gke-secrets-sync'
 const restartedAt = 'kubectl.kubernetes.io/restartedAt'
 const strategicPatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
-
-function kubeConfigFor(double: KubeDouble, token = 'test-token'): KubeConfig {
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(
-    {
-      name: 'double',
-      server: double.url,
-      caData: Buffer.from(double.caPem).toString('base64'),
-      skipTLSVerify: false
-    },
-    { name: 'user', token }
-  )
-  return kc
-}
 
 const appsFor = (double: KubeDouble): AppsV1Api => kubeConfigFor(double).makeApiClient(AppsV1Api)
 

@@ -1,28 +1,15 @@
 // apps/v1 StatefulSets, batch/v1 CronJobs and Jobs, and metadata-only Secret lists in the Kubernetes API double,
 // driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would hide what the server sent).
-import { AppsV1Api, BatchV1Api, KubeConfig } from '@kubernetes/client-node'
+import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
 import { failure } from '../doubles/api-failure.js'
+import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawResponse } from '../doubles/raw-request.js'
 
 const ns = 'dagster-prd'
 const user = 'system:serviceaccount:ci:gke-secrets-sync'
 const podTemplate = { spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } }
-
-function kubeConfigFor(double: KubeDouble): KubeConfig {
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(
-    {
-      name: 'double',
-      server: double.url,
-      caData: Buffer.from(double.caPem).toString('base64'),
-      skipTLSVerify: false
-    },
-    { name: 'user', token: 'test-token' }
-  )
-  return kc
-}
 
 const raw = (double: KubeDouble, path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
   rawRequest(double, path, { headers })

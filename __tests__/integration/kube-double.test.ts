@@ -4,13 +4,13 @@ import { request as httpsRequest } from 'node:https'
 import {
   ApiException,
   CoreV1Api,
-  KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Secret
 } from '@kubernetes/client-node'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 import { otherTls } from '../doubles/tls.js'
 
@@ -21,17 +21,7 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
 const strategicPatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)
 
 function clientFor(double: KubeDouble, token = 'test-token', caPem = double.caPem): CoreV1Api {
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(
-    {
-      name: 'double',
-      server: double.url,
-      caData: Buffer.from(caPem).toString('base64'),
-      skipTLSVerify: false
-    },
-    { name: 'user', token }
-  )
-  return kc.makeApiClient(CoreV1Api)
+  return kubeConfigFor(double, { token, caPem }).makeApiClient(CoreV1Api)
 }
 
 interface StatusJson {

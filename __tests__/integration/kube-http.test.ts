@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { coreV1Api } from '../../src/kube-api.js'
 import { dispatcherHttpLibrary, headerRecord } from '../../src/kube-http.js'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const NS = 'dagster-prd'
 const cleanups: (() => Promise<void>)[] = []
@@ -22,16 +23,12 @@ async function kubeDouble(): Promise<KubeDouble> {
   return kube
 }
 
-function kubeConfigFor(server: string, caPem?: string): KubeConfig {
+/** A plain-HTTP server's KubeConfig: client-node refuses http:// unless TLS verification is off
+ * (config.js, createDispatcherOptions). */
+function plainHttpKubeConfig(server: string): KubeConfig {
   const kubeConfig = new KubeConfig()
   kubeConfig.loadFromClusterAndUser(
-    {
-      name: 'double',
-      server,
-      ...(caPem ? { caData: Buffer.from(caPem).toString('base64') } : {}),
-      // client-node refuses http:// unless TLS verification is off (config.js, createDispatcherOptions).
-      skipTLSVerify: !caPem
-    },
+    { name: 'bare', server, skipTLSVerify: true },
     { name: 'ci', token: 'test-token' }
   )
   return kubeConfig
@@ -55,7 +52,7 @@ async function bareServer(
 describe('a call through client-node with this transport', () => {
   it('sends what client-node built (auth, headers, JSON body) and hands client-node the typed answer', async () => {
     const kube = await kubeDouble()
-    const api = coreV1Api(kubeConfigFor(kube.url, kube.caPem))
+    const api = coreV1Api(kubeConfigFor(kube))
 
     const created = await api.createNamespacedSecret({
       namespace: NS,
@@ -100,7 +97,7 @@ describe('a call through client-node with this transport', () => {
 
   it("turns an error answer into client-node's ApiException with the Status body", async () => {
     const kube = await kubeDouble()
-    const api = coreV1Api(kubeConfigFor(kube.url, kube.caPem))
+    const api = coreV1Api(kubeConfigFor(kube))
 
     const error = await api
       .readNamespacedSecret({ name: 'dagster-secret-missing', namespace: NS })
@@ -121,7 +118,7 @@ describe('dispatcherHttpLibrary', () => {
     const origin = await bareServer((_, response) => {
       response.writeHead(307, { location: `${target.url}/api/v1/namespaces/${NS}/secrets` }).end()
     })
-    const api = coreV1Api(kubeConfigFor(origin.url))
+    const api = coreV1Api(plainHttpKubeConfig(origin.url))
 
     const error = await api
       .createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'dagster-secret-a' } } })

@@ -1,10 +1,11 @@
 // sendWithRetries (src/kube-requests.ts) driven through the real @kubernetes/client-node against the Kubernetes
 // double over HTTPS: when it waits for Retry-After, and when it gives up.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
+import { CoreV1Api } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { KubeApiError } from '../../src/kube-errors.js'
 import { sendWithRetries, type RequestPolicy } from '../../src/kube-requests.js'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const NS = 'dagster-prd'
 let kube: KubeDouble
@@ -12,17 +13,7 @@ let api: CoreV1Api
 
 beforeEach(async () => {
   kube = await startKubeDouble({ users: { 'test-token': 'ci' }, namespaces: [NS] })
-  const kubeConfig = new KubeConfig()
-  kubeConfig.loadFromClusterAndUser(
-    {
-      name: 'double',
-      server: kube.url,
-      caData: Buffer.from(kube.caPem).toString('base64'),
-      skipTLSVerify: false
-    },
-    { name: 'ci', token: 'test-token' }
-  )
-  api = kubeConfig.makeApiClient(CoreV1Api)
+  api = kubeConfigFor(kube).makeApiClient(CoreV1Api)
 })
 afterEach(() => kube.close())
 

@@ -1,12 +1,12 @@
 // WorkloadsClient against the Kubernetes double over HTTPS with the real client-node: one LIST per workload kind
 // and one metadata-only LIST of Secrets, failures reported per kind rather than thrown, and the inventory it reads
 // feeding checkReferences as the action uses it.
-import { KubeConfig } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SharedConnections } from '../../src/kube-requests.js'
 import { checkReferences } from '../../src/workload-references.js'
 import { METADATA_LIST_ACCEPT, WorkloadsClient } from '../../src/workloads-client.js'
 import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const ns = 'dagster-prd'
 const container = (name: string, extra: object = {}): object => ({
@@ -19,17 +19,7 @@ let kube: KubeDouble
 let denied: Set<string>
 
 function client(): WorkloadsClient {
-  const kc = new KubeConfig()
-  kc.loadFromClusterAndUser(
-    {
-      name: 'double',
-      server: kube.url,
-      caData: Buffer.from(kube.caPem).toString('base64'),
-      skipTLSVerify: false
-    },
-    { name: 'user', token: 'test-token' }
-  )
-  return new WorkloadsClient(kc, {
+  return new WorkloadsClient(kubeConfigFor(kube), {
     namespace: ns,
     connections: new SharedConnections(),
     requestTimeoutMs: 10_000,
