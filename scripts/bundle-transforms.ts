@@ -50,11 +50,11 @@ export function parenthesizeModuleFunctions(code: string): { code: string; wrapp
  * compilation parses from it). One character above U+00FF makes the whole string two bytes per character,
  * 5 MiB instead of 2.5 for dist/index.js, and reading it takes Node's slower non-ASCII decoding path.
  */
-export function escapeNonAscii(code: string, sourceType: 'module' | 'script' = 'module'): string {
+export function escapeNonAscii(code: string): string {
   if (!/[^\p{ASCII}]/u.test(code)) return code
   const escapable: [number, number][] = []
   const comments: Comment[] = []
-  const program = parse(code, { ecmaVersion: 'latest', sourceType, onComment: comments }) as AnyNode
+  const program = parse(code, { ecmaVersion: 'latest', sourceType: 'module', onComment: comments }) as AnyNode
   walk(program, undefined, (node, parent) => {
     if (node.type === 'Literal' && (typeof node.value === 'string' || node.regex)) {
       escapable.push([node.start, node.end])
