@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { KubeDouble } from '../__tests__/doubles/kube-api-server.js'
+import type { KubeDouble } from '../kube-double/server.js'
 
 /** No run here takes more than a few seconds; anything longer is a hang, and the bench must still end. */
 const RUN_TIMEOUT_MS = 120_000

@@ -9,13 +9,13 @@ import { CoreV1Api, KubeConfig, ApiException, type V1Secret } from '@kubernetes/
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { startKubeDouble, type KubeDouble } from '../__tests__/doubles/kube-api-server.js'
-import { Ownership } from '../src/ownership.js'
-import { toDesiredSecret } from '../src/plan.js'
-import { SharedConnections } from '../src/kube-requests.js'
-import { SecretsClient } from '../src/secrets-client.js'
-import { selectSecrets } from '../src/selection.js'
-import { syncSecrets } from '../src/sync.js'
+import { startKubeDouble, type KubeDouble } from '../kube-double/server.js'
+import { Ownership } from '../src/sync/ownership.js'
+import { toDesiredSecret } from '../src/sync/plan.js'
+import { SharedConnections } from '../src/kube/requests.js'
+import { SecretsClient } from '../src/kube/secrets-client.js'
+import { selectSecrets } from '../src/sync/selection.js'
+import { syncSecrets } from '../src/sync/sync.js'
 import {
   measureBareNodePeakMemory,
   measurePeakMemory,

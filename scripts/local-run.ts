@@ -13,7 +13,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'dotenv'
-import { startKubeDouble, type KubeDouble } from '../__tests__/doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../kube-double/server.js'
 import { readLocalActionLog, type LocalActionRun } from './local-action-log.js'
 
 const { values: flags } = parseArgs({

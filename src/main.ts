@@ -1,23 +1,23 @@
 // run(): read inputs -> connect -> sync -> prune -> restart -> report. One outer catch turns any error into one
-// setFailed line prefixed with the action's name.
+// setFailed line prefixed with the action's name. The folders below it, in the order they may import each other:
+// github/ (inputs, outputs, summary), google/ (sign-in, cluster lookup), kube/ (transport and clients), and the
+// core in sync/ that decides what to write (CONTRIBUTING.md, "The layout").
 import * as core from '@actions/core'
-import { context } from '@actions/github'
-import { connectWithKubeconfig, withProxy, type ClusterConnection } from './cluster-connection.js'
-import { connectToGke } from './gke-cluster.js'
-import { signInToGoogle } from './google-credentials.js'
-import { readInputs, type ClusterSource } from './inputs.js'
-import { restartDeployments, restartNeeded } from './deployment-restarts.js'
-import { SharedConnections, type RequestPolicy } from './kube-requests.js'
-import { syncNamespace } from './namespace-sync.js'
-import { Ownership } from './ownership.js'
-import { pruneRefusal } from './plan.js'
-import { referencesLogLine, referenceWarnings } from './references-report.js'
-import { advice, failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
-import { runWarnings } from './run-warnings.js'
-import { SecretsClient } from './secrets-client.js'
-import { selectSecrets } from './selection.js'
-import { checkReferences } from './workload-references.js'
-import { WorkloadsClient } from './workloads-client.js'
+import { readInputs, type ClusterSource } from './github/inputs.js'
+import { origin, publish } from './github/publish.js'
+import { advice, failureMessage, type SyncReport } from './github/report.js'
+import { signInToGoogle } from './google/credentials.js'
+import { connectToGke } from './google/gke-cluster.js'
+import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
+import { restartDeployments, restartNeeded } from './kube/deployment-restarts.js'
+import { runRequestPolicy } from './kube/requests.js'
+import { SecretsClient } from './kube/secrets-client.js'
+import { WorkloadsClient } from './kube/workloads-client.js'
+import { syncNamespace } from './sync/namespace-sync.js'
+import { Ownership } from './sync/ownership.js'
+import { pruneRefusal } from './sync/plan.js'
+import { selectSecrets } from './sync/selection.js'
+import { checkReferences } from './sync/workload-references.js'
 
 export async function run(): Promise<void> {
   const started = performance.now()
@@ -36,25 +36,14 @@ export async function run(): Promise<void> {
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
-    const requestPolicy: RequestPolicy = {
-      connections: new SharedConnections(),
-      requestTimeoutMs: Math.min(30_000, settings.timeoutSeconds * 1000),
-      deadline,
-      retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 },
-      ...(connection.renewCredentials && { renewCredentials: connection.renewCredentials })
-    }
+    const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection.renewCredentials)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const ownership = new Ownership(settings.prefix, settings.owner)
     const workloads = settings.checkReferences
       ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
       : undefined
-    const { results, orphans, unclaimed, listFailure, inventory, stopped } = await syncNamespace(
-      client,
-      settings,
-      ownership,
-      selection,
-      workloads
-    )
+    const outcome = await syncNamespace(client, settings, ownership, selection, workloads)
+    const { results, orphans, unclaimed, listFailure, inventory, stopped } = outcome
     const restarts =
       settings.restart && !listFailure && !stopped && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
@@ -103,26 +92,4 @@ async function connect(source: ClusterSource, deadline: AbortSignal): Promise<Cl
   if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.files)
   const credentials = await signInToGoogle(source.signIn, source.endpoints, deadline)
   return connectToGke(source.target, credentials, source.endpoints)
-}
-
-async function publish(report: SyncReport): Promise<void> {
-  for (const result of sortedResults(report.results)) {
-    const line = `${result.state}: ${result.secretName}${result.detail ? ` (${result.detail})` : ''}`
-    if (result.state === 'failed') core.error(line)
-    else if (result.state === 'skipped') core.warning(line)
-    else core.info(line)
-  }
-  if (report.references) core.info(referencesLogLine(report.references))
-  for (const { title, message } of referenceWarnings(report.references)) core.warning(message, { title })
-  for (const warning of runWarnings(report)) core.warning(warning)
-  for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
-  // Outside a runner there is no summary file; the log lines above already said everything.
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()
-}
-
-/** A link to the workflow run, when running on GitHub (context.repo throws without GITHUB_REPOSITORY). */
-function origin(): string | undefined {
-  if (!process.env.GITHUB_REPOSITORY || !context.runId) return undefined
-  const { owner, repo } = context.repo
-  return `[${owner}/${repo} run ${context.runId}](${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId})`
 }

@@ -12,7 +12,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import type { ServerTls } from './tls.js'
+import type { ServerTls } from '../../kube-double/tls.js'
 
 export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com'
 

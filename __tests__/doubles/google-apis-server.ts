@@ -11,7 +11,7 @@ import { sendGoogleError } from './google-http.js'
 import { GENERATE_ACCESS_TOKEN_PATH, generateAccessToken } from './google-iam.js'
 import { getProject, PROJECT_PATH } from './google-resource-manager.js'
 import { exchangeToken } from './google-sts.js'
-import { testTls, type ServerTls } from './tls.js'
+import { testTls, type ServerTls } from '../../kube-double/tls.js'
 
 export type {
   GoogleApisOptions,

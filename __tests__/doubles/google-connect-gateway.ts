@@ -16,8 +16,8 @@ import {
   INVALID_CREDENTIAL_MESSAGE,
   sendGoogleError
 } from './google-http.js'
-import type { KubeDouble } from './kube-api-server.js'
-import { testTls, type ServerTls } from './tls.js'
+import type { KubeDouble } from '../../kube-double/server.js'
+import { testTls, type ServerTls } from '../../kube-double/tls.js'
 
 export type GatewayPermission = `gkehub.gateway.${'get' | 'post' | 'put' | 'patch' | 'delete'}`
 

@@ -20,7 +20,7 @@ import {
   type ConnectGateway,
   type GatewayPermission
 } from '../doubles/google-connect-gateway.js'
-import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../../kube-double/server.js'
 import {
   otherTls,
   PUBLIC_DNS_ENDPOINT_HOST,
@@ -29,7 +29,7 @@ import {
   testCaPath,
   testTls,
   type ServerTls
-} from '../doubles/tls.js'
+} from '../../kube-double/tls.js'
 import { findLeaks, runAction, type ActionRun } from './run-action.js'
 
 const NS = 'dagster-prd'

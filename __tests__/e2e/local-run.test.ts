@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { parse } from 'dotenv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readLocalActionLog } from '../../scripts/local-action-log.js'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 
 /** Runs the script as a newcomer would; asynchronous, so a double served from this process keeps answering. */
 function localRun(

@@ -2,7 +2,7 @@
 // runs against the Kubernetes double as a runner would start it, once per repository (GITHUB_REPOSITORY is what
 // the runner sets; inside a reusable workflow it is the calling repository). Every run is scanned for leaks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { runAction, type ActionRun } from './run-action.js'
 
 const NS = 'dagster-prd'

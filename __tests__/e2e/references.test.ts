@@ -3,7 +3,7 @@
 // summary section, the permission note on a 403, prune held back by a reference, and the one-request run when
 // the input is off. Every run is scanned for leaked values (run-action.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { runAction } from './run-action.js'
 
 const NS = 'dagster-prd'

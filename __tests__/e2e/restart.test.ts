@@ -1,7 +1,7 @@
 // restart_deployments end to end: exactly the named (or selected) Deployments restart, and only when a Secret
 // changed, the way `kubectl rollout restart` does it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { runAction } from './run-action.js'
 
 const NS = 'dagster-prd'

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { findLeaks, runAction } from './run-action.js'
 
 const NS = 'dagster-prd'

@@ -8,7 +8,7 @@ import {
   verifyGitHubIdToken,
   type GitHubOidc
 } from '../doubles/github-oidc-server.js'
-import { testTls } from '../doubles/tls.js'
+import { testTls } from '../../kube-double/tls.js'
 
 const RUNNER_VARIABLES = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'] as const
 const savedVariables = Object.fromEntries(RUNNER_VARIABLES.map(name => [name, process.env[name]]))

@@ -18,7 +18,7 @@ import {
   type GoogleApis,
   type GoogleApisServerOptions
 } from '../doubles/google-apis-server.js'
-import { testCaPath, testTls } from '../doubles/tls.js'
+import { testCaPath, testTls } from '../../kube-double/tls.js'
 
 const PROJECT_NUMBER = '123456789012'
 const PROVIDER = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/providers/github`

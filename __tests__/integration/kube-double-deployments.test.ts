@@ -11,7 +11,7 @@ import {
   type V1Deployment
 } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../../kube-double/server.js'
 import { failure } from '../doubles/api-failure.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'

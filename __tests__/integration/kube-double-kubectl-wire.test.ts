@@ -3,7 +3,7 @@
 // v2 and v3 documents, and `fieldValidation=Strict`.
 import { BinaryWriter, WireType } from '@protobuf-ts/runtime'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 
 const ns = 'dagster-prd'

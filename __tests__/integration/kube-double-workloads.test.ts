@@ -2,7 +2,7 @@
 // driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would hide what the server sent).
 import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { failure } from '../doubles/api-failure.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawResponse } from '../doubles/raw-request.js'

@@ -9,10 +9,10 @@ import {
   type V1Secret
 } from '@kubernetes/client-node'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../doubles/kube-api-server.js'
+import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../../kube-double/server.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
-import { otherTls } from '../doubles/tls.js'
+import { otherTls } from '../../kube-double/tls.js'
 
 const ns = 'dagster-prd'
 const b64 = (text: string): string => Buffer.from(text).toString('base64')

@@ -1,4 +1,4 @@
-// src/kube-http.ts, the transport under every Kubernetes call: client-node builds the request and reads the
+// src/kube/http.ts, the transport under every Kubernetes call: client-node builds the request and reads the
 // response, this sends it with undici's Dispatcher.request. Against the Kubernetes double over HTTPS for what
 // client-node sees, and against a bare HTTP server on 127.0.0.1 for what only raw HTTP can show (a redirect,
 // repeated headers).
@@ -6,9 +6,9 @@ import { ApiException, KubeConfig, RequestContext } from '@kubernetes/client-nod
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { coreV1Api } from '../../src/kube-api.js'
-import { dispatcherHttpLibrary, headerRecord } from '../../src/kube-http.js'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { coreV1Api } from '../../src/kube/api.js'
+import { dispatcherHttpLibrary, headerRecord } from '../../src/kube/http.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const NS = 'dagster-prd'

@@ -1,10 +1,10 @@
-// sendWithRetries (src/kube-requests.ts) driven through the real @kubernetes/client-node against the Kubernetes
+// sendWithRetries (src/kube/requests.ts) driven through the real @kubernetes/client-node against the Kubernetes
 // double over HTTPS: when it waits for Retry-After, and when it gives up.
 import { CoreV1Api } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { KubeApiError } from '../../src/kube-errors.js'
-import { sendWithRetries, type RequestPolicy } from '../../src/kube-requests.js'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { KubeApiError } from '../../src/sync/kube-api-error.js'
+import { sendWithRetries, type RequestPolicy } from '../../src/kube/requests.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const NS = 'dagster-prd'

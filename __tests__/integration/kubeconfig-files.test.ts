@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { stringify as toYaml } from 'yaml'
-import { loadKubeconfig } from '../../src/kubeconfig-files.js'
+import { loadKubeconfig } from '../../src/kube/kubeconfig-files.js'
 
 let dir: string
 beforeEach(() => {

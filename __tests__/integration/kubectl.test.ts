@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
-import { hintDeployment, hintNamespace, kubectlHints } from '../doubles/kube-double-hints.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
+import { hintDeployment, hintNamespace, kubectlHints } from '../../kube-double/hints.js'
 import { kubectlClients, runKubectl, type Run } from './kubectl-clients.js'
 
 const ns = 'dagster-prd'
@@ -254,7 +254,7 @@ describe.each(kubectlClients.map(c => [c.title, c] as const))('%s', (_, client) 
     let hintConfig: string
 
     beforeAll(async () => {
-      // Started as start-kube-double.ts starts it.
+      // Started as kube-double/start.ts starts it.
       hinted = await startKubeDouble({ deployments: true })
       hinted.seedDeployment(hintNamespace, { name: hintDeployment })
       hintConfig = hinted.writeKubeconfig({ namespace: hintNamespace })

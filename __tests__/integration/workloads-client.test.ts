@@ -2,10 +2,10 @@
 // and one metadata-only LIST of Secrets, failures reported per kind rather than thrown, and the inventory it reads
 // feeding checkReferences as the action uses it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SharedConnections } from '../../src/kube-requests.js'
-import { checkReferences } from '../../src/workload-references.js'
-import { METADATA_LIST_ACCEPT, WorkloadsClient } from '../../src/workloads-client.js'
-import { startKubeDouble, type KubeDouble } from '../doubles/kube-api-server.js'
+import { SharedConnections } from '../../src/kube/requests.js'
+import { checkReferences } from '../../src/sync/workload-references.js'
+import { METADATA_LIST_ACCEPT, WorkloadsClient } from '../../src/kube/workloads-client.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const ns = 'dagster-prd'

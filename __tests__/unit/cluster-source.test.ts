@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseClusterSource } from '../../src/inputs.js'
-import { googleEndpoints } from '../../src/google-endpoints.js'
+import { parseClusterSource } from '../../src/github/inputs.js'
+import { googleEndpoints } from '../../src/google/endpoints.js'
 
 const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/github/providers/github'
 const reader =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isPubliclyTrusted, parseFleetMembership } from '../../src/gke-cluster.js'
+import { isPubliclyTrusted, parseFleetMembership } from '../../src/google/gke-cluster.js'
 
 describe('parseFleetMembership', () => {
   it.each([

@@ -9,8 +9,8 @@ import {
   parseRestartTarget,
   parseSecretsJson,
   parseWholeNumber
-} from '../../src/inputs.js'
-import { labelValueProblem } from '../../src/kube-validation.js'
+} from '../../src/github/inputs.js'
+import { labelValueProblem } from '../../src/sync/kube-validation.js'
 
 describe('parseSecretsJson', () => {
   it('accepts a JSON object of strings', () => {

@@ -1,4 +1,4 @@
-// src/kube-api.ts repeats one thing from @kubernetes/client-node's generated object API: the order in which a
+// src/kube/api.ts repeats one thing from @kubernetes/client-node's generated object API: the order in which a
 // parameter object's fields become the request factory's positional arguments. A client-node upgrade can move
 // one without a type error (most are strings), so every call is held against the generated source and against
 // the request client-node's own CoreV1Api/AppsV1Api/BatchV1Api builds for the same parameters.
@@ -21,8 +21,8 @@ import {
   appsV1Api,
   batchV1Api,
   coreV1Api
-} from '../../src/kube-api.js'
-import { METADATA_LIST_ACCEPT } from '../../src/workloads-client.js'
+} from '../../src/kube/api.js'
+import { METADATA_LIST_ACCEPT } from '../../src/kube/workloads-client.js'
 
 const require = createRequire(import.meta.url)
 const objectParamApi = readFileSync(

@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import { errors } from 'undici'
-import { toKubeApiError } from '../../src/kube-errors.js'
+import { toKubeApiError } from '../../src/kube/errors.js'
 
 const status = (code: number, reason: string, message: string, details?: object): string =>
   JSON.stringify({
@@ -93,7 +93,7 @@ describe('toKubeApiError', () => {
     expect(error.status).toBeUndefined()
   })
 
-  // What undici's Dispatcher.request (src/kube-http.ts) rejects with: its own errors, not wrapped by fetch.
+  // What undici's Dispatcher.request (src/kube/http.ts) rejects with: its own errors, not wrapped by fetch.
   it.each([
     [new errors.SocketError('other side closed'), true, 'could not reach the API server (UND_ERR_SOCKET)'],
     [new errors.ConnectTimeoutError(), true, 'the API server did not answer (UND_ERR_CONNECT_TIMEOUT)'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maskedForms, maskSecretValues } from '../../src/masking.js'
+import { maskedForms, maskSecretValues } from '../../src/github/masking.js'
 
 describe('maskedForms', () => {
   it('masks the value, its base64 and its JSON-escaped form', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { V1Secret } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
-import { labelValueProblem } from '../../src/kube-validation.js'
-import { Ownership, ownerLabelValue, type Relation } from '../../src/ownership.js'
+import { labelValueProblem } from '../../src/sync/kube-validation.js'
+import { Ownership, ownerLabelValue, type Relation } from '../../src/sync/ownership.js'
 
 const sha12 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12)
 const LONG_REPO = `acme/${'dagster-code-location-'.repeat(5)}x` // 5 + 111 characters

@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
-import { Ownership } from '../../src/ownership.js'
+import { Ownership } from '../../src/sync/ownership.js'
 import {
   LAST_APPLIED_ANNOTATION,
   pruneBlocker,
@@ -8,7 +8,7 @@ import {
   planSecret,
   toDesiredSecret,
   type DesiredSecret
-} from '../../src/plan.js'
+} from '../../src/sync/plan.js'
 
 const prefix = 'DAGSTER_SECRET'
 const ours = new Ownership(prefix, 'acme/dagster-infra')

@@ -2,7 +2,11 @@
 // UseProxyTests, TestInvalidNoProxy, TestAllNoProxy), which kubectl's proxy choice rests on, plus the
 // environment-variable precedence of FromEnvironment.
 import { describe, expect, it } from 'vitest'
-import { proxyEnvironment, proxyForUrl, type ProxyEnvironment } from '../../src/proxy-from-environment.js'
+import {
+  proxyEnvironment,
+  proxyForUrl,
+  type ProxyEnvironment
+} from '../../src/kube/proxy-from-environment.js'
 
 describe('proxyForUrl (httpproxy proxyForURLTests)', () => {
   it.each<[ProxyEnvironment, string, string | undefined]>([

@@ -5,10 +5,10 @@ import {
   referencesSection,
   referenceWarnings,
   usedByCell
-} from '../../src/references-report.js'
-import { renderSummary, toOutputs, type SyncReport } from '../../src/report.js'
-import type { SecretResult } from '../../src/sync.js'
-import type { DanglingReference, ReferenceCheck } from '../../src/workload-references.js'
+} from '../../src/github/references-report.js'
+import { renderSummary, toOutputs, type SyncReport } from '../../src/github/report.js'
+import type { SecretResult } from '../../src/sync/sync.js'
+import type { DanglingReference, ReferenceCheck } from '../../src/sync/workload-references.js'
 
 const typo: DanglingReference = {
   reference: {

@@ -14,8 +14,8 @@ import {
   targetLine,
   toOutputs,
   type SyncReport
-} from '../../src/report.js'
-import type { SecretResult, SecretState } from '../../src/sync.js'
+} from '../../src/github/report.js'
+import type { SecretResult, SecretState } from '../../src/sync/sync.js'
 
 const results: SecretResult[] = [
   { githubName: 'DAGSTER_SECRET_C', secretName: 'dagster-secret-c', state: 'unchanged' },

@@ -22,7 +22,7 @@ vi.mock('@actions/core', () => ({
   summary: { addRaw: () => ({ write: async () => undefined }) }
 }))
 
-vi.mock('../../src/cluster-connection.js', async () => {
+vi.mock('../../src/kube/cluster-connection.js', async () => {
   const { KubeConfig } = await import('@kubernetes/client-node')
   const kubeConfig = new KubeConfig()
   kubeConfig.loadFromClusterAndUser(
@@ -38,8 +38,8 @@ vi.mock('../../src/cluster-connection.js', async () => {
   return { connectWithKubeconfig: () => connection, withProxy: (c: unknown) => c }
 })
 
-vi.mock('../../src/sync.js', async importOriginal => {
-  const actual = await importOriginal<typeof import('../../src/sync.js')>()
+vi.mock('../../src/sync/sync.js', async importOriginal => {
+  const actual = await importOriginal<typeof import('../../src/sync/sync.js')>()
   return {
     ...actual,
     syncSecrets: async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { SyncReport } from '../../src/report.js'
-import { runWarnings } from '../../src/run-warnings.js'
+import type { SyncReport } from '../../src/github/report.js'
+import { runWarnings } from '../../src/github/run-warnings.js'
 
 const base: SyncReport = {
   server: 'https://10.0.0.1',

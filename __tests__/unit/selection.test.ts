@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hasPrefix, selectSecrets, toSecretName } from '../../src/selection.js'
+import { hasPrefix, selectSecrets, toSecretName } from '../../src/sync/selection.js'
 
 describe('hasPrefix', () => {
   it.each([

@@ -1,6 +1,6 @@
 import type { V1Job, V1PodSpec } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
-import type { SecretResult } from '../../src/sync.js'
+import type { SecretResult } from '../../src/sync/sync.js'
 import {
   checkReferences,
   collectReferences,
@@ -15,7 +15,7 @@ import {
   type SecretReference,
   type Workload,
   type WorkloadInventory
-} from '../../src/workload-references.js'
+} from '../../src/sync/workload-references.js'
 
 const deployment = (name: string, podSpec: Partial<V1PodSpec>): Workload => ({
   kind: 'Deployment',

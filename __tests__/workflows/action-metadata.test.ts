@@ -7,8 +7,8 @@ import { NoOperationTraceWriter } from '@actions/workflow-parser'
 import { parseAction } from '@actions/workflow-parser/actions/index'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { readInputs } from '../../src/inputs.js'
-import { toOutputs, type SyncReport } from '../../src/report.js'
+import { readInputs } from '../../src/github/inputs.js'
+import { toOutputs, type SyncReport } from '../../src/github/report.js'
 
 const actionText = readFileSync(join(import.meta.dirname, '../../action.yml'), 'utf8')
 const action = parse(actionText) as {

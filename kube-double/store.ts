@@ -1,0 +1,142 @@
+// What the double's etcd holds: namespaces and Secrets, and one resourceVersion counter for all of them (etcd's
+// revision: every write bumps it, a LIST reports it).
+import { randomUUID } from 'node:crypto'
+import { encodeManagedFields, type ManagedFieldsEntry, type ManagerEntry } from './managed-fields.js'
+import type { SecretObject } from './validation.js'
+
+/** A Secret as the API returns it. */
+export interface V1SecretLike {
+  apiVersion?: 'v1'
+  kind?: 'Secret'
+  metadata: {
+    name: string
+    namespace: string
+    uid: string
+    resourceVersion: string
+    creationTimestamp: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    managedFields?: ManagedFieldsEntry[]
+  }
+  immutable?: boolean
+  data?: Record<string, string>
+  type: string
+}
+
+export interface StoredSecret {
+  secret: SecretObject
+  namespace: string
+  uid: string
+  resourceVersion: string
+  creationTimestamp: string
+  managers: ManagerEntry[]
+}
+
+export interface StoredNamespace {
+  name: string
+  uid: string
+  resourceVersion: string
+  creationTimestamp: string
+}
+
+/** RFC 3339 in seconds, as metav1.Time serializes. */
+export const timestamp = (date = new Date()): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+export class KubeStore {
+  private revision = 1
+  readonly namespaces = new Map<string, StoredNamespace>()
+  private readonly secrets = new Map<string, Map<string, StoredSecret>>()
+
+  get resourceVersion(): string {
+    return String(this.revision)
+  }
+
+  /** The resourceVersion the next write will get (what a dry run reports without taking it). */
+  peekNextResourceVersion(): string {
+    return String(this.revision + 1)
+  }
+
+  private nextResourceVersion(): string {
+    this.revision += 1
+    return String(this.revision)
+  }
+
+  /** Take a fresh resourceVersion for a write of another kind of object (Deployments): one etcd revision counts
+   * the writes of every kind, as on a real server. */
+  claimResourceVersion(): string {
+    return this.nextResourceVersion()
+  }
+
+  addNamespace(name: string): void {
+    if (this.namespaces.has(name)) return
+    this.namespaces.set(name, {
+      name,
+      uid: randomUUID(),
+      resourceVersion: this.nextResourceVersion(),
+      creationTimestamp: timestamp()
+    })
+    this.secrets.set(name, new Map())
+  }
+
+  getSecret(namespace: string, name: string): StoredSecret | undefined {
+    return this.secrets.get(namespace)?.get(name)
+  }
+
+  /** Secrets of a namespace in etcd key order (by name). */
+  listSecrets(namespace: string): StoredSecret[] {
+    return [...(this.secrets.get(namespace)?.values() ?? [])].sort((a, b) =>
+      a.secret.metadata.name < b.secret.metadata.name ? -1 : 1
+    )
+  }
+
+  /** Store a new or changed Secret under a fresh resourceVersion. */
+  putSecret(stored: Omit<StoredSecret, 'resourceVersion'>): StoredSecret {
+    const saved = { ...structuredClone(stored), resourceVersion: this.nextResourceVersion() }
+    this.secrets.get(stored.namespace)?.set(stored.secret.metadata.name, saved)
+    return saved
+  }
+
+  deleteSecret(namespace: string, name: string): void {
+    this.secrets.get(namespace)?.delete(name)
+    this.nextResourceVersion()
+  }
+}
+
+/** The JSON of a stored Secret, fields in the server's order. `withKind` is false for items of a list. */
+export function renderSecret(
+  s: Omit<StoredSecret, 'resourceVersion'> & { resourceVersion: string },
+  withKind = true
+): V1SecretLike {
+  const metadata: V1SecretLike['metadata'] = {
+    name: s.secret.metadata.name,
+    namespace: s.namespace,
+    uid: s.uid,
+    resourceVersion: s.resourceVersion,
+    creationTimestamp: s.creationTimestamp
+  }
+  if (s.secret.metadata.labels) metadata.labels = { ...s.secret.metadata.labels }
+  if (s.secret.metadata.annotations) metadata.annotations = { ...s.secret.metadata.annotations }
+  if (s.managers.length) metadata.managedFields = encodeManagedFields(s.managers)
+  return {
+    ...(withKind && { kind: 'Secret', apiVersion: 'v1' }),
+    metadata,
+    ...(s.secret.immutable !== undefined && { immutable: s.secret.immutable }),
+    ...(s.secret.data && { data: { ...s.secret.data } }),
+    type: s.secret.type
+  }
+}
+
+export function renderNamespace(ns: StoredNamespace, withKind = true): object {
+  const body = {
+    metadata: {
+      name: ns.name,
+      uid: ns.uid,
+      resourceVersion: ns.resourceVersion,
+      creationTimestamp: ns.creationTimestamp,
+      labels: { 'kubernetes.io/metadata.name': ns.name }
+    },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' }
+  }
+  return withKind ? { kind: 'Namespace', apiVersion: 'v1', ...body } : body
+}

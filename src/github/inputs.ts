@@ -1,0 +1,383 @@
+// Every input is read and validated here, once, into one typed Settings object (as actions/checkout does);
+// after readInputs() nothing else calls core.getInput. Errors name the input to fix and never echo a value.
+import * as core from '@actions/core'
+import { homedir } from 'node:os'
+import {
+  labelValueProblem,
+  MAX_ANNOTATIONS_BYTES,
+  qualifiedNameProblem,
+  secretNameProblem
+} from '../sync/kube-validation.js'
+import { maskSecretValues } from './masking.js'
+import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
+import type { OnConflict } from '../sync/plan.js'
+import type { RestartTarget } from '../kube/deployment-restarts.js'
+import { parseFleetMembership, type GkeEndpoint, type GkeTarget } from '../google/gke-cluster.js'
+import type { GoogleSignIn } from '../google/credentials.js'
+import { googleEndpoints, type GoogleEndpoints } from '../google/endpoints.js'
+import { kubeconfigFiles, type KubeconfigFiles } from '../kube/kubeconfig-files.js'
+import { proxyEnvironment, type ProxyEnvironment } from '../kube/proxy-from-environment.js'
+
+/** Where the cluster connection comes from. */
+export type ClusterSource =
+  /** Kubeconfig files, chosen and merged as kubectl does; the current context is the cluster. */
+  | { kind: 'kubeconfig'; files: KubeconfigFiles }
+  /** A GKE cluster found through the Google API after signing in. */
+  | { kind: 'gke'; target: GkeTarget; signIn: GoogleSignIn; endpoints: GoogleEndpoints }
+
+/** Reads one input by its action.yml name ('' when unset): core.getInput in the action. */
+export type InputReader = (name: string) => string
+
+export interface Settings {
+  secrets: Record<string, string>
+  prefix: string
+  /** Who owns the Secrets this run writes: by default the repository the workflow runs for. */
+  owner: string
+  namespace: string
+  cluster: ClusterSource
+  dryRun: boolean
+  prune: boolean
+  onConflict: OnConflict
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  concurrency: number
+  timeoutSeconds: number
+  /** Deployments to restart when any Secret changed. */
+  restart?: RestartTarget
+  /** List the namespace's workloads and report which use each Secret and which references point nowhere. */
+  checkReferences: boolean
+  /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for Kubernetes requests (Google's client reads them itself). */
+  proxies: ProxyEnvironment
+}
+
+export class InputError extends Error {
+  override name = 'InputError'
+}
+
+export function readInputs(
+  env: NodeJS.ProcessEnv = process.env,
+  input: InputReader = name => core.getInput(name)
+): Settings {
+  // Parsed and masked before anything else is even read, so no later failure can print a value.
+  const secrets = parseSecretsJson(input('secrets'))
+  maskSecretValues(Object.values(secrets), core.setSecret)
+  // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
+  // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
+  // of the job. Once read, the action has no further use for the variable.
+  // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
+  delete env.INPUT_SECRETS
+
+  return {
+    secrets,
+    prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
+    owner: parseOwner(input('owner'), env),
+    namespace: parseNamespace(input('namespace') || 'dagster-prd'),
+    cluster: parseClusterSource(input, env),
+    dryRun: parseBoolean('dry_run', input('dry_run'), false),
+    prune: parseBoolean('prune', input('prune'), false),
+    onConflict: parseOnConflict(input('on_conflict') || 'fail'),
+    labels: parseMetadata('labels', input('labels'), labelValueProblem),
+    annotations: parseAnnotations(input('annotations')),
+    concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
+    timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
+    restart: parseRestartTarget(input('restart_deployments')),
+    checkReferences: parseBoolean('check_references', input('check_references'), false),
+    proxies: proxyEnvironment(env)
+  }
+}
+
+/** The `secrets` input: a JSON object of strings. The error says what is wrong, never what was given. */
+export function parseSecretsJson(text: string): Record<string, string> {
+  if (text.trim() === '') {
+    throw new InputError('Input `secrets` is required. Pass `secrets: ${{ toJSON(secrets) }}`.')
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new InputError(
+      'Input `secrets` is not valid JSON. Pass `secrets: ${{ toJSON(secrets) }}` (a JSON object of name to value).'
+    )
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`
+    throw new InputError(
+      `Input \`secrets\` is ${kind}, not a JSON object of name to value. Pass \`secrets: \${{ toJSON(secrets) }}\`.`
+    )
+  }
+  const notStrings = Object.entries(parsed)
+    .filter(([, value]) => typeof value !== 'string')
+    .map(([name]) => name)
+  if (notStrings.length > 0) {
+    throw new InputError(
+      `Input \`secrets\` must map names to strings; these are not strings: ${notStrings.sort().join(', ')}.`
+    )
+  }
+  return parsed as Record<string, string>
+}
+
+/** GitHub secret names are letters, digits and `_`; the `_` after the prefix is added by the action. */
+export function parsePrefix(prefix: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(prefix) || prefix.endsWith('_') || prefix.length > 63) {
+    throw new InputError(
+      `Input \`prefix\` "${prefix}" must be letters, digits and '_' (at most 63, starting with a letter), without the trailing '_': DAGSTER_SECRET selects DAGSTER_SECRET_*.`
+    )
+  }
+  return prefix
+}
+
+/**
+ * The `owner` input, else GITHUB_REPOSITORY: the repository the workflow runs for (in a reusable workflow, the
+ * calling repository). Outside Actions there is no default: a made-up owner would claim or conflict with the
+ * Secrets of the repositories that really sync them.
+ */
+export function parseOwner(text: string, env: NodeJS.ProcessEnv): string {
+  const owner = text.trim() || env.GITHUB_REPOSITORY?.trim() || ''
+  if (owner === '') {
+    throw new InputError(
+      'Input `owner` is required outside GitHub Actions (GITHUB_REPOSITORY is not set): set it to the repository whose Secrets this run manages, e.g. acme/dagster-infra.'
+    )
+  }
+  if (owner.length > 253 || /\p{Cc}/u.test(owner)) {
+    throw new InputError(
+      'Input `owner` must be one line of at most 253 characters, e.g. the repository acme/dagster-infra.'
+    )
+  }
+  return owner
+}
+
+export function parseNamespace(namespace: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+    throw new InputError(
+      `Input \`namespace\` "${namespace}" is not a Kubernetes namespace name: lower-case letters, digits and '-', at most 63.`
+    )
+  }
+  return namespace
+}
+
+export function parseOnConflict(value: string): OnConflict {
+  if (value === 'fail' || value === 'skip' || value === 'adopt') return value
+  throw new InputError(`Input \`on_conflict\` is "${value}"; use fail, skip or adopt.`)
+}
+
+/** The YAML 1.2 core-schema booleans that core.getBooleanInput accepts; empty means the default. */
+export function parseBoolean(input: string, text: string, fallback: boolean): boolean {
+  if (text === '') return fallback
+  if (['true', 'True', 'TRUE'].includes(text)) return true
+  if (['false', 'False', 'FALSE'].includes(text)) return false
+  throw new InputError(`Input \`${input}\` is "${text}"; use true or false.`)
+}
+
+export function parseWholeNumber(input: string, text: string, min: number, max: number): number {
+  const value = Number(text)
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+    throw new InputError(`Input \`${input}\` is "${text}"; use a whole number from ${min} to ${max}.`)
+  }
+  return value
+}
+
+const PROVIDER = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/[^/]+\/providers\/[^/]+$/
+const FULL_CLUSTER_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/
+/** Where gcloud and google-github-actions/auth leave the project, in their order of precedence. */
+const PROJECT_ENV = [
+  'CLOUDSDK_CORE_PROJECT',
+  'CLOUDSDK_PROJECT',
+  'GCLOUD_PROJECT',
+  'GCP_PROJECT',
+  'GOOGLE_CLOUD_PROJECT'
+]
+
+export function parseClusterSource(input: InputReader, env: NodeJS.ProcessEnv): ClusterSource {
+  const kubeconfig = input('kubeconfig')
+  const clusterName = input('cluster_name')
+  const provider = input('workload_identity_provider')
+  const uses = (['use_internal_ip', 'use_dns_based_endpoint', 'use_connect_gateway'] as const).filter(name =>
+    parseBoolean(name, input(name), false)
+  )
+  if (kubeconfig && clusterName) {
+    throw new InputError(
+      'Set either `kubeconfig` or `cluster_name`, not both: they are two ways of naming the cluster.'
+    )
+  }
+  if (uses.length > 1)
+    throw new InputError(
+      `Choose one of ${uses.map(name => `\`${name}\``).join(' and ')}: they exclude each other.`
+    )
+
+  if (!clusterName) {
+    const gkeOnly = [...uses, ...(provider ? ['workload_identity_provider'] : [])]
+    if (gkeOnly.length > 0) {
+      throw new InputError(
+        `\`${gkeOnly[0]}\` needs \`cluster_name\` (with \`location\` and \`project_id\`) to find the GKE cluster.`
+      )
+    }
+    // As kubectl: the input (--kubeconfig), else KUBECONFIG (get-gke-credentials sets it), else ~/.kube/config
+    // (helm/kind-action and `gcloud container clusters get-credentials` write it).
+    return {
+      kind: 'kubeconfig',
+      files: kubeconfigFiles(kubeconfig, env.KUBECONFIG, env.HOME || homedir())
+    }
+  }
+
+  const endpoint: GkeEndpoint =
+    uses[0] === 'use_internal_ip'
+      ? 'internal'
+      : uses[0] === 'use_dns_based_endpoint'
+        ? 'dns'
+        : uses[0] === 'use_connect_gateway'
+          ? 'gateway'
+          : 'public'
+  const fleetMembership = input('fleet_membership_name')
+  if (fleetMembership && endpoint !== 'gateway') {
+    throw new InputError('`fleet_membership_name` is only used with `use_connect_gateway: true`.')
+  }
+  const cluster = parseClusterRef(clusterName, input('location'), input('project_id'), env)
+  const membership = fleetMembership ? parseFleetMembership(fleetMembership, cluster.project) : undefined
+  if (fleetMembership && !membership) {
+    throw new InputError(
+      `\`fleet_membership_name\` "${fleetMembership}" must be a membership ID, or projects/PROJECT/locations/LOCATION/memberships/NAME (gkeMemberships also accepted).`
+    )
+  }
+  return {
+    kind: 'gke',
+    target: { cluster, endpoint, ...(membership && { fleetMembership: membership }) },
+    signIn: parseSignIn(provider, input('service_account'), input('audience'), cluster.project),
+    endpoints: googleEndpoints(env)
+  }
+}
+
+function parseClusterRef(
+  clusterName: string,
+  location: string,
+  projectId: string,
+  env: NodeJS.ProcessEnv
+): GkeTarget['cluster'] {
+  const full = FULL_CLUSTER_NAME.exec(clusterName)
+  if (full) {
+    const [, project, fullLocation, name] = full as unknown as [string, string, string, string]
+    for (const [input, given, inName] of [
+      ['location', location, fullLocation],
+      ['project_id', projectId, project]
+    ] as const) {
+      if (given && given !== inName) {
+        throw new InputError(
+          `\`${input}\` is "${given}" but \`cluster_name\` says "${inName}"; leave \`${input}\` empty or make them agree.`
+        )
+      }
+    }
+    return { project, location: fullLocation, name }
+  }
+  if (clusterName.includes('/')) {
+    throw new InputError(
+      `\`cluster_name\` "${clusterName}" must be a name, or projects/PROJECT/locations/LOCATION/clusters/NAME.`
+    )
+  }
+  if (!location)
+    throw new InputError(
+      "`location` is required with `cluster_name`: the cluster's region or zone, e.g. europe-west4."
+    )
+  const project = projectId || PROJECT_ENV.map(name => env[name]).find(Boolean)
+  if (!project)
+    throw new InputError(
+      '`project_id` is required with `cluster_name` (no project was set by an earlier step either).'
+    )
+  return { project, location, name: clusterName }
+}
+
+function parseSignIn(
+  provider: string,
+  serviceAccount: string,
+  audience: string,
+  project: string
+): GoogleSignIn {
+  if (!provider) {
+    if (serviceAccount) {
+      throw new InputError(
+        '`service_account` needs `workload_identity_provider`; without it the action uses Application Default Credentials as they are.'
+      )
+    }
+    return { kind: 'adc', project }
+  }
+  const match = PROVIDER.exec(provider)
+  if (!match) {
+    throw new InputError(
+      `\`workload_identity_provider\` "${provider}" must look like projects/123456789/locations/global/workloadIdentityPools/POOL/providers/PROVIDER.`
+    )
+  }
+  if (!/^\d+$/.test(match[1] as string)) {
+    throw new InputError(
+      `\`workload_identity_provider\` names project "${match[1]}"; it needs the project NUMBER, not its ID (gcloud projects describe ${match[1]} --format='value(projectNumber)').`
+    )
+  }
+  if (serviceAccount && !/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/.test(serviceAccount)) {
+    throw new InputError(
+      `\`service_account\` "${serviceAccount}" must be a service account email, NAME@PROJECT.iam.gserviceaccount.com.`
+    )
+  }
+  return {
+    kind: 'federation',
+    provider,
+    ...(serviceAccount && { serviceAccount }),
+    audience: audience || `https://iam.googleapis.com/${provider}`
+  }
+}
+
+/** One `key=value` per line; blank lines and lines starting with `#` are left out. */
+export function parseMetadata(
+  input: 'labels' | 'annotations',
+  text: string,
+  valueProblem: (value: string) => string | undefined = () => undefined
+): Record<string, string> {
+  const entries: Record<string, string> = {}
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const at = `Input \`${input}\`, line ${index + 1}`
+    const equals = line.indexOf('=')
+    if (equals === -1) throw new InputError(`${at}: write it as key=value.`)
+    const key = line.slice(0, equals).trim()
+    const value = line.slice(equals + 1).trim()
+    const problem = qualifiedNameProblem(key) ?? valueProblem(value)
+    if (problem) throw new InputError(`${at}: ${problem}.`)
+    if ([MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION].includes(key)) {
+      throw new InputError(`${at}: ${key} is set by the action itself; remove it.`)
+    }
+    if (key in entries) throw new InputError(`${at}: ${key} is given twice.`)
+    entries[key] = value
+  }
+  return entries
+}
+
+function parseAnnotations(text: string): Record<string, string> {
+  const annotations = parseMetadata('annotations', text)
+  const bytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0)
+  if (bytes > MAX_ANNOTATIONS_BYTES) {
+    throw new InputError(
+      `Input \`annotations\` holds ${bytes} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES}.`
+    )
+  }
+  return annotations
+}
+
+/**
+ * Deployment names (one per line, or separated by commas or spaces), or one label selector, told apart by
+ * the operators only a selector has (`=`, `!=`, `!key`, `in (...)`, `notin (...)`).
+ */
+export function parseRestartTarget(text: string): RestartTarget | undefined {
+  const trimmed = text.trim()
+  if (trimmed === '') return undefined
+  if (/[=!]|\s(not)?in\s*\(/.test(trimmed)) {
+    if (/\n/.test(trimmed)) {
+      throw new InputError(
+        'Input `restart_deployments` looks like a label selector; give it on one line, e.g. app.kubernetes.io/part-of=dagster.'
+      )
+    }
+    return { kind: 'selector', selector: trimmed }
+  }
+  const names = [...new Set(trimmed.split(/[\s,]+/))]
+  for (const name of names) {
+    const problem = secretNameProblem(name)
+    if (problem) throw new InputError(`Input \`restart_deployments\`: the Deployment name ${problem}.`)
+  }
+  return { kind: 'names', names }
+}

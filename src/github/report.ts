@@ -1,0 +1,394 @@
+// Turns the results of a run into the step's outputs, its job summary and its failure message. Pure: names
+// and reasons go in, text comes out; values never reach this module.
+import { stringify } from 'yaml'
+import type { ClusterTarget } from '../kube/cluster-connection.js'
+import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
+import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
+import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
+import { cell, code } from './markdown.js'
+import { compareNames } from '../sync/selection.js'
+import type { SecretResult, SecretState } from '../sync/sync.js'
+import type { ReferenceCheck } from '../sync/workload-references.js'
+
+export interface SyncReport {
+  /** The API server URL: a detail, for whoever debugs the connection. */
+  server: string
+  /** The cluster as people know it. */
+  target: ClusterTarget
+  namespace: string
+  prefix: string
+  /** Who the Secrets of this run belong to (the `owner` input). */
+  owner?: string
+  dryRun: boolean
+  /** One per selected GitHub secret (and per pruned Secret), in any order. */
+  results: SecretResult[]
+  /** Secrets of this action whose GitHub secret is gone, left in place because prune is off. */
+  orphans?: string[]
+  /** Ownerless Secrets of the prefix (written before owners were recorded) that prune left in place. */
+  unclaimed?: string[]
+  /** Asked for with `restart_deployments`; `results` is undefined when no Secret changed (nothing restarted). */
+  restart?: { target: RestartTarget; results?: RestartResult[] }
+  /** Input secrets without the prefix; shown as a count only. */
+  ignoredCount: number
+  /** A Markdown link to the workflow run this came from; absent outside Actions. */
+  origin?: string
+  /** From the start of the run to the report. */
+  durationMs?: number
+  /** With `check_references`: which workloads use each Secret, and references that point nowhere. */
+  references?: ReferenceCheck
+}
+
+const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
+/** The states in which the Secret holds the GitHub secret's current value after the run. */
+const IN_SYNC: SecretState[] = ['created', 'updated', 'unchanged']
+
+export function sortedResults(results: SecretResult[]): SecretResult[] {
+  return [...results].sort((a, b) => compareNames(a.secretName, b.secretName))
+}
+
+function namesIn(results: SecretResult[], states: SecretState[]): string[] {
+  return sortedResults(results)
+    .filter(result => states.includes(result.state))
+    .map(result => result.secretName)
+}
+
+export function countByState(results: SecretResult[]): Record<SecretState, number> {
+  const counts = Object.fromEntries(STATES.map(state => [state, 0])) as Record<SecretState, number>
+  for (const result of results) counts[result.state]++
+  return counts
+}
+
+/** A YAML list `- name: <secret>` for the Dagster chart's `envSecrets`, of the Secrets that are in sync. */
+export function envSecretsYaml(results: SecretResult[]): string {
+  const names = namesIn(results, IN_SYNC)
+  return names.length === 0 ? '[]\n' : stringify(names.map(name => ({ name })))
+}
+
+export function toOutputs(report: SyncReport): Record<string, string> {
+  const list = (states: SecretState[]): string => JSON.stringify(namesIn(report.results, states))
+  const counts = countByState(report.results)
+  return {
+    created: list(['created']),
+    updated: list(['updated']),
+    unchanged: list(['unchanged']),
+    deleted: list(['deleted']),
+    skipped: list(['skipped']),
+    failed: list(['failed']),
+    // In a dry run this says whether anything would change, like the lists above it.
+    changed: String(counts.created + counts.updated + counts.deleted > 0),
+    secret_names: JSON.stringify(
+      namesIn(
+        report.results.filter(result => result.githubName),
+        STATES
+      )
+    ),
+    env_secrets: envSecretsYaml(report.results),
+    restarted_deployments: JSON.stringify(
+      (report.restart?.results ?? [])
+        .filter(restart => restart.restarted)
+        .map(restart => restart.name)
+        .sort(compareNames)
+    ),
+    // For `helm --set-json 'deployments[0].envSecrets=...'`.
+    env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
+    ...referenceOutputs(report.references)
+  }
+}
+
+/** The message for core.setFailed, or undefined when every secret made it. */
+export function failureMessage(report: SyncReport): string | undefined {
+  const failed = sortedResults(report.results).filter(result => result.state === 'failed')
+  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
+  if (failed.length === 0 && failedRestarts.length === 0) return undefined
+  const lines: string[] = []
+  if (failed.length > 0) {
+    lines.push(
+      `${failed.length} of ${report.results.length} Secrets could not be synced to namespace ${report.namespace}; the others are listed in the job summary.`,
+      ...failed.map(result => `- ${result.secretName}${from(result)}: ${result.detail ?? 'failed'}`)
+    )
+  }
+  if (failedRestarts.length > 0) {
+    lines.push(
+      `The Secrets were synced, but ${plural(failedRestarts.length, 'Deployment restart')} failed, so those pods still run with the old values:`,
+      ...failedRestarts.map(restart => `- ${restart.name}: ${restart.detail ?? 'failed'}`)
+    )
+  }
+  const details = [...failed, ...failedRestarts].map(item => item.detail ?? '')
+  return [...lines, ...advice(details, report.namespace)].join('\n')
+}
+
+/** What to do about the failures the API server reports most, once each. */
+export function advice(details: string[], namespace: string): string[] {
+  const tips = new Set<string>()
+  for (const detail of details) {
+    if (detail.startsWith('401 ')) {
+      tips.add(
+        'Check the credentials: the kubeconfig user, or for GKE the Google identity (it needs roles/container.clusterViewer on the project to reach the cluster).'
+      )
+    }
+    if (detail.startsWith('403 ') && detail.includes('deployments.apps')) {
+      tips.add(
+        `The identity may not restart Deployments: grant it verbs get, list, patch on resource deployments (API group apps) in namespace ${namespace}, or leave \`restart_deployments\` empty.`
+      )
+    } else if (detail.startsWith('403 ')) {
+      // The API server names the identity: `User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`.
+      const user = /User "([^"]+)"/.exec(detail)?.[1] ?? '<the identity>'
+      tips.add(
+        [
+          `The identity lacks RBAC on Secrets: bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace ${namespace} (README: "Least-privilege RBAC"), e.g.`,
+          `  kubectl create role gke-secrets-sync -n ${namespace} --verb=get,list,create,update,delete --resource=secrets`,
+          `  kubectl create rolebinding gke-secrets-sync -n ${namespace} --role=gke-secrets-sync --user=${user}`
+        ].join('\n')
+      )
+    }
+    if (detail.includes(`the API server ${NO_ANSWER}`)) tips.add(NO_ANSWER_ADVICE)
+    if (detail.includes(`namespaces "${namespace}" not found`)) {
+      tips.add(`Namespace ${namespace} does not exist: create it, or fix the \`namespace\` input.`)
+    }
+  }
+  return [...tips]
+}
+
+/** What the run came to, said first in the summary's heading. */
+export type Outcome = 'failed' | 'dry run' | 'synced' | 'nothing to do'
+
+export function outcomeOf(report: SyncReport): Outcome {
+  const counts = countByState(report.results)
+  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
+  if (counts.failed > 0 || failedRestarts.length > 0) return 'failed'
+  if (report.dryRun) return 'dry run'
+  return changesIn(counts) > 0 ? 'synced' : 'nothing to do'
+}
+
+function changesIn(counts: Record<SecretState, number>): number {
+  return counts.created + counts.updated + counts.deleted
+}
+
+/** `1 Secret`, `2 Secrets`. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`
+}
+
+/** `850 ms`, `2.3 s`, `1 min 5 s`: as precise as a reader of a run needs. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const seconds = Math.round(ms / 1000)
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`
+}
+
+/** The heading: a symbol and the outcome in words, so the job page says at a glance how the run went. */
+export function summaryHeading(report: SyncReport): string {
+  const counts = countByState(report.results)
+  const changes = plural(changesIn(counts), 'change')
+  const skipped = counts.skipped > 0 ? `, ${plural(counts.skipped, 'Secret')} skipped` : ''
+  const caution = skipped ? '⚠️' : undefined
+  const [symbol, text] = ((): [string, string] => {
+    switch (outcomeOf(report)) {
+      case 'failed': {
+        const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted).length
+        const what = [
+          ...(counts.failed > 0 ? [`${plural(counts.failed, 'Secret')} failed`] : []),
+          ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'Deployment restart')} failed`] : [])
+        ].join(', ')
+        return ['❌', report.dryRun ? `dry run, ${what}` : what]
+      }
+      case 'dry run':
+        return [
+          '🧪',
+          changesIn(counts) > 0
+            ? `dry run, ${changes} would be made${skipped}`
+            : `dry run, nothing would change${skipped}`
+        ]
+      case 'synced':
+        return [caution ?? '✅', `synced ${changes}${skipped}`]
+      case 'nothing to do':
+        return report.results.length === 0
+          ? ['⚠️', 'nothing to sync']
+          : [caution ?? '☑️', `nothing to do${skipped}`]
+    }
+  })()
+  return `## ${symbol} gke-secrets-sync: ${text}`
+}
+
+/** Where the Secrets went, in the names people use for it: the GKE cluster or the kubeconfig context. */
+export function targetLine(target: ClusterTarget, namespace: string, owner?: string): string {
+  const cluster =
+    target.kind === 'gke'
+      ? `GKE cluster ${code(target.name)} (project ${code(target.project)}, location ${code(target.location)})`
+      : `Kubeconfig context ${code(target.context)}`
+  return `${cluster} · namespace ${code(namespace)}${owner ? ` · owner ${code(owner)}` : ''}`
+}
+
+/** Attention first (failed, skipped), then what changed, then what was already right. */
+const DISPLAY_ORDER: SecretState[] = ['failed', 'skipped', 'created', 'updated', 'deleted', 'unchanged']
+const SYMBOLS: Partial<Record<SecretState, string>> = { failed: '❌', skipped: '⚠️' }
+/** A dry run stored nothing, so it must not say "created". */
+const DRY_RUN_WORDS: Partial<Record<SecretState, string>> = {
+  created: 'would create',
+  updated: 'would update',
+  deleted: 'would delete'
+}
+
+export function stateLabel(state: SecretState, dryRun: boolean): string {
+  return (dryRun && DRY_RUN_WORDS[state]) || state
+}
+
+export function displayOrder(results: SecretResult[]): SecretResult[] {
+  return sortedResults(results).sort(
+    (a, b) => DISPLAY_ORDER.indexOf(a.state) - DISPLAY_ORDER.indexOf(b.state)
+  )
+}
+
+/** `5 Secrets: 1 failed · 2 created · 2 unchanged`, naming only the states that occurred. */
+export function countsLine(results: SecretResult[], dryRun: boolean): string {
+  const counts = countByState(results)
+  const parts = DISPLAY_ORDER.filter(state => counts[state] > 0).map(
+    state => `${counts[state]} ${stateLabel(state, dryRun)}`
+  )
+  return `${plural(results.length, 'Secret')}: ${parts.join(' · ')}`
+}
+
+/** A column of the summary table; `shown` leaves out a column that would say nothing in this run. */
+interface Column {
+  heading: string
+  cell: (result: SecretResult) => string
+  shown?: (results: SecretResult[]) => boolean
+}
+
+function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] {
+  return [
+    { heading: 'GitHub secret', cell: result => (result.githubName ? code(result.githubName) : '—') },
+    { heading: 'Kubernetes Secret', cell: result => code(result.secretName) },
+    {
+      heading: 'Result',
+      cell: result => {
+        const symbol = SYMBOLS[result.state]
+        return `${symbol ? `${symbol} ` : ''}${stateLabel(result.state, dryRun)}`
+      }
+    },
+    {
+      heading: 'Detail',
+      cell: result => cell(result.detail ?? ''),
+      shown: results => results.some(result => result.detail)
+    },
+    // With check_references (references-report.ts): the workloads that use each Secret.
+    {
+      heading: 'Used by',
+      cell: result => (references ? usedByCell(references, result) : ''),
+      shown: () => references !== undefined
+    }
+  ]
+}
+
+export function summaryTable(
+  results: SecretResult[],
+  dryRun: boolean,
+  references?: ReferenceCheck
+): string[] {
+  const rows = displayOrder(results)
+  const columns = summaryColumns(dryRun, references).filter(column => column.shown?.(rows) ?? true)
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
+  return [
+    line(columns.map(column => column.heading)),
+    line(columns.map(() => '---')),
+    ...rows.map(result => line(columns.map(column => column.cell(result))))
+  ]
+}
+
+export function renderSummary(report: SyncReport): string {
+  const results = report.results
+  const out: string[] = [
+    summaryHeading(report),
+    '',
+    targetLine(report.target, report.namespace, report.owner),
+    ''
+  ]
+  if (report.dryRun) {
+    out.push(
+      'Dry run: the API server checked every write (`dryRun=All`) and stored nothing. The table says what a real run would do.',
+      ''
+    )
+  }
+  const { references } = report
+  if (results.length > 0) {
+    out.push(countsLine(results, report.dryRun), '', ...summaryTable(results, report.dryRun, references), '')
+  } else {
+    out.push(
+      `No input secret starts with \`${report.prefix}_\`. In a reusable workflow the caller must pass \`secrets: inherit\`; environment secrets need the job's \`environment\`.`,
+      ''
+    )
+  }
+  const orphans = report.orphans ?? []
+  if (orphans.length > 0) {
+    out.push(
+      `${plural(orphans.length, 'Secret')} made by this action for \`${report.prefix}_\` ${orphans.length === 1 ? 'has' : 'have'} no GitHub secret any more and ${orphans.length === 1 ? 'was' : 'were'} left in place (set \`prune: true\` to delete them): ${orphans.map(code).join(', ')}.`,
+      ''
+    )
+  }
+  out.push(...unclaimedSection(report))
+  out.push(...restartSection(report))
+  // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
+  if (references) out.push(...referencesSection(references, report.namespace))
+  const inSync = namesIn(results, IN_SYNC)
+  if (inSync.length > 0) {
+    out.push(
+      report.dryRun
+        ? "After a real run these Secrets would hold their GitHub secret's value; reference them from the Dagster Helm values (`deployments[].envSecrets`):"
+        : 'Reference the Secrets from the Dagster Helm values (`deployments[].envSecrets`):',
+      '',
+      '```yaml',
+      stringify({ envSecrets: inSync.map(name => ({ name })) }).trimEnd(),
+      '```',
+      ''
+    )
+  }
+  out.push(footer(report), '')
+  return out.join('\n')
+}
+
+/** The small print: what was ignored, the raw endpoint, how long it took, and the run it came from. */
+function footer(report: SyncReport): string {
+  const ignored =
+    report.ignoredCount === 1
+      ? '1 input secret without the prefix was ignored.'
+      : `${report.ignoredCount} input secrets without the prefix were ignored.`
+  const facts = [
+    `API server ${code(report.server)}`,
+    ...(report.durationMs === undefined ? [] : [`took ${formatDuration(report.durationMs)}`]),
+    ...(report.origin ? [report.origin] : [])
+  ]
+  return `${ignored} ${facts.join(' · ')}`
+}
+
+/** Ownerless Secrets (written before owners were recorded) that this run left alone. */
+function unclaimedSection(report: SyncReport): string[] {
+  const unclaimed = report.unclaimed ?? []
+  if (unclaimed.length === 0) return []
+  return [
+    `${plural(unclaimed.length, 'Secret')} made for \`${report.prefix}_\` by an earlier version of this action ${unclaimed.length === 1 ? 'records' : 'record'} no owner, so prune left ${unclaimed.length === 1 ? 'it' : 'them'} in place: ${unclaimed.map(code).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
+    ''
+  ]
+}
+
+function restartSection(report: SyncReport): string[] {
+  if (!report.restart) return []
+  const { target, results } = report.restart
+  const asked =
+    target.kind === 'names' ? target.names.map(code).join(', ') : `matching ${code(target.selector)}`
+  if (!results) return [`No Secret changed, so no Deployment was restarted (${asked}).`, '']
+  const verb = report.dryRun ? 'would be restarted' : 'restarted'
+  return [
+    `Deployment restarts (${asked}), so that running pods read the new values:`,
+    '',
+    ...results.map(
+      restart =>
+        `- ${code(restart.name)}: ${restart.restarted ? verb : `❌ not restarted: ${cell(restart.detail ?? '')}`}`
+    ),
+    ''
+  ]
+}
+
+function from(result: SecretResult): string {
+  return result.githubName ? ` (${result.githubName})` : ''
+}

@@ -1,0 +1,198 @@
+// The Kubernetes client's errors carry the whole response body and headers (ApiException.message embeds
+// both). Everything is reduced here to status, reason and the API server's message before it can reach a
+// log, the summary or setFailed. https://kubernetes.io/docs/reference/using-api/api-concepts/#response-status-kind
+import { ApiException } from '@kubernetes/client-node'
+import { KubeApiError } from '../sync/kube-api-error.js'
+
+interface StatusBody {
+  kind?: string
+  message?: string
+  reason?: string
+  details?: { retryAfterSeconds?: number }
+}
+
+/** How a failure without any HTTP answer reads; NO_ANSWER_ADVICE keys on it. */
+export const NO_ANSWER = 'did not answer'
+
+/**
+ * Why a GKE control plane never answers a runner, the usual two causes. Authorized networks drop packets from
+ * addresses they do not list, so the connection times out rather than being refused.
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/authorized-networks
+ */
+export const NO_ANSWER_ADVICE =
+  "An API server that never answers is usually closed to this runner: the cluster's authorized networks (master authorized networks) do not list the runner's address (GitHub-hosted runners' addresses change and are not listed; use `use_dns_based_endpoint` or `use_connect_gateway`, or a self-hosted runner inside an authorized network), or the cluster has only a private endpoint, which a runner outside its VPC cannot reach (set `use_internal_ip: true` on a self-hosted runner inside the VPC, or use the Connect gateway)."
+
+const transientStatuses = new Set([429, 500, 502, 503, 504])
+// Connection-level failures worth another attempt. TLS verification failures are not among them: a wrong
+// CA stays wrong, and the action must never fall back to skipping verification.
+const transientCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT'
+])
+
+const noAnswerCodes = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])
+
+export function toKubeApiError(error: unknown): KubeApiError {
+  if (error instanceof KubeApiError) return error
+  if (error instanceof ApiException) return fromResponse(error as ApiException<unknown>)
+  return fromConnectionFailure(error)
+}
+
+function fromResponse(error: ApiException<unknown>): KubeApiError {
+  const status = error.code
+  const text = typeof error.body === 'string' ? error.body : ''
+  const headers = (error.headers ?? {}) as Record<string, string | undefined>
+  const google = parseGoogleError(text)
+  if (google) return fromGoogleError(status, google, headers)
+  const body = parseStatus(text)
+  const retryAfter = Number(headers['retry-after'] ?? body?.details?.retryAfterSeconds)
+  const reason = body?.reason ?? defaultReason(status)
+  // The plain-text 429 of API Priority and Fairness is a fixed sentence and safe to show; any other body that
+  // is not a Status (a proxy's HTML page, say) is not shown at all, since we cannot know what it holds.
+  const plainText = !body && status === 429 && text.length > 0 && text.length < 200
+  const message = body?.message ?? (plainText ? text.trim() : undefined) ?? statusText(status)
+  return new KubeApiError(
+    `${status} ${reason}: ${message}`,
+    status,
+    reason,
+    transientStatuses.has(status),
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined
+  )
+}
+
+function fromConnectionFailure(error: unknown): KubeApiError {
+  // undici's ProxyAgent reports a refused CONNECT only in its message (proxy-agent.js, "HTTP Tunneling"), as a
+  // RequestAbortedError, whose name is AbortError: read before the aborts of a request's own signal below.
+  const proxyStatus = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec(messages(error))?.[1]
+  if (proxyStatus) {
+    return new KubeApiError(
+      `the proxy refused to open a tunnel to the API server (HTTP ${proxyStatus})${proxyStatus === '407' ? ': it wants credentials; put them in the proxy URL (http://user:password@host:port)' : ''}; check HTTPS_PROXY, NO_PROXY or the kubeconfig proxy-url`,
+      undefined,
+      undefined,
+      proxyStatus === '502' || proxyStatus === '503' || proxyStatus === '504'
+    )
+  }
+  // A request's signal aborts it with the signal's reason: a DOMException (AbortSignal.timeout, abort()).
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new KubeApiError(`the API server ${NO_ANSWER} in time`, undefined, undefined, true)
+  }
+  const code = errorCode(error)
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+    return new KubeApiError(
+      `the API server's TLS certificate is not trusted (${code}): it is not signed by the cluster's CA certificate; check the cluster CA in the kubeconfig or the cluster lookup`,
+      undefined,
+      undefined,
+      false
+    )
+  }
+  const detail = code ?? (error instanceof Error ? error.message : 'unknown error')
+  // A connection that times out (no SYN-ACK, no TLS answer) is the silence of a firewall, not a refusal.
+  if (code && noAnswerCodes.has(code)) {
+    return new KubeApiError(`the API server ${NO_ANSWER} (${code})`, undefined, undefined, true)
+  }
+  return new KubeApiError(
+    `could not reach the API server (${detail})`,
+    undefined,
+    undefined,
+    code ? transientCodes.has(code) : false
+  )
+}
+
+/**
+ * The socket error's code: on the error itself (undici's Dispatcher.request, under kube-http.ts) or on one of its
+ * causes (fetch wraps it: TypeError('fetch failed') with `cause.code`).
+ */
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string') return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/**
+ * The Connect gateway and Google's front ends answer in Google's error shape, before any API server sees the
+ * request: https://cloud.google.com/apis/design/errors#http_mapping. Their message is Google's own text
+ * (a permission, a token problem), safe to show as the Kubernetes Status message is.
+ */
+interface GoogleErrorBody {
+  code?: number
+  message?: string
+  status?: string
+}
+
+function parseGoogleError(text: string): GoogleErrorBody | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: unknown }
+    const error = body?.error
+    return error && typeof error === 'object' && typeof (error as GoogleErrorBody).message === 'string'
+      ? (error as GoogleErrorBody)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Worded so that it does not read as an RBAC denial by the API server ("403 Forbidden: ..."), whose advice
+ * (a Role and RoleBinding) would not help: the gateway's refusals are fixed in IAM.
+ */
+function fromGoogleError(
+  status: number,
+  error: GoogleErrorBody,
+  headers: Record<string, string | undefined>
+): KubeApiError {
+  const googleStatus = error.status ?? defaultReason(status)
+  const message = (error.message ?? '').replace(/\.$/, '')
+  const advice =
+    status === 403 && message.includes('gkehub.gateway.')
+      ? " The identity needs roles/gkehub.gatewayEditor (roles/gkehub.gatewayReader allows reads only) on the project that holds the fleet membership; the cluster's RBAC applies after that."
+      : status === 401
+        ? ' Google did not accept the access token; check the sign-in inputs.'
+        : ''
+  const retryAfter = Number(headers['retry-after'])
+  return new KubeApiError(
+    `Google's front end answered ${status} ${googleStatus} before the API server saw the request: ${message}.${advice}`,
+    status,
+    googleStatus,
+    transientStatuses.has(status),
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined
+  )
+}
+
+function parseStatus(text: string): StatusBody | undefined {
+  try {
+    const body = JSON.parse(text) as StatusBody
+    return body && body.kind === 'Status' ? body : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function defaultReason(status: number): string {
+  return (
+    { 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 429: 'TooManyRequests' }[
+      status
+    ] ?? 'Error'
+  )
+}
+
+function statusText(status: number): string {
+  if (status === 401) return 'the API server did not accept the credentials'
+  return `HTTP ${status}`
+}
+
+/** The messages of an error and its causes, where undici and fetch put the real reason. */
+function messages(error: unknown): string {
+  const parts: string[] = []
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) parts.push(e.message)
+  return parts.join('\n')
+}

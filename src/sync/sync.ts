@@ -1,0 +1,271 @@
+// Makes the namespace hold the desired Secrets: one LIST of this owner's Secrets for the prefix, then a write
+// only for what is new or different, with bounded concurrency. Every desired Secret ends in exactly one state.
+import type { V1Secret } from '@kubernetes/client-node'
+import pLimit from 'p-limit'
+import { KubeApiError } from './kube-api-error.js'
+import type { Ownership } from './ownership.js'
+import { planSecret, type DesiredSecret, type OnConflict, type Takeover } from './plan.js'
+import type { SecretsStore } from './secrets-store.js'
+
+export type SecretState = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
+
+export interface SecretResult {
+  /** Absent for Secrets that have no GitHub secret any more (pruned ones). */
+  githubName?: string
+  secretName: string
+  state: SecretState
+  /** Why it was skipped or failed, or a note on a success (e.g. adopted). Never holds a value. */
+  detail?: string
+}
+
+export interface SyncOptions {
+  ownership: Ownership
+  onConflict: OnConflict
+  concurrency: number
+  /** Also list the ownerless Secrets of the prefix (see syncSecrets). */
+  findUnclaimed: boolean
+}
+
+export interface SyncOutcome {
+  results: SecretResult[]
+  /** Secrets this action made for the prefix and owner that no selected GitHub secret maps to any more. */
+  orphans: V1Secret[]
+  /** Names of ownerless Secrets of the prefix that this run does not want: never pruned, left in place. */
+  unclaimed: string[]
+}
+
+/** Someone else keeps changing the Secret between our read and our write; give up after this many tries. */
+const MAX_ATTEMPTS = 4
+
+export async function syncSecrets(
+  client: SecretsStore,
+  desired: DesiredSecret[],
+  options: SyncOptions
+): Promise<SyncOutcome> {
+  const { ownership } = options
+  // Secrets written before owners were recorded carry no owner label, so the owner's LIST misses them. A run
+  // that wants one finds it anyway (its create answers AlreadyExists, and it is read and claimed). They are
+  // listed only when pruning: then the summary must say which Secrets prune leaves because they have no owner
+  // yet, and a run without prune keeps its steady state at one request.
+  const [owned, unclaimed] = await Promise.all([
+    client.list(ownership.selector),
+    options.findUnclaimed ? client.list(ownership.unclaimedSelector) : []
+  ])
+  const liveByName = new Map(
+    [...unclaimed, ...owned].map(secret => [secret.metadata?.name as string, secret])
+  )
+  const results = await runAll(
+    desired,
+    options.concurrency,
+    secret => syncOne(client, secret, liveByName.get(secret.secretName), options),
+    (secret, detail) => ({
+      githubName: secret.githubName,
+      secretName: secret.secretName,
+      state: 'failed',
+      detail
+    })
+  )
+  const wanted = new Set(desired.map(secret => secret.secretName))
+  const unwanted = (secrets: V1Secret[]): V1Secret[] =>
+    secrets.filter(secret => !wanted.has(secret.metadata?.name as string))
+  return {
+    results,
+    // The selector matched the owner label; isOurs also compares the owner annotation.
+    orphans: unwanted(owned).filter(secret => ownership.isOurs(secret)),
+    unclaimed: unwanted(unclaimed).map(secret => secret.metadata?.name as string)
+  }
+}
+
+/**
+ * Plan, write, and when the cluster turns out to differ from what was planned on (the Secret exists
+ * after all, or changed since it was read), read it again and plan again.
+ */
+async function syncOne(
+  client: SecretsStore,
+  desired: DesiredSecret,
+  listed: V1Secret | undefined,
+  options: SyncOptions
+): Promise<SecretResult> {
+  const result = (state: SecretState, detail?: string): SecretResult => ({
+    githubName: desired.githubName,
+    secretName: desired.secretName,
+    state,
+    ...(detail && { detail })
+  })
+  let live = listed
+  // A write whose answer was lost (reset, timeout) may have landed before its retry was refused with
+  // AlreadyExists or Conflict; if the Secret then matches, that write was ours and is reported as such.
+  let landedUnseen: SecretState | undefined
+  try {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const step = planSecret(desired, live, options.ownership, options.onConflict)
+      switch (step.action) {
+        case 'unchanged':
+          return result(landedUnseen ?? 'unchanged')
+        case 'skip':
+          return result('skipped', step.reason)
+        case 'fail':
+          return result('failed', step.reason)
+        case 'create':
+          try {
+            await client.create(step.body)
+            return result('created')
+          } catch (error) {
+            if (!isReason(error, 409, 'AlreadyExists')) throw error
+            if (isRetry(error)) landedUnseen = 'created'
+            live = await client.get(desired.secretName)
+          }
+          break
+        case 'update':
+          try {
+            await client.replace(step.body)
+            return result('updated', step.takeover && takeoverDetail(step.takeover, options.ownership))
+          } catch (error) {
+            if (isReason(error, 404)) live = undefined
+            else if (isReason(error, 409, 'Conflict')) {
+              if (isRetry(error)) landedUnseen = 'updated'
+              live = await client.get(desired.secretName)
+            } else throw error
+          }
+          break
+      }
+    }
+    return result(
+      'failed',
+      `it kept changing while this action wrote it (${MAX_ATTEMPTS} attempts); run again`
+    )
+  } catch (error) {
+    if (error instanceof KubeApiError) return result('failed', error.message)
+    throw error
+  }
+}
+
+function takeoverDetail(takeover: Takeover, ownership: Ownership): string {
+  return takeover.kind === 'claimed'
+    ? `claimed for ${ownership.owner}: an earlier version of gke-secrets-sync made it for the prefix ${ownership.prefix} without recording an owner`
+    : `adopted: it ${takeover.from}`
+}
+
+/**
+ * Deletes Secrets this action made for the prefix and owner whose GitHub secret is gone. Each delete is conditional on
+ * the resourceVersion that was listed; a Secret changed since is read again and deleted only if it is still
+ * this action's for this prefix and owner.
+ */
+export async function pruneSecrets(
+  client: SecretsStore,
+  orphans: V1Secret[],
+  options: Pick<SyncOptions, 'ownership' | 'concurrency'>
+): Promise<SecretResult[]> {
+  return runAll(
+    orphans,
+    options.concurrency,
+    orphan => pruneOne(client, orphan, options.ownership),
+    (orphan, detail) => ({
+      secretName: orphan.metadata?.name as string,
+      state: 'failed',
+      detail: `not deleted: ${detail}`
+    })
+  )
+}
+
+async function pruneOne(client: SecretsStore, listed: V1Secret, ownership: Ownership): Promise<SecretResult> {
+  const secretName = listed.metadata?.name as string
+  let live: V1Secret | undefined = listed
+  try {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (!live) return { secretName, state: 'deleted', detail: 'already gone' }
+      if (!ownership.isOurs(live)) {
+        return {
+          secretName,
+          state: 'skipped',
+          detail: `not deleted: it is no longer labelled as made by this action for ${ownership.owner}`
+        }
+      }
+      try {
+        await client.delete(secretName, live.metadata?.resourceVersion as string)
+        return { secretName, state: 'deleted' }
+      } catch (error) {
+        if (isReason(error, 404)) live = undefined
+        else if (isReason(error, 409)) live = await client.get(secretName)
+        else throw error
+      }
+    }
+    return {
+      secretName,
+      state: 'failed',
+      detail: `not deleted: it kept changing (${MAX_ATTEMPTS} attempts); run again`
+    }
+  } catch (error) {
+    if (error instanceof KubeApiError)
+      return { secretName, state: 'failed', detail: `not deleted: ${error.message}` }
+    throw error
+  }
+}
+
+/**
+ * The run stopped on an error that is not an answer of the API (those end as `failed` results inside the task):
+ * a bug, or a library failing in a way nobody planned for. By then no write is running any more, and `results`
+ * holds one result for every item, in order.
+ */
+export class SyncStopped extends Error {
+  override name = 'SyncStopped'
+  constructor(
+    readonly results: SecretResult[],
+    override readonly cause: unknown
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
+/**
+ * `task` for every item, at most `concurrency` at a time. The first unexpected error stops the scheduling of
+ * new tasks (p-limit's clearQueue) and waits for the running ones to settle (Promise.all would reject at once
+ * and leave them writing after the step has been marked failed), then throws SyncStopped.
+ */
+async function runAll<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<SecretResult>,
+  failed: (item: T, detail: string) => SecretResult
+): Promise<SecretResult[]> {
+  const limit = pLimit({ concurrency, rejectOnClear: true })
+  const started = new Set<number>()
+  const settled = await Promise.allSettled(
+    items.map((item, index) =>
+      limit(async () => {
+        started.add(index)
+        try {
+          return await task(item)
+        } catch (error) {
+          limit.clearQueue()
+          throw error
+        }
+      })
+    )
+  )
+  // The tasks cleared from the queue reject too (AbortError); the error to report is one a started task threw.
+  const firstError = settled.find(
+    (outcome, index): outcome is PromiseRejectedResult => outcome.status === 'rejected' && started.has(index)
+  )
+  if (!firstError) return settled.map(outcome => (outcome as PromiseFulfilledResult<SecretResult>).value)
+  // The error's own message goes to the step's error only; a result's detail reaches the job summary too.
+  const results = settled.map((outcome, index) =>
+    outcome.status === 'fulfilled'
+      ? outcome.value
+      : failed(
+          items[index] as T,
+          started.has(index)
+            ? 'an unexpected error stopped the run while this one was being written; the step error says which'
+            : 'not attempted: the run stopped after an unexpected error'
+        )
+  )
+  throw new SyncStopped(results, firstError.reason)
+}
+
+function isRetry(error: unknown): boolean {
+  return error instanceof KubeApiError && error.attempt > 1
+}
+
+function isReason(error: unknown, status: number, reason?: string): boolean {
+  return error instanceof KubeApiError && error.status === status && (!reason || error.reason === reason)
+}
