@@ -13,8 +13,9 @@ const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8'
 const REUSABLE = '.github/workflows/sync-secrets.yml'
 /** How callers outside this repository name the action and the reusable workflow. */
 const ACTION_REF = /^gke-secrets-sync\/gke-secrets-sync@v\d+$/
-const REUSABLE_REF =
-  /^(gke-secrets-sync\/gke-secrets-sync\/\.github\/workflows\/sync-secrets\.yml@v\d+|\.\/\.github\/workflows\/sync-secrets\.yml)$/
+const REUSABLE_REF = /^gke-secrets-sync\/gke-secrets-sync\/\.github\/workflows\/sync-secrets\.yml@v\d+$/
+/** Workflows people copy into their own repository, where `./` would name that repository's files. */
+const COPIED = ['.github/workflows/sync-secrets-manual.yml', ...workflowFilesIn('examples')]
 
 interface Step {
   id?: string
@@ -55,12 +56,13 @@ interface ActionMetadata {
   outputs: Record<string, unknown>
 }
 
-const workflowFiles = ['.github/workflows', 'examples'].flatMap(dir =>
-  readdirSync(join(repoRoot, dir))
+function workflowFilesIn(dir: string): string[] {
+  return readdirSync(join(repoRoot, dir))
     .filter(name => /\.ya?ml$/.test(name))
     .map(name => `${dir}/${name}`)
     .sort()
-)
+}
+const workflowFiles = ['.github/workflows', 'examples'].flatMap(workflowFilesIn)
 const workflows = new Map(workflowFiles.map(file => [file, parse(read(file)) as Workflow]))
 const action = parse(read('action.yml')) as ActionMetadata
 const reusable = workflows.get(REUSABLE) as Workflow
@@ -293,6 +295,17 @@ describe('callers of the reusable workflow', () => {
     expect(Object.keys(job.with ?? {}).filter(name => !(name in declared))).toEqual([])
     const required = Object.entries(declared).filter(([, input]) => input.required)
     for (const [name] of required) expect(job.with, name).toHaveProperty(name)
+  })
+})
+
+describe('workflows meant to be copied', () => {
+  it.each(COPIED)('%s names the action and the reusable workflow by owner/repo@ref, never ./', file => {
+    const uses = jobsOf(file).flatMap(([, job]) => [
+      ...(job.uses ? [job.uses] : []),
+      ...(job.steps ?? []).flatMap(step => (step.uses ? [step.uses] : []))
+    ])
+    expect(uses.filter(ref => ref.startsWith('./'))).toEqual([])
+    expect(uses.filter(ref => ref.includes('gke-secrets-sync')).length, file).toBeGreaterThan(0)
   })
 })
 
