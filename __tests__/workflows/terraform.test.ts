@@ -2,9 +2,9 @@
 // of docs/repositories.md fit into it. No terraform binary is reachable here to run `terraform validate` (it is
 // not in Debian, and nothing else may be downloaded), so this reads the structure with terraform-blocks.ts:
 // balanced brackets and closed strings, every `var.X` declared, every reference to a resource or data source
-// declared, `project` on every google_* resource that takes one, and both providers configured. When the HCL
-// parser @cdktf/hcl2json (HashiCorp's hcl library compiled to wasm) is installed, the blocks are parsed with it
-// too.
+// declared, `project` on every google_* resource that takes one, and both providers configured; and the blocks
+// are parsed with @cdktf/hcl2json (HashiCorp's hcl library compiled to WebAssembly), as terraform would read them.
+import { parse } from '@cdktf/hcl2json'
 import { describe, expect, it } from 'vitest'
 import { codeBlocks, read } from './markdown-docs.js'
 import { readBody, scanHcl, type HclBlock } from './terraform-blocks.js'
@@ -140,13 +140,8 @@ describe('the Terraform of docs/setup.md', () => {
     expect(condition).toContain("assertion.environment == '${var.github_environment}'")
   })
 
-  it('parses with HashiCorp’s HCL parser when @cdktf/hcl2json is installed', async context => {
-    // Not a devDependency (yet): the specifier is a variable so that nothing fails to resolve without it.
-    const name = '@cdktf/hcl2json'
-    const hcl2json = (await import(/* @vite-ignore */ name).catch(() => undefined)) as
-      { parse: (file: string, text: string) => Promise<Record<string, Record<string, unknown>>> } | undefined
-    if (!hcl2json) return context.skip()
-    const parsed = await hcl2json.parse('setup.tf', setup)
+  it('parses with HashiCorp’s HCL parser (the Go parser compiled to WebAssembly; no terraform binary here)', async () => {
+    const parsed = (await parse('setup.tf', setup)) as Record<string, Record<string, unknown>>
     expect(Object.keys(parsed.resource ?? {}).sort()).toEqual(
       [...new Set(ofType(setupBlocks, 'resource').map(block => block.labels[0]))].sort()
     )
