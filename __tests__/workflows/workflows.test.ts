@@ -30,6 +30,7 @@ interface Job {
   secrets?: unknown
   environment?: unknown
   permissions?: Record<string, string> | string
+  env?: Record<string, string>
   outputs?: Record<string, string>
   steps?: Step[]
 }
@@ -336,6 +337,19 @@ describe('steps that run the action', () => {
   )
 })
 
+/** This project's own action and reusable workflow, pinned as the README says (and, in the reusable workflow, below). */
+const OWN_REF = /^gke-secrets-sync\/gke-secrets-sync([/@]|$)/
+
+/** Every `uses:` as written, with what follows it on the line: the YAML parser drops the version comments. */
+const usesLines = workflowFiles.flatMap(file =>
+  read(file)
+    .split('\n')
+    .flatMap(line => {
+      const match = /^\s*(?:- )?uses: *(\S+)(.*)$/.exec(line)
+      return match ? [{ file, ref: match[1] as string, comment: (match[2] as string).trim() }] : []
+    })
+)
+
 describe('third-party actions', () => {
   const uses = workflowFiles.flatMap(file =>
     jobsOf(file).flatMap(([, job]) => [
@@ -343,9 +357,74 @@ describe('third-party actions', () => {
       ...(job.steps ?? []).flatMap(step => (step.uses ? [step.uses] : []))
     ])
   )
+  const thirdParty = usesLines.filter(({ ref }) => !ref.startsWith('./') && !OWN_REF.test(ref))
 
-  it.each([...new Set(uses)].filter(ref => !ref.startsWith('./')))('%s is pinned to a major tag', ref => {
-    expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@v\d+$/)
+  it('are every `uses:` the workflows have, read line by line', () => {
+    expect([...new Set(usesLines.map(({ ref }) => ref))].sort()).toEqual([...new Set(uses)].sort())
+    expect(thirdParty.length).toBeGreaterThan(0)
+  })
+
+  // A tag can be moved by whoever can push to the action's repository; a commit SHA cannot. Dependabot updates
+  // the SHA and the comment together.
+  it.each(thirdParty)('$file: $ref is pinned to a full commit SHA with its version in a comment', use => {
+    expect(use.ref).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/)
+    expect(use.comment).toMatch(/^# v\d+(\.\d+){0,2}$/)
+  })
+
+  it('pins each action repository to one commit and one version everywhere', () => {
+    const pins = new Map<string, Set<string>>()
+    for (const { ref, comment } of thirdParty) {
+      const [path, sha] = ref.split('@') as [string, string]
+      const repository = path.split('/').slice(0, 2).join('/')
+      pins.set(repository, (pins.get(repository) ?? new Set()).add(`${sha} ${comment}`))
+    }
+    expect([...pins].filter(([, pinned]) => pinned.size > 1)).toEqual([])
+  })
+})
+
+describe('permissions and credentials', () => {
+  const jobs = workflowFiles.flatMap(file => jobsOf(file).map(([jobId, job]) => ({ file, jobId, job })))
+  const checkouts = jobs.flatMap(({ file, jobId, job }) =>
+    (job.steps ?? [])
+      .filter(step => step.uses?.startsWith('actions/checkout@'))
+      .map(step => ({ file, jobId, step }))
+  )
+
+  // Without a `permissions:` key a job gets the repository's default token permissions, which may be write-all.
+  it.each(jobs)("$file ($jobId) sets its token permissions (its own or the workflow's)", ({ file, job }) => {
+    expect(permissionsOf(file, job)).toBeDefined()
+  })
+
+  it('gives `contents: write` to the job that tags a release and to no other', () => {
+    const writers = jobs
+      .filter(({ file, job }) => {
+        const permissions = permissionsOf(file, job)
+        return (
+          permissions === 'write-all' || (typeof permissions === 'object' && permissions.contents === 'write')
+        )
+      })
+      .map(({ file, jobId }) => `${file} (${jobId})`)
+    expect(writers).toEqual(['.github/workflows/release.yml (publish)'])
+  })
+
+  it('checks out nothing in the job that may write: it uses the API with its token', () => {
+    const publish = workflows.get('.github/workflows/release.yml')?.jobs.publish
+    expect(publish?.steps?.filter(step => step.uses !== undefined)).toEqual([])
+    expect(publish?.env).toMatchObject({ GH_TOKEN: '${{ github.token }}' })
+  })
+
+  it.each(checkouts)('$file ($jobId) leaves no credentials in .git/config', ({ step }) => {
+    expect(step.with?.['persist-credentials']).toBe(false)
+  })
+
+  it('installs without install scripts in every workflow that runs npm ci', () => {
+    const installs = jobs.flatMap(({ file, job }) =>
+      (job.steps ?? []).flatMap(step =>
+        /\bnpm ci\b/.test(step.run ?? '') ? [{ file, run: step.run?.trim() }] : []
+      )
+    )
+    expect(installs.length).toBeGreaterThan(0)
+    for (const install of installs) expect(install.run, install.file).toMatch(/^npm ci --ignore-scripts$/)
   })
 })
 
