@@ -5,7 +5,8 @@
 // (https://webpack.js.org/guides/tree-shaking/#mark-the-file-as-side-effect-free); this script shows webpack a
 // package.json for client-node that marks its one side-effect module, `dist/polyfill.js`, and changes nothing
 // on disk. Every assumption it relies on is checked here, so a dependency upgrade that breaks one fails the
-// build instead of silently shipping a large bundle; __tests__/unit/bundle.test.ts checks them again.
+// build instead of silently shipping a large bundle; __tests__/unit/bundle.test.ts checks them again. Beside the
+// bundle it writes dist/licenses.txt, the notices of the packages webpack put into it (scripts/licenses.ts).
 //
 // Why not a patched copy of node_modules: webpack names modules by their path, so a copy elsewhere changes the
 // output, and a copy in place (or patch-package) changes node_modules for everything else that uses it.
@@ -15,6 +16,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findTopLevelAwait, modulesWithSideEffects } from './bundle-checks.js'
 import { escapeNonAscii, parenthesizeModuleFunctions } from './bundle-transforms.js'
+import { bundledResources, licenseNotices, packagesOf, type WebpackStats } from './licenses.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -42,17 +44,22 @@ export function packageJsonOf(name: string): string {
   return fs.realpathSync(path)
 }
 
+/** The license notices of the bundle's third-party packages, beside it in dist/ (scripts/licenses.ts). */
+export const LICENSES_FILE = 'licenses.txt'
+
 /** dist/ may not grow past this: the bundle's size is most of the action's start-up time. */
 export const DIST_BUDGET_BYTES = 5 * 1024 * 1024
 
-interface NccOutput {
+export interface NccOutput {
   code: string
   assets: Record<string, { source: string | Buffer; permissions?: number }>
+  /** webpack's Stats of the compilation: which modules went into the bundle (scripts/licenses.ts). */
+  stats: WebpackStats
 }
 type Ncc = (entry: string, options: Record<string, unknown>) => Promise<NccOutput>
 
-/** `outDir` and `minify` other than the defaults are for looking into the bundle (`--out`, `--no-minify`). */
-export async function bundle(outDir = join(root, 'dist'), { minify = true } = {}): Promise<void> {
+/** ncc's build of src/index.ts with the package overrides, in memory. */
+export async function compile({ minify = true } = {}): Promise<NccOutput> {
   const overrides = Object.entries(PACKAGE_OVERRIDES).map(([name, fields]) => {
     const path = packageJsonOf(name)
     const declared = JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, unknown>
@@ -107,7 +114,12 @@ export async function bundle(outDir = join(root, 'dist'), { minify = true } = {}
       )
     }
   }
+  return output
+}
 
+/** `outDir` and `minify` other than the defaults are for looking into the bundle (`--out`, `--no-minify`). */
+export async function bundle(outDir = join(root, 'dist'), { minify = true } = {}): Promise<void> {
+  const output = await compile({ minify })
   const awaitAt = findTopLevelAwait(output.code)
   if (awaitAt !== undefined) {
     throw new Error(
@@ -129,6 +141,7 @@ export async function bundle(outDir = join(root, 'dist'), { minify = true } = {}
     const source = name.endsWith('.js') ? escapeNonAscii(asset.source.toString()) : asset.source
     fs.writeFileSync(join(outDir, name), source, { mode: asset.permissions })
   }
+  fs.writeFileSync(join(outDir, LICENSES_FILE), licenseNotices(packagesOf(bundledResources(output.stats))))
 
   const size = dirBytes(outDir)
   if (minify && size > DIST_BUDGET_BYTES) {
