@@ -180,7 +180,7 @@ export interface KubeDouble {
   connectionsOpened: number
   /** HTTP/2 sessions (connections that negotiated h2). */
   sessionsOpened: number
-  /** The most requests this server held at the same time (since the last resetRequests). */
+  /** The most requests this server held unanswered at the same time (since the last resetRequests). */
   maxInFlight: number
   inject(fault: Fault): void
   /** Called after auth, before a write is handled: change a Secret between a client's read and its write. */
@@ -361,13 +361,24 @@ const optionsKind: Record<string, string> = {
 type Request = IncomingMessage | Http2ServerRequest
 type Response = ServerResponse | Http2ServerResponse
 
-async function readBody(req: Request): Promise<{ bytes: Buffer; text: string; tooLarge: boolean }> {
+/** The request body, or undefined when the client's connection or stream went away before all of it came. */
+async function readBody(
+  req: Request
+): Promise<{ bytes: Buffer; text: string; tooLarge: boolean } | undefined> {
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size <= maxBodyBytes) chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size <= maxBodyBytes) chunks.push(chunk as Buffer)
+    }
+  } catch {
+    return undefined
   }
+  // An HTTP/2 stream that is reset or loses its connection just ends, short of its body (and node's `complete`
+  // is then true as well).
+  const cut = req instanceof Http2ServerRequest ? req.aborted || req.stream.destroyed : !req.complete
+  if (cut) return undefined
   const bytes = Buffer.concat(chunks)
   return { bytes, text: bytes.toString('utf8'), tooLarge: size > maxBodyBytes }
 }
@@ -375,10 +386,14 @@ async function readBody(req: Request): Promise<{ bytes: Buffer; text: string; to
 /** The record of the request each response answers; its status is set as the head is written, not on 'finish', so a
  * client that has its answer always finds it recorded. */
 const recordOf = new WeakMap<Response, RecordedRequest>()
+/** Ends a request's time in flight: when its head is written (its 'finish' or 'close' come only after the
+ * bytes are flushed, by which time the client may have sent its next request), or when it closes unanswered. */
+const answeredOf = new WeakMap<Response, () => void>()
 
 function writeHead(res: Response, status: number, headers: Record<string, string>): void {
   const record = recordOf.get(res)
   if (record) record.status = status
+  answeredOf.get(res)?.()
   // No connection-specific header (Connection, Keep-Alive, Transfer-Encoding) is ever set here: HTTP/2 forbids
   // them (RFC 9113 section 8.2.2) and node's HTTP/2 API throws on them; over HTTP/1.1 node adds its own.
   if (res instanceof Http2ServerResponse) res.writeHead(status, headers)
@@ -497,9 +512,9 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return false
     }
     const code = fault.code ?? http2.NGHTTP2_NO_ERROR
-    // Without a last stream ID, node names the last stream the session received (nghttp2's
-    // last_proc_stream_id), as Go's server does.
-    session.goaway(code)
+    const lastStreamId = lastStreamOf.get(session) ?? 0
+    session.goaway(code, lastStreamId)
+    goneAwayAfter.set(session, lastStreamId)
     if (code === http2.NGHTTP2_NO_ERROR) {
       session.close()
       return true
@@ -520,7 +535,29 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     return authorize(check)
   }
 
+  /**
+   * Go's HTTP/2 server (golang.org/x/net/http2, serverConn.goAway and processHeaders) names in its GOAWAY the
+   * last stream it has received, and from then on ignores every new stream, which the client is then free to
+   * send again elsewhere: a request is either handled and answered, or never seen. Node would hand a stream that
+   * arrives before the GOAWAY is on the wire to the handler; this keeps it from there, and resets it with
+   * REFUSED_STREAM ("not processed", RFC 9113 section 8.7) so that node frees it.
+   */
+  const lastStreamOf = new WeakMap<Http2Session, number>()
+  const goneAwayAfter = new WeakMap<Http2Session, number>()
+  function ignoredAfterGoAway(req: Request): boolean {
+    const session = req instanceof Http2ServerRequest ? req.stream.session : undefined
+    if (!session) return false
+    const id = (req as Http2ServerRequest).stream.id ?? 0
+    if (id > (goneAwayAfter.get(session) ?? Infinity)) {
+      ;(req as Http2ServerRequest).stream.close(http2.NGHTTP2_REFUSED_STREAM)
+      return true
+    }
+    lastStreamOf.set(session, Math.max(lastStreamOf.get(session) ?? 0, id))
+    return false
+  }
+
   async function handle(req: Request, res: Response): Promise<void> {
+    if (ignoredAfterGoAway(req)) return
     const url = new URL(req.url ?? '/', 'https://127.0.0.1')
     const method = req.method ?? 'GET'
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`)
@@ -543,7 +580,14 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     recordOf.set(res, record)
     inFlight += 1
     double.maxInFlight = Math.max(double.maxInFlight, inFlight)
-    res.once('close', () => (inFlight -= 1))
+    let answered = false
+    const settle = (): void => {
+      if (answered) return
+      answered = true
+      inFlight -= 1
+    }
+    answeredOf.set(res, settle)
+    res.once('close', settle)
 
     if (double.latencyMs > 0) await sleep(double.latencyMs)
     const fault = takeFault({ method, path, query })
@@ -582,6 +626,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     }
 
     const body = await readBody(req)
+    // The API server reads no half a body: its handler fails to read the rest, and no one is left to answer.
+    if (!body) return
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     const user = token !== undefined ? users[token] : undefined
     if (user === undefined) throw unauthorized()
