@@ -112,6 +112,9 @@ describe.each(protocolCases)(
       expect(kube.requests[0]?.userAgent).toMatch(/^kubernetes-client-javascript\//)
       // undici 8 offers h2 by ALPN and the server picks it: the protocol the action speaks to a real API server.
       expect(kube.requests.map(r => r.httpVersion)).toEqual([httpVersion, httpVersion])
+      // Without SharedConnections (requests.ts) client-node gives each request an agent of its own, so a
+      // connection of its own, which negotiates the same.
+      expect(kube.connectionsOpened).toBe(2)
     })
 
     it("turns an error answer into client-node's ApiException with the Status body", async () => {
