@@ -101,7 +101,7 @@ describe('over HTTP/2 (the double as kube-apiserver: h2 preferred, HTTP/1.1 for 
       true
     ]
   ])(
-    '%s fails the call with that error, transient=%s, and the next call gets through',
+    '%s fails the call with that error (transient or not); the next call gets through',
     async (_, fault, message, transient) => {
       const kube = await kubeDouble()
       const client = secretsClient(kube)
