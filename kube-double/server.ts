@@ -1,9 +1,9 @@
 // A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
 // Deployments, or with `workloads` also StatefulSets and batch/v1 CronJobs and Jobs), over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, HTTP/2 with HTTP/1.1 fallback, routing, bearer-token authentication, RBAC
-// through `authorize`, injected faults and the record of requests. What each verb does lives in secrets.ts, deployments.ts and
-// workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it
-// reproduces. What kubectl needs besides lives beside them: discovery (discovery.ts), OpenAPI v2 and v3
+// through `authorize`, injected faults and the record of requests. What each verb does lives in secrets.ts,
+// deployments.ts and workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour
+// it reproduces. What kubectl needs besides lives beside them: discovery (discovery.ts), OpenAPI v2 and v3
 // (openapi*.ts), protobuf request bodies (protobuf.ts) and SelfSubjectAccessReviews
 // (authorization.ts).
 import { createHash } from 'node:crypto'
@@ -139,8 +139,9 @@ export interface RecordedRequest {
 }
 
 /**
- * A failure injected before the request reaches a handler, so nothing is written by the request it hits (though
- * `drop` and an abrupt `goaway` also cut off the other requests on the connection, which may have been handled).
+ * A failure injected before the request reaches a handler, so nothing is written by the request it hits, except
+ * after `latency` and a graceful `goaway`, which let it through (`drop` and an abrupt `goaway` also cut off the
+ * other requests on the connection, which may have been handled).
  * - `status`: a Status with `code` (statusForCode); `plain429`: API Priority and Fairness' plain-text 429;
  *   `hang`: no answer at all; `latency`: `ms` more, then the request is handled.
  * - `drop`: the TCP connection is closed under the request, with no HTTP/2 frame (a crashed server, a NAT or
