@@ -1,16 +1,25 @@
 // A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
 // Deployments, or with `workloads` also StatefulSets and batch/v1 CronJobs and Jobs), over HTTPS on 127.0.0.1.
-// This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
-// and the record of requests. What each verb does lives in secrets.ts, deployments.ts and
-// workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it
-// reproduces. What kubectl needs besides lives beside them: discovery (discovery.ts), OpenAPI v2 and v3
+// This file is the transport: TLS, HTTP/2 with HTTP/1.1 fallback, routing, bearer-token authentication, RBAC
+// through `authorize`, injected faults and the record of requests. What each verb does lives in secrets.ts,
+// deployments.ts and workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour
+// it reproduces. What kubectl needs besides lives beside them: discovery (discovery.ts), OpenAPI v2 and v3
 // (openapi*.ts), protobuf request bodies (protobuf.ts) and SelfSubjectAccessReviews
 // (authorization.ts).
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
+import {
+  Http2ServerRequest,
+  Http2ServerResponse,
+  constants as http2,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Session
+} from 'node:http2'
 import type { AddressInfo } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -96,7 +105,20 @@ export interface KubeDoubleOptions {
   /** Serve apps/v1 StatefulSets and batch/v1 CronJobs and Jobs too (implies `deployments`), and list them in
    * discovery. See workloads.ts. */
   workloads?: boolean
+  /** The protocols served. Default `['h2', 'http/1.1']`, h2 preferred, as kube-apiserver (`servedProtocols`);
+   * `['http/1.1']` is an API server with HTTP/2 turned off, `['h2']` one that refuses HTTP/1.1. */
+  protocols?: readonly HttpProtocol[]
 }
+
+export type HttpProtocol = 'h2' | 'http/1.1'
+
+/**
+ * kube-apiserver offers `NextProtos: ["h2", "http/1.1"]` and Go's crypto/tls picks by the server's order, so every
+ * client that offers h2 gets it; at most 100 concurrent streams per connection
+ * (k8s.io/apiserver/pkg/server/secure_serving.go, tlsConfig and Serve).
+ */
+export const servedProtocols: readonly HttpProtocol[] = ['h2', 'http/1.1']
+const maxConcurrentStreams = 100
 
 export interface RecordedRequest {
   method: string
@@ -110,14 +132,36 @@ export interface RecordedRequest {
   dryRun: boolean
   userAgent?: string
   accept?: string
+  /** The protocol the request came in: '2.0' (h2) or '1.1', as node reports `req.httpVersion`. */
+  httpVersion: string
+  /** The client's TCP port: requests with the same one came over the same connection. */
+  clientPort: number
 }
 
+/**
+ * A failure injected before the request reaches a handler, so nothing is written by the request it hits, except
+ * after `latency` and a graceful `goaway`, which let it through (`drop` and an abrupt `goaway` also cut off the
+ * other requests on the connection, which may have been handled).
+ * - `status`: a Status with `code` (statusForCode); `plain429`: API Priority and Fairness' plain-text 429;
+ *   `hang`: no answer at all; `latency`: `ms` more, then the request is handled.
+ * - `drop`: the TCP connection is closed under the request, with no HTTP/2 frame (a crashed server, a NAT or
+ *   load balancer that forgot the connection): every request in flight on it is lost.
+ * - `reset`: HTTP/2 RST_STREAM with `code` (default INTERNAL_ERROR; REFUSED_STREAM says the request was not
+ *   processed, and undici then sends it once more by itself); over HTTP/1.1, which has no streams, the server
+ *   can only close the connection, as `drop`.
+ * - `goaway`: HTTP/2 GOAWAY with `code`. NO_ERROR (the default) is a graceful shutdown, as Go's server does it
+ *   on Shutdown or kube-apiserver's `--goaway-chance`: the GOAWAY names the last stream received, this request
+ *   and every other one already received is answered, a new one must go on a new connection, and the
+ *   connection closes when they are done (over HTTP/1.1: `Connection: close` on this answer). Any other code is
+ *   an abrupt one: the GOAWAY, then the connection is closed at once and nothing in flight on it is answered.
+ */
 export interface Fault {
   /** Default: every request. */
   match?: (r: { method: string; path: string; query: URLSearchParams }) => boolean
   /** How many matching requests it applies to (default 1). */
   times?: number
-  kind: 'status' | 'plain429' | 'drop' | 'hang' | 'latency'
+  kind: 'status' | 'plain429' | 'drop' | 'hang' | 'latency' | 'reset' | 'goaway'
+  /** HTTP status for `status`; HTTP/2 error code (http2.constants.NGHTTP2_*) for `reset` and `goaway`. */
   code?: number
   retryAfter?: number
   ms?: number
@@ -135,6 +179,10 @@ export interface KubeDouble {
   latencyMs: number
   /** TLS connections clients have opened to this server: fewer than requests means connections were reused. */
   connectionsOpened: number
+  /** HTTP/2 sessions (connections that negotiated h2). */
+  sessionsOpened: number
+  /** The most requests this server held unanswered at the same time (since the last resetRequests). */
+  maxInFlight: number
   inject(fault: Fault): void
   /** Called after auth, before a write is handled: change a Secret between a client's read and its write. */
   beforeWrite?: (r: { method: string; namespace: string; name?: string }) => void | Promise<void>
@@ -310,39 +358,61 @@ const optionsKind: Record<string, string> = {
   DELETE: 'DeleteOptions'
 }
 
-async function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; text: string; tooLarge: boolean }> {
+/** An HTTP/1.1 request comes as node:http's objects, an HTTP/2 one as the compatibility API's look-alikes. */
+type Request = IncomingMessage | Http2ServerRequest
+type Response = ServerResponse | Http2ServerResponse
+
+/** The request body, or undefined when the client's connection or stream went away before all of it came. */
+async function readBody(
+  req: Request
+): Promise<{ bytes: Buffer; text: string; tooLarge: boolean } | undefined> {
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size <= maxBodyBytes) chunks.push(chunk as Buffer)
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size <= maxBodyBytes) chunks.push(chunk as Buffer)
+    }
+  } catch {
+    return undefined
   }
+  // An HTTP/2 stream that is reset or loses its connection just ends, short of its body (and node's `complete`
+  // is then true as well).
+  const cut = req instanceof Http2ServerRequest ? req.aborted || req.stream.destroyed : !req.complete
+  if (cut) return undefined
   const bytes = Buffer.concat(chunks)
   return { bytes, text: bytes.toString('utf8'), tooLarge: size > maxBodyBytes }
 }
 
 /** The record of the request each response answers; its status is set as the head is written, not on 'finish', so a
  * client that has its answer always finds it recorded. */
-const recordOf = new WeakMap<ServerResponse, RecordedRequest>()
+const recordOf = new WeakMap<Response, RecordedRequest>()
+/** Ends a request's time in flight: when its head is written (its 'finish' or 'close' come only after the
+ * bytes are flushed, by which time the client may have sent its next request), or when it closes unanswered. */
+const answeredOf = new WeakMap<Response, () => void>()
 
-function writeHead(res: ServerResponse, status: number, headers: Record<string, string>): void {
+function writeHead(res: Response, status: number, headers: Record<string, string>): void {
   const record = recordOf.get(res)
   if (record) record.status = status
-  res.writeHead(status, headers)
+  answeredOf.get(res)?.()
+  // No connection-specific header (Connection, Keep-Alive, Transfer-Encoding) is ever set here: HTTP/2 forbids
+  // them (RFC 9113 section 8.2.2) and node's HTTP/2 API throws on them; over HTTP/1.1 node adds its own.
+  if (res instanceof Http2ServerResponse) res.writeHead(status, headers)
+  else res.writeHead(status, headers)
 }
 
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: object,
-  headers: Record<string, string> = {}
-): void {
-  if (res.destroyed) return
+/** Whether the response can still be sent: not when the client, or a fault, closed its stream or connection. */
+function answerable(res: Response): boolean {
+  return res instanceof Http2ServerResponse ? !res.stream.destroyed && !res.stream.closed : !res.destroyed
+}
+
+function sendJson(res: Response, status: number, body: object, headers: Record<string, string> = {}): void {
+  if (!answerable(res)) return
   writeHead(res, status, { 'Content-Type': 'application/json', ...headers })
   res.end(JSON.stringify(body))
 }
 
-function sendStatus(res: ServerResponse, error: StatusError): void {
+function sendStatus(res: Response, error: StatusError): void {
   const headers: Record<string, string> =
     error.retryAfter !== undefined ? { 'Retry-After': String(error.retryAfter) } : {}
   sendJson(res, error.code, error.toBody(), headers)
@@ -377,7 +447,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     return pending.fault
   }
 
-  const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+  const protocols = opts.protocols ?? servedProtocols
+  const answer = (req: Request, res: Response): void => {
     handle(req, res).catch((error: unknown) => {
       const status =
         error instanceof StatusError
@@ -385,10 +456,74 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
           : new StatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`)
       sendStatus(res, status)
     })
-  })
-  server.on('secureConnection', () => {
+  }
+  // node's HTTP/2 server answers HTTP/1.1 too (allowHTTP1), to a client that offers no ALPN or only http/1.1,
+  // with node:http's request and response objects; the handlers below serve both. It always offers h2 (node
+  // sets its ALPN list itself), so an API server without HTTP/2 is node's HTTPS server.
+  const server: Http2SecureServer | HttpsServer = protocols.includes('h2')
+    ? createSecureServer(
+        {
+          cert: tls.cert,
+          key: tls.key,
+          allowHTTP1: protocols.includes('http/1.1'),
+          settings: { maxConcurrentStreams }
+        },
+        answer
+      )
+    : createHttpsServer({ cert: tls.cert, key: tls.key }, answer)
+  // Every TLS connection by the client's port, to drop one whatever protocol it speaks: HTTP/2's request
+  // objects give only a proxy of the socket, which refuses destroy().
+  const connections = new Map<number, TLSSocket>()
+  server.on('secureConnection', (socket: TLSSocket) => {
     double.connectionsOpened += 1
+    const port = socket.remotePort
+    if (port === undefined) return
+    connections.set(port, socket)
+    socket.on('close', () => connections.delete(port))
   })
+  server.on('session', () => {
+    double.sessionsOpened += 1
+  })
+  let inFlight = 0
+
+  /** The TCP connection closed under the request: no GOAWAY, no RST_STREAM, no answer to anything on it. */
+  function dropConnection(req: Request): void {
+    const socket = req.socket.remotePort !== undefined ? connections.get(req.socket.remotePort) : undefined
+    if (socket) socket.destroy()
+    // The session learns of the closed socket only later; until then another request on it would seem
+    // answerable. Destroyed now, it ends its streams now (and can send nothing on the closed socket).
+    if (req instanceof Http2ServerRequest) req.stream.session?.destroy()
+    else if (!socket) req.socket.destroy()
+  }
+
+  /** Applies a `reset` or `goaway` fault (see Fault); true when the request is to be handled after all. */
+  function hangUp(req: Request, res: Response, fault: Fault): boolean {
+    const session: Http2Session | undefined =
+      req instanceof Http2ServerRequest ? req.stream.session : undefined
+    if (!session) {
+      if (fault.kind === 'goaway' && (fault.code ?? http2.NGHTTP2_NO_ERROR) === http2.NGHTTP2_NO_ERROR) {
+        res.setHeader('Connection', 'close')
+        return true
+      }
+      dropConnection(req)
+      return false
+    }
+    if (fault.kind === 'reset') {
+      ;(req as Http2ServerRequest).stream.close(fault.code ?? http2.NGHTTP2_INTERNAL_ERROR)
+      return false
+    }
+    const code = fault.code ?? http2.NGHTTP2_NO_ERROR
+    const lastStreamId = lastStreamOf.get(session) ?? 0
+    session.goaway(code, lastStreamId)
+    goneAwayAfter.set(session, lastStreamId)
+    if (code === http2.NGHTTP2_NO_ERROR) {
+      session.close()
+      return true
+    }
+    // A PING sent after the GOAWAY comes back once the client has read the GOAWAY; then the connection goes.
+    session.ping(() => dropConnection(req))
+    return false
+  }
 
   /** What RBAC answers for a SelfSubjectAccessReview: `authorize` for the resources this double knows; no for
    * any other (the double has no rules for them). */
@@ -401,27 +536,71 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     return authorize(check)
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Go's HTTP/2 server (golang.org/x/net/http2, serverConn.goAway and processHeaders) names in its GOAWAY the
+   * last stream it has received, and from then on ignores every new stream, which the client is then free to
+   * send again elsewhere: a request is either handled and answered, or never seen. Node would hand a stream that
+   * arrives before the GOAWAY is on the wire to the handler; this keeps it from there, and resets it with
+   * REFUSED_STREAM ("not processed", RFC 9113 section 8.7) so that node frees it.
+   */
+  const lastStreamOf = new WeakMap<Http2Session, number>()
+  const goneAwayAfter = new WeakMap<Http2Session, number>()
+  function ignoredAfterGoAway(req: Request): boolean {
+    const session = req instanceof Http2ServerRequest ? req.stream.session : undefined
+    if (!session) return false
+    const id = (req as Http2ServerRequest).stream.id ?? 0
+    if (id > (goneAwayAfter.get(session) ?? Infinity)) {
+      ;(req as Http2ServerRequest).stream.close(http2.NGHTTP2_REFUSED_STREAM)
+      return true
+    }
+    lastStreamOf.set(session, Math.max(lastStreamOf.get(session) ?? 0, id))
+    return false
+  }
+
+  async function handle(req: Request, res: Response): Promise<void> {
+    if (ignoredAfterGoAway(req)) return
     const url = new URL(req.url ?? '/', 'https://127.0.0.1')
     const method = req.method ?? 'GET'
     const underBase = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`)
     const path = underBase ? url.pathname.slice(basePath.length) || '/' : url.pathname
     const query = url.searchParams
     const dryRunValues = query.getAll('dryRun')
-    const record: RecordedRequest = { method, path, query, status: 0, dryRun: dryRunValues.includes('All') }
+    const record: RecordedRequest = {
+      method,
+      path,
+      query,
+      status: 0,
+      dryRun: dryRunValues.includes('All'),
+      httpVersion: req.httpVersion,
+      clientPort: req.socket.remotePort ?? 0
+    }
     if (req.headers['content-type']) record.contentType = req.headers['content-type']
     if (req.headers['user-agent']) record.userAgent = req.headers['user-agent']
     if (req.headers.accept) record.accept = req.headers.accept
     double.requests.push(record)
     recordOf.set(res, record)
+    inFlight += 1
+    double.maxInFlight = Math.max(double.maxInFlight, inFlight)
+    let answered = false
+    const settle = (): void => {
+      if (answered) return
+      answered = true
+      inFlight -= 1
+    }
+    answeredOf.set(res, settle)
+    res.once('close', settle)
 
     if (double.latencyMs > 0) await sleep(double.latencyMs)
     const fault = takeFault({ method, path, query })
     if (fault) {
       switch (fault.kind) {
         case 'drop':
-          req.socket.destroy()
+          dropConnection(req)
           return
+        case 'reset':
+        case 'goaway':
+          if (!hangUp(req, res, fault)) return
+          break
         case 'hang':
           return
         case 'plain429':
@@ -448,6 +627,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     }
 
     const body = await readBody(req)
+    // The API server reads no half a body: its handler fails to read the rest, and no one is left to answer.
+    if (!body) return
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     const user = token !== undefined ? users[token] : undefined
     if (user === undefined) throw unauthorized()
@@ -657,9 +838,12 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     requests: [],
     latencyMs: 0,
     connectionsOpened: 0,
+    sessionsOpened: 0,
+    maxInFlight: 0,
     writes: () => double.requests.filter(r => writeMethods.has(r.method) && handled.has(r)),
     resetRequests: () => {
       double.requests.length = 0
+      double.maxInFlight = inFlight
     },
     inject: fault => {
       faults.push({ fault, remaining: fault.times ?? 1 })
@@ -710,7 +894,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     },
     close: async () => {
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
-      server.closeAllConnections()
+      for (const socket of connections.values()) socket.destroy()
       await closed
       for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
     }

@@ -7,14 +7,18 @@
 // cluster's API server with the same bearer, where RBAC decides (the Connect agent impersonates the caller).
 // https://cloud.google.com/kubernetes-engine/enterprise/multicluster-management/gateway/setup#grant_iam_roles_to_users
 // The denial's wording follows IAM's usual one; it was not captured from the live gateway.
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createServer, request as httpsRequest } from 'node:https'
-import type { AddressInfo } from 'node:net'
+// Like Google's front ends it speaks HTTP/2 (h2 by ALPN) and HTTP/1.1, and forwards to the cluster over HTTP/1.1,
+// dropping the headers that belong to one hop's connection (RFC 9113 section 8.2.2; RFC 9110 section 7.6.1).
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import { createSecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import { request as httpsRequest } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
 import {
   bearerToken,
   iamPermissionDeniedDetail,
   INVALID_CREDENTIAL_MESSAGE,
-  sendGoogleError
+  sendGoogleError,
+  type AnyServerResponse
 } from './google-http.js'
 import type { KubeDouble } from '../../kube-double/server.js'
 import { testTls, type ServerTls } from '../../kube-double/tls.js'
@@ -40,7 +44,26 @@ export interface ConnectGateway {
   server: string
   /** Every request as [method, permission checked, status]. */
   requests: Array<[string, GatewayPermission, number]>
+  /** The protocol of every request, as node reports it: '2.0' (h2) or '1.1'. */
+  httpVersions: string[]
   close(): Promise<void>
+}
+
+/** Headers of one connection, not of the message: never forwarded by a proxy, and forbidden in HTTP/2. */
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te'
+])
+
+/** What the gateway passes on: no HTTP/2 pseudo-header (`:path`, `:authority`...), no hop-by-hop header. */
+function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !name.startsWith(':') && !hopByHop.has(name))
+  )
 }
 
 export async function startConnectGateway(options: ConnectGatewayOptions): Promise<ConnectGateway> {
@@ -51,11 +74,13 @@ export async function startConnectGateway(options: ConnectGatewayOptions): Promi
     .replace(/\/projects\/(\d+)\//, 'projects/$1/')
     .replace('/gkeMemberships/', '/memberships/')
 
-  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+  const httpVersions: string[] = []
+  const answer = (req: IncomingMessage | Http2ServerRequest, res: AnyServerResponse): void => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1')
     const method = req.method ?? 'GET'
     const permission =
       `gkehub.gateway.${method === 'HEAD' ? 'get' : method.toLowerCase()}` as GatewayPermission
+    httpVersions.push(req.httpVersion)
     res.on('finish', () => requests.push([method, permission, res.statusCode]))
     if (url.pathname !== membershipPath && !url.pathname.startsWith(membershipPath + '/')) {
       return sendGoogleError(res, 404, 'NOT_FOUND', `Resource '${url.pathname}' was not found`)
@@ -80,10 +105,12 @@ export async function startConnectGateway(options: ConnectGatewayOptions): Promi
         ca: options.upstream.caPem,
         method,
         path: url.pathname.slice(membershipPath.length) + url.search,
-        headers: { ...req.headers, host: `127.0.0.1:${options.upstream.port}` }
+        headers: { ...forwardable(req.headers), host: `127.0.0.1:${options.upstream.port}` }
       },
       upstreamRes => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
+        const headers = forwardable(upstreamRes.headers)
+        if (res instanceof Http2ServerResponse) res.writeHead(upstreamRes.statusCode ?? 502, headers)
+        else res.writeHead(upstreamRes.statusCode ?? 502, headers)
         upstreamRes.pipe(res)
       }
     )
@@ -94,17 +121,23 @@ export async function startConnectGateway(options: ConnectGatewayOptions): Promi
   }
 
   const tls = options.tls ?? testTls
-  const server = createServer({ cert: tls.cert, key: tls.key }, answer)
+  const server = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, answer)
+  const sockets = new Set<Socket>()
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
   return {
     endpoint,
     server: endpoint + membershipPath.slice('/v1'.length),
     requests,
+    httpVersions,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.closeAllConnections()
         server.close(error => (error ? reject(error) : resolve()))
+        for (const socket of sockets) socket.destroy()
       })
   }
 }

@@ -1,5 +1,6 @@
 // The HTTP conventions every Google API double shares: the JSON content type, the error envelope, bearer tokens.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Http2ServerResponse } from 'node:http2'
 
 /** What Google's front end sends with every JSON answer. */
 export const GOOGLE_JSON = 'application/json; charset=UTF-8'
@@ -13,19 +14,24 @@ export const INSUFFICIENT_SCOPES_MESSAGE = 'Request had insufficient authenticat
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 
+/** A response of node's HTTP/1.1 server, or of its HTTP/2 server's compatibility API (the Connect gateway's). */
+export type AnyServerResponse = ServerResponse | Http2ServerResponse
+
 export function sendJson(
-  res: ServerResponse,
+  res: AnyServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {}
 ): void {
-  res.writeHead(status, { 'Content-Type': GOOGLE_JSON, ...headers })
+  const head = { 'Content-Type': GOOGLE_JSON, ...headers }
+  if (res instanceof Http2ServerResponse) res.writeHead(status, head)
+  else res.writeHead(status, head)
   res.end(JSON.stringify(body, null, 2) + '\n')
 }
 
 /** Google APIs' error envelope: https://cloud.google.com/apis/design/errors#http_mapping */
 export function sendGoogleError(
-  res: ServerResponse,
+  res: AnyServerResponse,
   code: number,
   status: string,
   message: string,
@@ -47,7 +53,7 @@ export function iamPermissionDeniedDetail(domain: string, permission: string): u
   }
 }
 
-export function bearerToken(req: IncomingMessage): string | undefined {
+export function bearerToken(req: Pick<IncomingMessage, 'headers'>): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')
   return match?.[1]
 }

@@ -810,6 +810,9 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     expect(failure(run)).not.toContain('kubectl create role')
     // The LIST went through to the cluster; no write did.
     expect(flow.kube.requests.map(r => [r.method, r.status])).toEqual([['GET', 200]])
+    // The action spoke HTTP/2 to the gateway, as to Google's real front end.
+    expect(flow.gateway?.httpVersions.length).toBeGreaterThan(1)
+    expect(new Set(flow.gateway?.httpVersions)).toEqual(new Set(['2.0']))
   })
 
   it('Kubernetes 403 (RBAC denies): names the user and gives the kubectl create role advice', async () => {

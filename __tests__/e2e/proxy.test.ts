@@ -90,6 +90,8 @@ describe('HTTPS_PROXY', () => {
       expect(proxy.connects.length).toBeLessThanOrEqual(2)
       expect(kube.connectionsOpened).toBe(proxy.connects.length)
       expect(new Set(proxy.connects)).toEqual(new Set([target]))
+      // HTTP/2 inside the tunnel, as without a proxy.
+      expect(new Set(kube.requests.map(r => r.httpVersion))).toEqual(new Set(['2.0']))
       expect(run.stdout).toContain(`through proxy ${proxy.url} (HTTPS_PROXY/HTTP_PROXY)`)
     }
   )

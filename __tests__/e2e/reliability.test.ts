@@ -1,13 +1,20 @@
 // End to end under faults, races, hostile conditions and pruning: the run either succeeds with every Secret
 // correct, or fails naming exactly the Secrets that did not make it, with the others intact.
 import { writeFileSync } from 'node:fs'
+import { constants as http2 } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { ownerLabelValue } from '../../src/sync/ownership.js'
-import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
+import {
+  servedProtocols,
+  startKubeDouble,
+  type Fault,
+  type HttpProtocol,
+  type KubeDouble
+} from '../../kube-double/server.js'
 import { otherTls } from '../../kube-double/tls.js'
 import { findLeaks, runAction, type ActionRun } from './run-action.js'
 
@@ -143,6 +150,94 @@ describe('transient failures are retried', () => {
     expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(NAMES)
     expect(run.stdout).toContain('503 ServiceUnavailable')
   }, 60_000)
+})
+
+describe('a reset stream, a GOAWAY or a dropped connection in the middle of a 300-secret sync', () => {
+  // 300 secrets, short values (the runner passes `secrets` in one environment variable, at most 128 KiB).
+  const MANY = Object.fromEntries(
+    Array.from({ length: 300 }, (_, i) => [`DAGSTER_SECRET_N${i}`, `value-${i}-leak-canary-h2`])
+  )
+  const names = Object.keys(MANY)
+    .map(name => name.toLowerCase().replaceAll('_', '-'))
+    .sort()
+  const nthCreate = (n: number) => (r: { method: string; path: string }) =>
+    isSecretWrite('POST')(r) && kube.requests.filter(isSecretWrite('POST')).length >= n
+
+  // `lost`: how many connections the fault takes down with every answer in flight on them (up to `concurrency`
+  // writes may have landed unseen); a reset stream is refused before the double handles it, so it loses none.
+  it.each<[string, Fault, readonly HttpProtocol[], number]>([
+    [
+      'RST_STREAM INTERNAL_ERROR on 5 creates',
+      { kind: 'reset', code: http2.NGHTTP2_INTERNAL_ERROR, times: 5, match: nthCreate(100) },
+      servedProtocols,
+      0
+    ],
+    [
+      'RST_STREAM REFUSED_STREAM on 20 creates (undici resends each once, then the action retries)',
+      { kind: 'reset', code: http2.NGHTTP2_REFUSED_STREAM, times: 20, match: nthCreate(100) },
+      servedProtocols,
+      0
+    ],
+    ['a graceful GOAWAY at the 150th create', { kind: 'goaway', match: nthCreate(150) }, servedProtocols, 0],
+    [
+      'a GOAWAY INTERNAL_ERROR at the 150th create, the connection then closed',
+      { kind: 'goaway', code: http2.NGHTTP2_INTERNAL_ERROR, match: nthCreate(150) },
+      servedProtocols,
+      1
+    ],
+    [
+      'the TCP connection dropped at the 150th create, over HTTP/2',
+      { kind: 'drop', match: nthCreate(150) },
+      servedProtocols,
+      1
+    ],
+    [
+      'the TCP connection dropped at the 150th create, over HTTP/1.1',
+      { kind: 'drop', match: nthCreate(150) },
+      ['http/1.1'],
+      1
+    ]
+  ])(
+    '%s: every Secret is created exactly once',
+    async (_name, fault, protocols, lost) => {
+      await kube.close()
+      kube = await startKubeDouble({ protocols })
+      kubeconfig = kube.writeKubeconfig()
+      // Requests overlap, as they do against a real API server, so a fault finds others in flight.
+      kube.latencyMs = 5
+      kube.inject(fault)
+
+      const run = await sync({ concurrency: '10' }, MANY)
+
+      expect(run.exitCode, run.stdout).toBe(0)
+      expect(JSON.parse(run.outputs.failed ?? '')).toEqual([])
+      expect((JSON.parse(run.outputs.created ?? '') as string[]).sort()).toEqual(names)
+      const stored = kube.listSecrets(NS)
+      expect(stored.map(s => s.metadata.name).sort()).toEqual(names)
+      for (const [githubName, value] of Object.entries(MANY)) {
+        const secret = stored.find(s => s.metadata.name === githubName.toLowerCase().replaceAll('_', '-'))
+        expect(decode(secret?.data?.[githubName])).toBe(value)
+      }
+      const creates = kube.writes().filter(isSecretWrite('POST'))
+      expect(creates.filter(w => w.status === 201)).toHaveLength(300)
+      // Any other create is the retry of one whose answer was lost with its connection, refused AlreadyExists,
+      // then read back (sync.ts); at most one per request that was in flight on a lost connection.
+      const alreadyExists = creates.filter(w => w.status === 409)
+      expect(creates).toHaveLength(300 + alreadyExists.length)
+      expect(alreadyExists.length).toBeLessThanOrEqual(10 * lost)
+      expect(kube.requests.filter(r => r.method === 'GET' && r.path.includes('/secrets/'))).toHaveLength(
+        alreadyExists.length
+      )
+      expect(kube.writes().filter(w => w.method !== 'POST')).toEqual([])
+      const version = protocols.includes('h2') ? '2.0' : '1.1'
+      expect(kube.requests.filter(r => r.httpVersion !== version)).toEqual([])
+      // The fault struck: the reset streams went unanswered; a GOAWAY or a drop made the client connect anew.
+      const unanswered = kube.requests.filter(r => r.status === 0)
+      if (fault.kind === 'reset') expect(unanswered).toHaveLength(fault.times ?? 1)
+      else expect(kube.connectionsOpened).toBeGreaterThanOrEqual(2)
+    },
+    60_000
+  )
 })
 
 describe('races between our read and our write', () => {

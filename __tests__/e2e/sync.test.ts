@@ -3,7 +3,12 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
+import {
+  servedProtocols,
+  startKubeDouble,
+  type HttpProtocol,
+  type KubeDouble
+} from '../../kube-double/server.js'
 import { findLeaks, runAction } from './run-action.js'
 
 const NS = 'dagster-prd'
@@ -37,108 +42,128 @@ const inputs = (extra: Record<string, string> = {}): Record<string, string> => (
   ...extra
 })
 
-describe('a first, second and third run', () => {
-  it('creates exactly three correct Secrets, then writes nothing, then writes exactly the changed one', async () => {
-    const first = await runAction(inputs())
-    expect(first.exitCode, first.stdout).toBe(0)
-    expect(
-      kube
-        .listSecrets(NS)
-        .map(s => s.metadata.name)
-        .sort()
-    ).toEqual([
-      'dagster-secret-service-key-pem',
-      'dagster-secret-slack-bot-oauth-token',
-      'dagster-secret-warehouse-password'
-    ])
-    for (const [githubName, value] of Object.entries(VALUES)) {
-      const secret = kube.getSecret(NS, githubName.toLowerCase().replaceAll('_', '-'))
-      expect(secret?.type).toBe('Opaque')
-      expect(Object.keys(secret?.data ?? {})).toEqual([githubName])
-      expect(decode(secret?.data?.[githubName])).toBe(value)
-      expect(secret?.metadata.labels).toEqual({
-        'app.kubernetes.io/managed-by': 'gke-secrets-sync',
-        'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
-        'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
-      })
-      expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra')
+/** The API server as it is (HTTP/2, HTTP/1.1 for clients without it), and one with HTTP/2 turned off. */
+const protocolCases = [
+  { server: 'h2 and http/1.1, as kube-apiserver', protocols: servedProtocols, httpVersion: '2.0' },
+  { server: 'http/1.1 only', protocols: ['http/1.1'] as const, httpVersion: '1.1' }
+]
+
+/** Replaces the double of beforeEach with one that serves only `protocols`. */
+async function restartWith(protocols: readonly HttpProtocol[]): Promise<void> {
+  await kube.close()
+  kube = await startKubeDouble({ protocols })
+  kubeconfig = kube.writeKubeconfig()
+}
+
+describe.each(protocolCases)(
+  'a first, second and third run, server $server',
+  ({ protocols, httpVersion }) => {
+    beforeEach(() => restartWith(protocols))
+
+    it('creates exactly three correct Secrets, then writes nothing, then writes exactly the changed one', async () => {
+      const first = await runAction(inputs())
+      expect(first.exitCode, first.stdout).toBe(0)
       expect(
-        secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
-      ).toBeUndefined()
-    }
-    expect(kube.writes().map(w => w.method)).toEqual(['POST', 'POST', 'POST'])
-    expect(kube.requests.filter(r => r.method === 'GET')).toHaveLength(1)
-    expect(first.outputs.created).toBe(
-      '["dagster-secret-service-key-pem","dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
-    )
-    expect(first.outputs.changed).toBe('true')
-    expect(first.outputs.env_secrets).toBe(
-      '- name: dagster-secret-service-key-pem\n- name: dagster-secret-slack-bot-oauth-token\n- name: dagster-secret-warehouse-password\n'
-    )
-    const versions = kube.listSecrets(NS).map(s => s.metadata.resourceVersion)
-
-    kube.resetRequests()
-    const second = await runAction(inputs())
-    expect(second.exitCode).toBe(0)
-    expect(kube.requests).toHaveLength(1)
-    expect(kube.requests[0]).toMatchObject({ method: 'GET', path: `/api/v1/namespaces/${NS}/secrets` })
-    expect(second.outputs.unchanged).toBe(first.outputs.created)
-    expect(second.outputs.changed).toBe('false')
-    expect(kube.listSecrets(NS).map(s => s.metadata.resourceVersion)).toEqual(versions)
-
-    kube.resetRequests()
-    const third = await runAction(
-      inputs({
-        secrets: JSON.stringify({
-          ...SECRETS,
-          DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: 'xoxb-rotated-leak-canary'
+        kube
+          .listSecrets(NS)
+          .map(s => s.metadata.name)
+          .sort()
+      ).toEqual([
+        'dagster-secret-service-key-pem',
+        'dagster-secret-slack-bot-oauth-token',
+        'dagster-secret-warehouse-password'
+      ])
+      for (const [githubName, value] of Object.entries(VALUES)) {
+        const secret = kube.getSecret(NS, githubName.toLowerCase().replaceAll('_', '-'))
+        expect(secret?.type).toBe('Opaque')
+        expect(Object.keys(secret?.data ?? {})).toEqual([githubName])
+        expect(decode(secret?.data?.[githubName])).toBe(value)
+        expect(secret?.metadata.labels).toEqual({
+          'app.kubernetes.io/managed-by': 'gke-secrets-sync',
+          'gke-secrets-sync/prefix': 'DAGSTER_SECRET',
+          'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
         })
-      })
-    )
-    expect(third.exitCode).toBe(0)
-    expect(kube.writes().map(w => [w.method, w.path])).toEqual([
-      ['PUT', `/api/v1/namespaces/${NS}/secrets/dagster-secret-slack-bot-oauth-token`]
-    ])
-    expect(third.outputs.updated).toBe('["dagster-secret-slack-bot-oauth-token"]')
-    const rotated = kube.getSecret(NS, 'dagster-secret-slack-bot-oauth-token')
-    expect(decode(rotated?.data?.DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN)).toBe('xoxb-rotated-leak-canary')
+        expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra')
+        expect(
+          secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
+        ).toBeUndefined()
+      }
+      expect(kube.writes().map(w => w.method)).toEqual(['POST', 'POST', 'POST'])
+      expect(kube.requests.filter(r => r.method === 'GET')).toHaveLength(1)
+      expect(first.outputs.created).toBe(
+        '["dagster-secret-service-key-pem","dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
+      )
+      expect(first.outputs.changed).toBe('true')
+      expect(first.outputs.env_secrets).toBe(
+        '- name: dagster-secret-service-key-pem\n- name: dagster-secret-slack-bot-oauth-token\n- name: dagster-secret-warehouse-password\n'
+      )
+      const versions = kube.listSecrets(NS).map(s => s.metadata.resourceVersion)
 
-    for (const run of [first, second, third]) {
-      expect(findLeaks(run, [...Object.values(SECRETS), 'xoxb-rotated-leak-canary'])).toEqual([])
-    }
-  })
+      kube.resetRequests()
+      const second = await runAction(inputs())
+      expect(second.exitCode).toBe(0)
+      expect(kube.requests).toHaveLength(1)
+      expect(kube.requests[0]).toMatchObject({ method: 'GET', path: `/api/v1/namespaces/${NS}/secrets` })
+      expect(second.outputs.unchanged).toBe(first.outputs.created)
+      expect(second.outputs.changed).toBe('false')
+      expect(kube.listSecrets(NS).map(s => s.metadata.resourceVersion)).toEqual(versions)
 
-  it('writes a job summary with the outcome, the cluster, the counts, the table and the envSecrets snippet', async () => {
-    const run = await runAction(inputs())
-    expect(run.summary).toContain('## ✅ gke-secrets-sync: synced 3 changes')
-    expect(run.summary).toMatch(
-      new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\` · owner \`[^\`]+\`$`, 'm')
-    )
-    expect(run.summary).toContain(`API server \`${kube.url}\``)
-    expect(run.summary).toContain(
-      '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
-    )
-    expect(run.summary).toContain('3 Secrets: 3 created')
-    expect(run.summary).toMatch(/ · took \d+(\.\d)? m?s · /)
-    expect(run.summary).toContain('2 input secrets without the prefix were ignored.')
-    expect(run.summary).not.toContain('OTHER_SECRET')
-    expect(run.summary).toContain('envSecrets:\n  - name: dagster-secret-service-key-pem')
-    expect(run.summary).toContain(
-      '[acme/dagster-infra run 4242](https://github.com/acme/dagster-infra/actions/runs/4242)'
-    )
-  })
+      kube.resetRequests()
+      const third = await runAction(
+        inputs({
+          secrets: JSON.stringify({
+            ...SECRETS,
+            DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: 'xoxb-rotated-leak-canary'
+          })
+        })
+      )
+      expect(third.exitCode).toBe(0)
+      expect(kube.writes().map(w => [w.method, w.path])).toEqual([
+        ['PUT', `/api/v1/namespaces/${NS}/secrets/dagster-secret-slack-bot-oauth-token`]
+      ])
+      expect(third.outputs.updated).toBe('["dagster-secret-slack-bot-oauth-token"]')
+      const rotated = kube.getSecret(NS, 'dagster-secret-slack-bot-oauth-token')
+      expect(decode(rotated?.data?.DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN)).toBe('xoxb-rotated-leak-canary')
 
-  it('in a dry run sends every write with dryRun=All and stores nothing', async () => {
-    const run = await runAction(inputs({ dry_run: 'true' }))
-    expect(run.exitCode).toBe(0)
-    expect(kube.writes()).toHaveLength(3)
-    expect(kube.writes().every(w => w.dryRun)).toBe(true)
-    expect(kube.listSecrets(NS)).toEqual([])
-    expect(run.summary).toContain('## 🧪 gke-secrets-sync: dry run, 3 changes would be made')
-    expect(run.summary).toContain('| would create |')
-    expect(run.outputs.created).toContain('dagster-secret-slack-bot-oauth-token')
-  })
-})
+      for (const run of [first, second, third]) {
+        expect(findLeaks(run, [...Object.values(SECRETS), 'xoxb-rotated-leak-canary'])).toEqual([])
+      }
+      // What undici negotiated with the server, for every request of the three runs.
+      expect(new Set(kube.requests.map(r => r.httpVersion))).toEqual(new Set([httpVersion]))
+    })
+
+    it('writes a job summary with the outcome, the cluster, the counts, the table and the envSecrets snippet', async () => {
+      const run = await runAction(inputs())
+      expect(run.summary).toContain('## ✅ gke-secrets-sync: synced 3 changes')
+      expect(run.summary).toMatch(
+        new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\` · owner \`[^\`]+\`$`, 'm')
+      )
+      expect(run.summary).toContain(`API server \`${kube.url}\``)
+      expect(run.summary).toContain(
+        '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
+      )
+      expect(run.summary).toContain('3 Secrets: 3 created')
+      expect(run.summary).toMatch(/ · took \d+(\.\d)? m?s · /)
+      expect(run.summary).toContain('2 input secrets without the prefix were ignored.')
+      expect(run.summary).not.toContain('OTHER_SECRET')
+      expect(run.summary).toContain('envSecrets:\n  - name: dagster-secret-service-key-pem')
+      expect(run.summary).toContain(
+        '[acme/dagster-infra run 4242](https://github.com/acme/dagster-infra/actions/runs/4242)'
+      )
+    })
+
+    it('in a dry run sends every write with dryRun=All and stores nothing', async () => {
+      const run = await runAction(inputs({ dry_run: 'true' }))
+      expect(run.exitCode).toBe(0)
+      expect(kube.writes()).toHaveLength(3)
+      expect(kube.writes().every(w => w.dryRun)).toBe(true)
+      expect(kube.listSecrets(NS)).toEqual([])
+      expect(run.summary).toContain('## 🧪 gke-secrets-sync: dry run, 3 changes would be made')
+      expect(run.summary).toContain('| would create |')
+      expect(run.outputs.created).toContain('dagster-secret-slack-bot-oauth-token')
+    })
+  }
+)
 
 describe('a Secret of the same name that this action did not make', () => {
   const seed = (): void => {
@@ -229,6 +254,32 @@ describe('configuration errors', () => {
   it('uses KUBECONFIG when the input is empty (as left by get-gke-credentials)', async () => {
     const run = await runAction(inputs({ kubeconfig: '', dry_run: 'true' }), { KUBECONFIG: kubeconfig })
     expect(run.exitCode, run.stdout).toBe(0)
+  })
+})
+
+describe.each(protocolCases)('concurrency, server $server', ({ protocols, httpVersion }) => {
+  beforeEach(() => restartWith(protocols))
+  const many = Object.fromEntries(
+    Array.from({ length: 40 }, (_, i) => [`DAGSTER_SECRET_C${i}`, `concurrency-leak-canary-${i}`])
+  )
+
+  it('holds at most `concurrency` requests in flight; over HTTP/2 all on one connection', async () => {
+    // Each request takes long enough that the next ones are sent before it is answered.
+    kube.latencyMs = 50
+    const run = await runAction(inputs({ secrets: JSON.stringify(many), concurrency: '4' }))
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(kube.listSecrets(NS)).toHaveLength(40)
+    expect(kube.maxInFlight).toBe(4)
+    expect(new Set(kube.requests.map(r => r.httpVersion))).toEqual(new Set([httpVersion]))
+    const connections = new Set(kube.requests.map(r => r.clientPort)).size
+    if (httpVersion === '2.0') {
+      // Multiplexed: one TLS connection, one HTTP/2 session, every request a stream on it.
+      expect([kube.connectionsOpened, kube.sessionsOpened, connections]).toEqual([1, 1, 1])
+    } else {
+      // One request per connection at a time: at least one connection per request in flight.
+      expect(connections).toBeGreaterThanOrEqual(4)
+      expect(kube.sessionsOpened).toBe(0)
+    }
   })
 })
 

@@ -1,6 +1,10 @@
 // The Kubernetes API double, driven by the real @kubernetes/client-node over HTTPS (and by raw HTTPS where a
-// client library would hide what the server sent: headers, plain-text bodies, dropped and hanging connections).
+// client library would hide what the server sent: headers, plain-text bodies, dropped and hanging connections,
+// and HTTP/2's frames: resets, GOAWAY).
+import type { IncomingHttpHeaders } from 'node:http2'
+import { connect as connectHttp2, constants as httpConstants, type ClientHttp2Session } from 'node:http2'
 import { request as httpsRequest } from 'node:https'
+import { connect as tlsConnect } from 'node:tls'
 import {
   ApiException,
   CoreV1Api,
@@ -1111,6 +1115,158 @@ describe('kube API double', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(290)
       expect(double.requests.map(r => r.status)).toEqual([200, 200, 200])
     })
+  })
+})
+
+/** A raw HTTP/2 client of the double: what arrives on the wire, frame by frame, that undici would act on. */
+async function http2Session(double: KubeDouble): Promise<ClientHttp2Session> {
+  const session = connectHttp2(double.url, { ca: double.caPem })
+  await new Promise<void>((resolve, reject) => {
+    session.once('remoteSettings', () => resolve())
+    session.once('error', reject)
+  })
+  return session
+}
+
+interface Http2Answer {
+  headers?: IncomingHttpHeaders
+  body: string
+  rstCode?: number
+  goaway?: { code: number; lastStreamID: number }
+}
+
+function http2Get(session: ClientHttp2Session, path: string): Promise<Http2Answer> {
+  return new Promise(resolve => {
+    const answer: Http2Answer = { body: '' }
+    session.once('goaway', (code, lastStreamID) => (answer.goaway = { code, lastStreamID }))
+    session.on('error', () => undefined)
+    const stream = session.request({ ':path': path, authorization: 'Bearer test-token' })
+    stream.on('response', headers => (answer.headers = headers))
+    stream.on('data', (chunk: Buffer) => (answer.body += chunk.toString()))
+    stream.on('error', () => undefined)
+    stream.on('close', () => resolve({ ...answer, ...(stream.rstCode ? { rstCode: stream.rstCode } : {}) }))
+    stream.end()
+  })
+}
+
+describe('kube API double: HTTP/2 with HTTP/1.1 fallback, as kube-apiserver', () => {
+  const started: KubeDouble[] = []
+  const start = async (opts: KubeDoubleOptions = {}): Promise<KubeDouble> => {
+    const d = await startKubeDouble(opts)
+    started.push(d)
+    return d
+  }
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map(d => d.close()))
+  })
+  const secretsPath = `/api/v1/namespaces/${ns}/secrets`
+
+  it('negotiates h2 with a client that offers it (100 streams at most), HTTP/1.1 with one that does not', async () => {
+    const double = await start()
+    const session = await http2Session(double)
+    expect(session.alpnProtocol).toBe('h2')
+    // kube-apiserver's default (k8s.io/apiserver/pkg/server/secure_serving.go).
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(100)
+    const answer = await http2Get(session, secretsPath)
+    session.close()
+    expect(answer.headers?.[':status']).toBe(200)
+    expect(JSON.parse(answer.body)).toMatchObject({ kind: 'SecretList' })
+    // HTTP/2 forbids connection-specific headers (RFC 9113 section 8.2.2).
+    for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'upgrade']) {
+      expect(answer.headers).not.toHaveProperty(name)
+    }
+
+    const http1 = await raw(double, secretsPath)
+    expect(http1.status).toBe(200)
+    expect(double.requests.map(r => [r.httpVersion, r.status])).toEqual([
+      ['2.0', 200],
+      ['1.1', 200]
+    ])
+    expect(double.requests[0]?.clientPort).not.toBe(double.requests[1]?.clientPort)
+    expect(double.sessionsOpened).toBe(1)
+    expect(double.connectionsOpened).toBe(2)
+  })
+
+  it.each([
+    [['http/1.1'] as const, 'h2', false],
+    [['h2'] as const, 'http/1.1', false],
+    [['http/1.1'] as const, 'http/1.1', true]
+  ])('protocols %j: a client offering only %s is served: %s', async (protocols, offered, served) => {
+    const double = await start({ protocols })
+    const alpn = await new Promise<string | false>(resolve => {
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port: double.port, ca: double.caPem, ALPNProtocols: [offered] },
+        () => {
+          resolve(socket.alpnProtocol ?? false)
+          socket.destroy()
+        }
+      )
+      socket.on('error', () => resolve(false))
+    })
+    expect(alpn).toBe(served ? offered : false)
+  })
+
+  it('reset closes the stream with the code, and the connection serves the next request', async () => {
+    const double = await start()
+    double.inject({ kind: 'reset', code: httpConstants.NGHTTP2_REFUSED_STREAM })
+    const session = await http2Session(double)
+    const reset = await http2Get(session, secretsPath)
+    const next = await http2Get(session, secretsPath)
+    session.close()
+    expect(reset).toMatchObject({ rstCode: httpConstants.NGHTTP2_REFUSED_STREAM, body: '' })
+    expect(reset.headers).toBeUndefined()
+    expect(next.headers?.[':status']).toBe(200)
+    expect(double.requests.map(r => r.status)).toEqual([0, 200])
+    expect(double.connectionsOpened).toBe(1)
+  })
+
+  it('a graceful goaway names the last stream received, answers it, and takes no new stream', async () => {
+    const double = await start()
+    double.inject({ kind: 'goaway' })
+    const session = await http2Session(double)
+    const answer = await http2Get(session, secretsPath)
+    expect(answer.goaway).toEqual({ code: httpConstants.NGHTTP2_NO_ERROR, lastStreamID: 1 })
+    expect(answer.headers?.[':status']).toBe(200)
+    await new Promise(resolve => session.once('close', resolve))
+    expect(double.requests.map(r => r.status)).toEqual([200])
+  })
+
+  it('an abrupt goaway sends the code, then closes the connection with nothing answered', async () => {
+    const double = await start()
+    double.inject({ kind: 'goaway', code: httpConstants.NGHTTP2_ENHANCE_YOUR_CALM })
+    const session = await http2Session(double)
+    const answer = await http2Get(session, secretsPath)
+    expect(answer.goaway).toEqual({ code: httpConstants.NGHTTP2_ENHANCE_YOUR_CALM, lastStreamID: 1 })
+    expect(answer.headers).toBeUndefined()
+    expect(session.destroyed || session.closed).toBe(true)
+    expect(double.requests.map(r => r.status)).toEqual([0])
+  })
+
+  it('drop closes the TCP connection without a frame: every stream on it ends unanswered', async () => {
+    const double = await start()
+    double.latencyMs = 100
+    double.inject({ kind: 'drop', match: () => double.requests.length === 2 })
+    const session = await http2Session(double)
+    const [first, second] = await Promise.all([
+      http2Get(session, secretsPath),
+      http2Get(session, secretsPath)
+    ])
+    expect(first.goaway).toBeUndefined()
+    expect(first.headers).toBeUndefined()
+    expect(second.headers).toBeUndefined()
+    expect(double.requests.map(r => r.status)).toEqual([0, 0])
+  })
+
+  it('counts requests in flight at once', async () => {
+    const double = await start()
+    double.latencyMs = 100
+    const session = await http2Session(double)
+    await Promise.all([1, 2, 3].map(() => http2Get(session, secretsPath)))
+    await http2Get(session, secretsPath)
+    session.close()
+    expect(double.maxInFlight).toBe(3)
+    double.resetRequests()
+    expect(double.maxInFlight).toBe(0)
   })
 })
 

@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { coreV1Api } from '../../src/kube/api.js'
 import { dispatcherHttpLibrary, headerRecord } from '../../src/kube/http.js'
-import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
+import {
+  servedProtocols,
+  startKubeDouble,
+  type HttpProtocol,
+  type KubeDouble
+} from '../../kube-double/server.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const NS = 'dagster-prd'
@@ -17,11 +22,21 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
-async function kubeDouble(): Promise<KubeDouble> {
-  const kube = await startKubeDouble({ users: { 'test-token': 'ci' }, namespaces: [NS] })
+async function kubeDouble(protocols?: readonly HttpProtocol[]): Promise<KubeDouble> {
+  const kube = await startKubeDouble({
+    users: { 'test-token': 'ci' },
+    namespaces: [NS],
+    ...(protocols && { protocols })
+  })
   cleanups.push(() => kube.close())
   return kube
 }
+
+/** The API server as it is (HTTP/2, HTTP/1.1 for clients without it), and one with HTTP/2 turned off. */
+const protocolCases = [
+  { server: 'h2 and http/1.1, as kube-apiserver', protocols: servedProtocols, httpVersion: '2.0' },
+  { server: 'http/1.1 only', protocols: ['http/1.1'] as const, httpVersion: '1.1' }
+]
 
 /** A plain-HTTP server's KubeConfig: client-node refuses http:// unless TLS verification is off
  * (config.js, createDispatcherOptions). */
@@ -49,68 +64,77 @@ async function bareServer(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }
 }
 
-describe('a call through client-node with this transport', () => {
-  it('sends what client-node built (auth, headers, JSON body) and hands client-node the typed answer', async () => {
-    const kube = await kubeDouble()
-    const api = coreV1Api(kubeConfigFor(kube))
+describe.each(protocolCases)(
+  'a call through client-node with this transport, server $server',
+  ({ protocols, httpVersion }) => {
+    it('sends what client-node built (auth, headers, JSON body) and hands client-node the typed answer', async () => {
+      const kube = await kubeDouble(protocols)
+      const api = coreV1Api(kubeConfigFor(kube))
 
-    const created = await api.createNamespacedSecret({
-      namespace: NS,
-      body: {
-        metadata: { name: 'dagster-secret-a' },
-        type: 'Opaque',
-        data: { DAGSTER_SECRET_A: Buffer.from('not-a-secret').toString('base64') }
-      }
+      const created = await api.createNamespacedSecret({
+        namespace: NS,
+        body: {
+          metadata: { name: 'dagster-secret-a' },
+          type: 'Opaque',
+          data: { DAGSTER_SECRET_A: Buffer.from('not-a-secret').toString('base64') }
+        }
+      })
+      const read = await api.readNamespacedSecret({ name: 'dagster-secret-a', namespace: NS })
+
+      expect(created.metadata?.resourceVersion).toMatch(/^\d+$/)
+      // client-node's ObjectSerializer turned the JSON timestamp into a Date: the answer went through it.
+      expect(read.metadata?.creationTimestamp).toBeInstanceOf(Date)
+      expect(Buffer.from(read.data?.DAGSTER_SECRET_A ?? '', 'base64').toString()).toBe('not-a-secret')
+      expect(
+        kube.requests.map(({ method, status, user, contentType, accept }) => ({
+          method,
+          status,
+          user,
+          contentType,
+          accept
+        }))
+      ).toEqual([
+        {
+          method: 'POST',
+          status: 201,
+          user: 'ci',
+          contentType: 'application/json',
+          accept: 'application/json, */*;q=0.8'
+        },
+        {
+          method: 'GET',
+          status: 200,
+          user: 'ci',
+          contentType: undefined,
+          accept: 'application/json, */*;q=0.8'
+        }
+      ])
+      expect(kube.requests[0]?.userAgent).toMatch(/^kubernetes-client-javascript\//)
+      // undici 8 offers h2 by ALPN and the server picks it: the protocol the action speaks to a real API server.
+      expect(kube.requests.map(r => r.httpVersion)).toEqual([httpVersion, httpVersion])
+      // Without SharedConnections (requests.ts) client-node gives each request an agent of its own, so a
+      // connection of its own, which negotiates the same.
+      expect(kube.connectionsOpened).toBe(2)
     })
-    const read = await api.readNamespacedSecret({ name: 'dagster-secret-a', namespace: NS })
 
-    expect(created.metadata?.resourceVersion).toMatch(/^\d+$/)
-    // client-node's ObjectSerializer turned the JSON timestamp into a Date: the answer went through it.
-    expect(read.metadata?.creationTimestamp).toBeInstanceOf(Date)
-    expect(Buffer.from(read.data?.DAGSTER_SECRET_A ?? '', 'base64').toString()).toBe('not-a-secret')
-    expect(
-      kube.requests.map(({ method, status, user, contentType, accept }) => ({
-        method,
-        status,
-        user,
-        contentType,
-        accept
-      }))
-    ).toEqual([
-      {
-        method: 'POST',
-        status: 201,
-        user: 'ci',
-        contentType: 'application/json',
-        accept: 'application/json, */*;q=0.8'
-      },
-      {
-        method: 'GET',
-        status: 200,
-        user: 'ci',
-        contentType: undefined,
-        accept: 'application/json, */*;q=0.8'
-      }
-    ])
-    expect(kube.requests[0]?.userAgent).toMatch(/^kubernetes-client-javascript\//)
-  })
+    it("turns an error answer into client-node's ApiException with the Status body", async () => {
+      const kube = await kubeDouble(protocols)
+      const api = coreV1Api(kubeConfigFor(kube))
 
-  it("turns an error answer into client-node's ApiException with the Status body", async () => {
-    const kube = await kubeDouble()
-    const api = coreV1Api(kubeConfigFor(kube))
+      const error = await api
+        .readNamespacedSecret({ name: 'dagster-secret-missing', namespace: NS })
+        .catch((failure: unknown) => failure)
 
-    const error = await api
-      .readNamespacedSecret({ name: 'dagster-secret-missing', namespace: NS })
-      .catch((failure: unknown) => failure)
-
-    expect(error).toBeInstanceOf(ApiException)
-    expect((error as ApiException<string>).code).toBe(404)
-    expect(JSON.parse((error as ApiException<string>).body)).toMatchObject({
-      kind: 'Status',
-      reason: 'NotFound'
+      expect(error).toBeInstanceOf(ApiException)
+      expect((error as ApiException<string>).code).toBe(404)
+      expect(JSON.parse((error as ApiException<string>).body)).toMatchObject({
+        kind: 'Status',
+        reason: 'NotFound'
+      })
+      expect(kube.requests.map(r => r.httpVersion)).toEqual([httpVersion])
     })
-  })
-})
+  }
+)
 
 describe('dispatcherHttpLibrary', () => {
   it('does not follow a redirect: the 3xx is the answer, and the target is never asked', async () => {

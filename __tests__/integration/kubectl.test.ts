@@ -70,6 +70,17 @@ describe.each(kubectlClients.map(c => [c.title, c] as const))('%s', (_, client) 
       expect(double.requests.some(q => q.path === '/api/v1' && q.status === 200)).toBe(true)
     })
 
+    it('speaks HTTP/2 to the double, as to kube-apiserver: every request a stream of one connection', async () => {
+      // client-go's transport offers h2 first by ALPN (k8s.io/apimachinery/pkg/util/net, SetTransportDefaults).
+      const before = double.requests.length
+      const r = await run('get', 'secrets', '-o', 'name')
+      expect(r.code).toBe(0)
+      const requests = double.requests.slice(before)
+      expect(requests.length).toBeGreaterThan(0)
+      expect(new Set(requests.map(q => q.httpVersion))).toEqual(new Set(['2.0']))
+      expect(new Set(requests.map(q => q.clientPort)).size).toBe(1)
+    })
+
     it('creates a generic Secret from a literal, in the wire format of its version', async () => {
       const r = await run('create', 'secret', 'generic', 'x', '--from-literal=K=v')
       expect(r).toMatchObject({ code: 0, stdout: 'secret/x created\n' })

@@ -112,6 +112,70 @@ describe('toKubeApiError', () => {
     expect(error.status).toBeUndefined()
   })
 
+  /** Node's error for an HTTP/2 stream or session that closed with a code, as undici 8 passes it on (with the
+   * code as `http2ErrorCode`); kube-http2.test.ts makes the double send each for real. */
+  const http2Error = (code: string, message: string, http2ErrorCode: number): Error =>
+    Object.assign(new Error(message), { code, http2ErrorCode })
+
+  // A stream reset or a GOAWAY is the HTTP/2 form of a dropped connection: retried, except the two refusals
+  // that a new connection meets again.
+  it.each([
+    [
+      http2Error('ERR_HTTP2_STREAM_ERROR', 'Stream closed with error code NGHTTP2_INTERNAL_ERROR', 2),
+      true,
+      'the API server reset the request (HTTP/2 RST_STREAM INTERNAL_ERROR)'
+    ],
+    [
+      http2Error('ERR_HTTP2_STREAM_ERROR', 'Stream closed with error code NGHTTP2_REFUSED_STREAM', 7),
+      true,
+      'the API server reset the request (HTTP/2 RST_STREAM REFUSED_STREAM)'
+    ],
+    [
+      http2Error('ERR_HTTP2_STREAM_ERROR', 'Stream closed with error code NGHTTP2_HTTP_1_1_REQUIRED', 13),
+      false,
+      'the API server reset the request (HTTP/2 RST_STREAM HTTP_1_1_REQUIRED)'
+    ],
+    [
+      http2Error('ERR_HTTP2_SESSION_ERROR', 'Session closed with error code 11', 11),
+      true,
+      'the API server closed the connection (HTTP/2 GOAWAY ENHANCE_YOUR_CALM)'
+    ],
+    [
+      new TypeError('fetch failed', {
+        cause: http2Error('ERR_HTTP2_SESSION_ERROR', 'Session closed with error code 2', 2)
+      }),
+      true,
+      'the API server closed the connection (HTTP/2 GOAWAY INTERNAL_ERROR)'
+    ],
+    [
+      Object.assign(new Error('Stream closed with error code NGHTTP2_CANCEL'), {
+        code: 'ERR_HTTP2_STREAM_ERROR'
+      }),
+      true,
+      'the API server reset the request (HTTP/2 RST_STREAM CANCEL)'
+    ],
+    [
+      new errors.InformationalError('HTTP/2: "GOAWAY" frame received with code 0'),
+      true,
+      'the connection to the API server ended before it answered (HTTP/2: "GOAWAY" frame received with code 0)'
+    ],
+    [
+      new errors.InformationalError('HTTP/2: stream half-closed (remote)'),
+      true,
+      'the connection to the API server ended before it answered (HTTP/2: stream half-closed (remote))'
+    ],
+    [
+      new errors.SocketError('HTTP/2: "GOAWAY" frame received with code 2'),
+      true,
+      'could not reach the API server (UND_ERR_SOCKET)'
+    ]
+  ])('HTTP/2 failure %s is transient=%s', (failure, transient, message) => {
+    const error = toKubeApiError(failure)
+    expect(error.message).toBe(message)
+    expect(error.transient).toBe(transient)
+    expect(error.status).toBeUndefined()
+  })
+
   it('a timeout is transient and says so', () => {
     const error = toKubeApiError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
     expect(error).toMatchObject({ transient: true, message: 'the API server did not answer in time' })

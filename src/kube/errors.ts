@@ -39,6 +39,26 @@ const transientCodes = new Set([
 
 const noAnswerCodes = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])
 
+/** HTTP/2 error codes by number (RFC 9113 section 7), to name the code a server reset or closed with. */
+const http2ErrorNames = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED'
+]
+/** The two HTTP/2 refusals that the same request meets again on a new connection: not retried. */
+const finalHttp2Errors = new Set(['INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'])
+
 export function toKubeApiError(error: unknown): KubeApiError {
   if (error instanceof KubeApiError) return error
   if (error instanceof ApiException) return fromResponse(error as ApiException<unknown>)
@@ -83,6 +103,8 @@ function fromConnectionFailure(error: unknown): KubeApiError {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return new KubeApiError(`the API server ${NO_ANSWER} in time`, undefined, undefined, true)
   }
+  const http2 = fromHttp2Failure(error)
+  if (http2) return http2
   const code = errorCode(error)
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
     return new KubeApiError(
@@ -106,16 +128,71 @@ function fromConnectionFailure(error: unknown): KubeApiError {
 }
 
 /**
- * The socket error's code: on the error itself (undici's Dispatcher.request, under kube-http.ts) or on one of its
+ * Over HTTP/2 a request whose connection goes away fails with the stream or the session, not the socket; this is
+ * the HTTP/2 form of a dropped connection, and is retried like one, as client-go retries a GET on
+ * "http2: server sent GOAWAY and closed the connection" (k8s.io/apimachinery/pkg/util/net/http.go,
+ * IsProbableEOF and IsHTTP2ConnectionLost). What undici 8 rejects with (lib/dispatcher/client-h2.js):
+ * - a RST_STREAM from the server: node's own error, ERR_HTTP2_STREAM_ERROR, with the stream's code as
+ *   `http2ErrorCode` (a REFUSED_STREAM reaches here only when undici's one resend of it was refused too);
+ * - a GOAWAY with an error code, the connection then closed: node's ERR_HTTP2_SESSION_ERROR, with the code;
+ * - a stream or session that ended without an answer in any other way (a GOAWAY with NO_ERROR whose request
+ *   undici could not send again, a stream closed half-way, a frame error): undici's InformationalError,
+ *   UND_ERR_INFO, whose message is undici's own fixed text.
+ * A closed socket under HTTP/2 is UND_ERR_SOCKET, as under HTTP/1.1.
+ */
+function fromHttp2Failure(error: unknown): KubeApiError | undefined {
+  const failure = codedError(error)
+  if (!failure) return undefined
+  if (failure.code === 'UND_ERR_INFO') {
+    return new KubeApiError(
+      `the connection to the API server ended before it answered (${failure.message})`,
+      undefined,
+      undefined,
+      true
+    )
+  }
+  const frame = { ERR_HTTP2_STREAM_ERROR: 'RST_STREAM', ERR_HTTP2_SESSION_ERROR: 'GOAWAY' }[failure.code]
+  if (!frame) return undefined
+  const name =
+    (failure.http2ErrorCode !== undefined ? http2ErrorNames[failure.http2ErrorCode] : undefined) ??
+    /error code (?:NGHTTP2_)?([A-Z0-9_]+)/.exec(failure.message)?.[1] ??
+    'unknown code'
+  const what = frame === 'RST_STREAM' ? 'reset the request' : 'closed the connection'
+  return new KubeApiError(
+    `the API server ${what} (HTTP/2 ${frame} ${name})`,
+    undefined,
+    undefined,
+    !finalHttp2Errors.has(name)
+  )
+}
+
+interface CodedError {
+  code: string
+  message: string
+  http2ErrorCode?: number
+}
+
+/**
+ * The first error with a code: the error itself (undici's Dispatcher.request, under kube-http.ts) or one of its
  * causes (fetch wraps it: TypeError('fetch failed') with `cause.code`).
  */
-function errorCode(error: unknown): string | undefined {
+function codedError(error: unknown): CodedError | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === 'string') return code
+    const { code, message, http2ErrorCode } = current as Partial<Record<keyof CodedError, unknown>>
+    if (typeof code === 'string') {
+      return {
+        code,
+        message: typeof message === 'string' ? message : '',
+        ...(typeof http2ErrorCode === 'number' && { http2ErrorCode })
+      }
+    }
     current = (current as { cause?: unknown }).cause
   }
   return undefined
+}
+
+function errorCode(error: unknown): string | undefined {
+  return codedError(error)?.code
 }
 
 /**

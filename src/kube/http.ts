@@ -12,6 +12,16 @@
 // undici's plain HTTP API on the same connections, with the same abort signal; its errors come unwrapped
 // (kube-errors.ts reads both).
 //
+// HTTP/2: undici 8 offers h2 by ALPN unless told not to (`allowH2` defaults to true; it offers
+// ['http/1.1', 'h2'] and lets the server choose, lib/core/connect.js), on every agent client-node builds (direct,
+// or through a CONNECT tunnel of its ProxyAgent) and on the global one. kube-apiserver offers ['h2', 'http/1.1']
+// and Go's crypto/tls picks by the server's order (k8s.io/apiserver/pkg/server/secure_serving.go), so the action
+// speaks HTTP/2 to a real API server as kubectl does (client-go offers h2 first), its concurrent requests
+// multiplexed on one connection; the Connect gateway speaks h2 too. Nothing here sets it: client-node builds the
+// agents and takes no undici options (config.js, createDispatcher), and kube-http.test.ts fails should undici's
+// default change. A reset stream or a GOAWAY comes back as an error that errors.ts retries like a dropped
+// connection.
+//
 // What fetch did and this does not: follow redirects (an API server answers, it does not redirect; a 3xx is
 // reported as the status it is, and a write is never re-sent to another address) and ask for gzip (the
 // API server then sends responses uncompressed, as it does to any client that does not ask).
