@@ -9,6 +9,7 @@ import {
   secretNameProblem
 } from '../sync/kube-validation.js'
 import { maskSecretValues } from './masking.js'
+import * as runner from './runner-output.js'
 import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
 import type { OnConflict } from '../sync/plan.js'
 import type { RestartTarget } from '../kube/deployment-restarts.js'
@@ -60,7 +61,7 @@ export function readInputs(
 ): Settings {
   // Parsed and masked before anything else is even read, so no later failure can print a value.
   const secrets = parseSecretsJson(input('secrets'))
-  maskSecretValues(Object.values(secrets), core.setSecret)
+  maskSecretValues(Object.values(secrets), runner.maskSecret)
   // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
   // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
   // of the job. Once read, the action has no further use for the variable.

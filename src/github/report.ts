@@ -3,9 +3,9 @@
 import { stringify } from 'yaml'
 import type { ClusterTarget } from '../kube/cluster-connection.js'
 import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
-import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
+import { identityIn, NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
-import { cell, code } from './markdown.js'
+import { cell, code, codeInCell } from './markdown.js'
 import { compareNames } from '../sync/selection.js'
 import type { SecretResult, SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
@@ -131,8 +131,7 @@ export function advice(details: string[], namespace: string): string[] {
         `The identity may not restart Deployments: grant it verbs get, list, patch on resource deployments (API group apps) in namespace ${namespace}, or leave \`restart_deployments\` empty.`
       )
     } else if (detail.startsWith('403 ')) {
-      // The API server names the identity: `User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`.
-      const user = /User "([^"]+)"/.exec(detail)?.[1] ?? '<the identity>'
+      const user = identityIn(detail)
       tips.add(
         [
           `The identity lacks RBAC on Secrets: bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace ${namespace} (README: "Least-privilege RBAC"), e.g.`,
@@ -258,8 +257,8 @@ interface Column {
 
 function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] {
   return [
-    { heading: 'GitHub secret', cell: result => (result.githubName ? code(result.githubName) : '—') },
-    { heading: 'Kubernetes Secret', cell: result => code(result.secretName) },
+    { heading: 'GitHub secret', cell: result => (result.githubName ? codeInCell(result.githubName) : '—') },
+    { heading: 'Kubernetes Secret', cell: result => codeInCell(result.secretName) },
     {
       heading: 'Result',
       cell: result => {
