@@ -39,7 +39,7 @@ export async function run(): Promise<void> {
 
     const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection.renewCredentials)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
-    const ownership = new Ownership(settings.prefix, settings.owner)
+    const ownership = new Ownership(settings.prefix, settings.owner, settings.ownerId)
     const workloads = settings.checkReferences
       ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
       : undefined

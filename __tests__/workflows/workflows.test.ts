@@ -69,7 +69,9 @@ const reusable = workflows.get(REUSABLE) as Workflow
 const NOT_FORWARDED: Record<string, string> = {
   secrets: 'always `toJSON(secrets)`: the secrets the caller passed (or inherited)',
   kubeconfig:
-    'the called job starts on a fresh runner, with no kubeconfig file of the caller; it reaches GKE itself'
+    'the called job starts on a fresh runner, with no kubeconfig file of the caller; it reaches GKE itself',
+  owner_id:
+    "the calling repository's id, from GITHUB_REPOSITORY_ID inside the called workflow: no caller may set another"
 }
 
 /** The one concurrency group recommended everywhere: per repository (groups are) and namespace. */

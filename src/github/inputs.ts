@@ -34,6 +34,8 @@ export interface Settings {
   prefix: string
   /** Who owns the Secrets this run writes: by default the repository the workflow runs for. */
   owner: string
+  /** The owner's numeric repository id (`owner_id`, else GITHUB_REPOSITORY_ID for the default owner). */
+  ownerId?: string
   namespace: string
   cluster: ClusterSource
   dryRun: boolean
@@ -68,12 +70,18 @@ export function readInputs(
   // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
   delete env.INPUT_SECRETS
 
+  const prefix = parsePrefix(input('prefix') || 'DAGSTER_SECRET')
+  const owner = parseOwner(input('owner'), env)
+  const ownerId = parseOwnerId(input('owner_id'), input('owner'), env)
+  const namespace = parseNamespace(input('namespace') || 'dagster-prd')
+  const cluster = parseClusterSource(input, env)
   return {
     secrets,
-    prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
-    owner: parseOwner(input('owner'), env),
-    namespace: parseNamespace(input('namespace') || 'dagster-prd'),
-    cluster: parseClusterSource(input, env),
+    prefix,
+    owner,
+    ...(ownerId !== undefined && { ownerId }),
+    namespace,
+    cluster,
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
     prune: parseBoolean('prune', input('prune'), false),
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
@@ -144,7 +152,32 @@ export function parseOwner(text: string, env: NodeJS.ProcessEnv): string {
       'Input `owner` must be one line of at most 253 characters, e.g. the repository acme/dagster-infra.'
     )
   }
+  if (/ \(id \d+\)$/.test(owner)) {
+    throw new InputError(
+      'Input `owner` must not end in " (id N)": the action writes the id that way itself; give the id as `owner_id`.'
+    )
+  }
   return owner
+}
+
+/**
+ * The `owner_id` input, else GITHUB_REPOSITORY_ID when the owner is the repository the workflow runs for (the
+ * default, or the same name given as `owner`): the repository's numeric id, which a name registered again by
+ * someone else does not share. Undefined for any other owner without `owner_id`.
+ */
+export function parseOwnerId(text: string, ownerInput: string, env: NodeJS.ProcessEnv): string | undefined {
+  const given = text.trim()
+  const fromRunner = ownerInput.trim() === '' || ownerInput.trim() === env.GITHUB_REPOSITORY?.trim()
+  const id = given || (fromRunner ? env.GITHUB_REPOSITORY_ID?.trim() : undefined)
+  if (!id) return undefined
+  if (!/^\d{1,20}$/.test(id)) {
+    throw new InputError(
+      given
+        ? `Input \`owner_id\` is "${given}"; use the repository's numeric id (\`\${{ github.repository_id }}\`).`
+        : `GITHUB_REPOSITORY_ID is "${id}", not a number; set \`owner_id\` to the repository's numeric id.`
+    )
+  }
+  return id
 }
 
 export function parseNamespace(namespace: string): string {

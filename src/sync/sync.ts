@@ -68,11 +68,15 @@ export async function syncSecrets(
   const wanted = new Set(desired.map(secret => secret.secretName))
   const unwanted = (secrets: V1Secret[]): V1Secret[] =>
     secrets.filter(secret => !wanted.has(secret.metadata?.name as string))
+  // The selector matched the owner label; isOurs also compares the owner annotation (name and id).
+  const ours = owned.filter(secret => ownership.isOurs(secret))
   return {
     results,
-    // The selector matched the owner label; isOurs also compares the owner annotation.
-    orphans: unwanted(owned).filter(secret => ownership.isOurs(secret)),
-    unclaimed: unwanted(unclaimed).map(secret => secret.metadata?.name as string)
+    orphans: unwanted(ours),
+    // A Secret without the owner label whose annotation names another owner is that owner's, not ownerless.
+    unclaimed: unwanted(unclaimed)
+      .filter(secret => ownership.relationTo(secret) === 'unclaimed')
+      .map(secret => secret.metadata?.name as string)
   }
 }
 
