@@ -4,6 +4,7 @@ import {
   parseMetadata,
   parseNamespace,
   parseOnConflict,
+  parseMaxDeletions,
   parseOwner,
   parseOwnerId,
   parsePrefix,
@@ -128,6 +129,28 @@ describe('parseOwnerId', () => {
       'GITHUB_REPOSITORY_ID is "x", not a number; set `owner_id`'
     )
   })
+})
+
+describe('parseMaxDeletions', () => {
+  it.each([
+    ['', { kind: 'share', percent: 50 }],
+    ['50%', { kind: 'share', percent: 50 }],
+    ['0%', { kind: 'share', percent: 0 }],
+    ['100%', { kind: 'share', percent: 100 }],
+    [' 5 ', { kind: 'count', count: 5 }],
+    ['0', { kind: 'count', count: 0 }]
+  ])('%j is %j', (text, max) => {
+    expect(parseMaxDeletions(text)).toEqual(max)
+  })
+
+  it.each(['101%', '-1', '5.5', '50 %', 'half', '%', '1000000'])(
+    'refuses %j, naming the input and both forms',
+    text => {
+      expect(() => parseMaxDeletions(text)).toThrow(
+        /^Input `max_deletions` is ".*"; use a number of Secrets \(5\) or a share/
+      )
+    }
+  )
 })
 
 describe('parseMetadata', () => {

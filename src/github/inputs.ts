@@ -8,6 +8,7 @@ import {
   qualifiedNameProblem,
   secretNameProblem
 } from '../sync/kube-validation.js'
+import { DEFAULT_MAX_DELETIONS, type MaxDeletions } from '../sync/deletion-limit.js'
 import { maskSecretValues } from './masking.js'
 import * as runner from './runner-output.js'
 import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
@@ -40,6 +41,8 @@ export interface Settings {
   cluster: ClusterSource
   dryRun: boolean
   prune: boolean
+  /** How many Secrets one prune may delete. */
+  maxDeletions: MaxDeletions
   onConflict: OnConflict
   labels: Record<string, string>
   annotations: Record<string, string>
@@ -84,6 +87,7 @@ export function readInputs(
     cluster,
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
     prune: parseBoolean('prune', input('prune'), false),
+    maxDeletions: parseMaxDeletions(input('max_deletions')),
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
     annotations: parseAnnotations(input('annotations')),
@@ -178,6 +182,18 @@ export function parseOwnerId(text: string, ownerInput: string, env: NodeJS.Proce
     )
   }
   return id
+}
+
+/** `max_deletions`: a whole number of Secrets, or a share of them from `0%` to `100%`; empty means `50%`. */
+export function parseMaxDeletions(text: string): MaxDeletions {
+  const trimmed = text.trim()
+  if (trimmed === '') return DEFAULT_MAX_DELETIONS
+  const share = /^(\d{1,3})%$/.exec(trimmed)
+  if (share && Number(share[1]) <= 100) return { kind: 'share', percent: Number(share[1]) }
+  if (/^\d{1,6}$/.test(trimmed)) return { kind: 'count', count: Number(trimmed) }
+  throw new InputError(
+    `Input \`max_deletions\` is "${text}"; use a number of Secrets (5) or a share of this owner's Secrets for the prefix from 0% to 100% (100% turns the limit off).`
+  )
 }
 
 export function parseNamespace(namespace: string): string {

@@ -140,6 +140,11 @@ export function advice(details: string[], namespace: string): string[] {
         ].join('\n')
       )
     }
+    if (detail.includes('`max_deletions: ')) {
+      tips.add(
+        "Prune deleted nothing. If those GitHub secrets were removed on purpose, run once with a higher `max_deletions` (`100%` turns the guard off). If not, this run did not receive them: check the job's `environment:` (environment secrets need it) and that the caller passes `secrets: inherit`."
+      )
+    }
     if (detail.includes(`the API server ${NO_ANSWER}`)) tips.add(NO_ANSWER_ADVICE)
     if (detail.includes(`namespaces "${namespace}" not found`)) {
       tips.add(`Namespace ${namespace} does not exist: create it, or fix the \`namespace\` input.`)

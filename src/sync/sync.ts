@@ -32,6 +32,8 @@ export interface SyncOutcome {
   orphans: V1Secret[]
   /** Names of ownerless Secrets of the prefix that this run does not want: never pruned, left in place. */
   unclaimed: string[]
+  /** How many Secrets of this owner and prefix the LIST found: what `max_deletions` takes a share of. */
+  ownedCount: number
 }
 
 /** Someone else keeps changing the Secret between our read and our write; give up after this many tries. */
@@ -76,7 +78,8 @@ export async function syncSecrets(
     // A Secret without the owner label whose annotation names another owner is that owner's, not ownerless.
     unclaimed: unwanted(unclaimed)
       .filter(secret => ownership.relationTo(secret) === 'unclaimed')
-      .map(secret => secret.metadata?.name as string)
+      .map(secret => secret.metadata?.name as string),
+    ownedCount: ours.length
   }
 }
 
