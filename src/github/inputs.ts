@@ -9,6 +9,7 @@ import {
   secretNameProblem
 } from '../sync/kube-validation.js'
 import { DEFAULT_MAX_DELETIONS, type MaxDeletions } from '../sync/deletion-limit.js'
+import { removeDebugSwitches, removeRunnerCredentials } from './environment.js'
 import { maskSecretValues } from './masking.js'
 import * as runner from './runner-output.js'
 import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
@@ -72,12 +73,16 @@ export function readInputs(
   // of the job. Once read, the action has no further use for the variable.
   // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
   delete env.INPUT_SECRETS
+  // Before any Google library loads: with their debug switches on, they print tokens before they are masked.
+  for (const warning of removeDebugSwitches(env)) runner.warning(warning)
 
   const prefix = parsePrefix(input('prefix') || 'DAGSTER_SECRET')
   const owner = parseOwner(input('owner'), env)
   const ownerId = parseOwnerId(input('owner_id'), input('owner'), env)
   const namespace = parseNamespace(input('namespace') || 'dagster-prd')
   const cluster = parseClusterSource(input, env)
+  // The kubeconfig path never signs in to Google, and its exec plugins must not hold the runner's credentials.
+  if (cluster.kind === 'kubeconfig') removeRunnerCredentials(env)
   return {
     secrets,
     prefix,
