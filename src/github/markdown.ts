@@ -10,12 +10,15 @@ const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ')
 /**
  * Text from elsewhere (a server message) in a table cell or list item: on one line, and with every Markdown
  * punctuation character backslash-escaped, so it shows as written and cannot break the table, open a link or
- * image (`[`, `]`, `(`, `)`, `!`) or start HTML (`<`, `>`, `&`). `:` and `.` too: GFM turns a bare
- * `https://...` or `www....` into a link (the extended autolinks), and an escaped one is plain text.
+ * image (`[`, `]`, `(`, `)`, `!`) or start HTML (`<`, `>`, `&`). GFM also turns a bare `https://...` or
+ * `www....` into a link (the extended autolinks); with the `:` or the `.` escaped it stays plain text.
  * https://github.github.com/gfm/#backslash-escapes, https://github.github.com/gfm/#autolinks-extension-
  */
 export function cell(text: string): string {
-  return oneLine(untrusted(text)).replace(/[\\`*_{}[\]<>()#+!|~&:.]/g, '\\$&')
+  return oneLine(untrusted(text))
+    .replace(/[\\`*_{}[\]<>()#+!|~&]/g, '\\$&')
+    .replace(/:(?=\/\/)/g, '\\:')
+    .replace(/\b(www)\./gi, '$1\\.')
 }
 
 /**
