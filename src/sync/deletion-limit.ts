@@ -15,7 +15,7 @@ export function describeMaxDeletions(max: MaxDeletions): string {
 /**
  * Why deleting `deleting` of the owner's `owned` Secrets for the prefix goes past `max`, or undefined when it
  * may go ahead. One deletion is always allowed (removing one GitHub secret must not need a setting, and with
- * few Secrets any share forbids it); so is any number under `100%`.
+ * few Secrets any share would forbid it); with `100%`, any number is.
  *
  * A share is compared exactly, in whole numbers: `deleting × 100 ≤ owned × percent`, which is the share's limit
  * rounded down (50% of 3 allows 1, not 2). Rounding up would let the run delete more than the share it was
