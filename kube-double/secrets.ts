@@ -2,8 +2,10 @@
 // k8s.io/apiserver/pkg/endpoints/handlers (create.go, update.go, patch.go, delete.go, get.go) and
 // k8s.io/apiserver/pkg/registry/generic/registry/store.go. Order of checks on a write: decode (400), name and
 // namespace of the body (400), namespace exists (404, NamespaceLifecycle admission), existence (404/409),
-// resourceVersion precondition (409), apply conflicts (409), validation (422). A dry run does all of it and
-// stores nothing; a write that changes nothing stores nothing either (no new resourceVersion).
+// resourceVersion precondition (409), apply conflicts (409), validation (422), validating admission webhooks
+// (store.go calls createValidation/updateValidation after the strategy's validation, and before the create that
+// may find the name taken). A dry run does all of it and stores nothing; a write that changes nothing stores
+// nothing either (no new resourceVersion).
 import { randomBytes, randomUUID } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
 import { decodeSecret, strictDecodingError, type DecodedSecret } from './decode.js'
@@ -13,12 +15,14 @@ import { jsonPatch, mergePatch, type Json } from './patch.js'
 import { parseFieldSelector, parseLabelSelector } from './selectors.js'
 import {
   StatusError,
+  admissionDenied,
   alreadyExists,
   badRequest,
   conflict,
   fieldForbidden,
   fieldRequired,
   notFound,
+  type AdmissionDenial,
   type FieldError
 } from './status.js'
 import { KubeStore, renderSecret, timestamp, type StoredSecret, type V1SecretLike } from './store.js'
@@ -40,7 +44,24 @@ export interface WriteOptions {
   force: boolean
   /** `fieldValidation=Strict`: unknown fields fail the request instead of being dropped. */
   strictFields?: boolean
+  /** A seeded Secret is stored as another client wrote it, before any webhook of the test existed. */
+  skipAdmission?: boolean
 }
+
+/** What a validating admission webhook is sent (an AdmissionReview's request, in short). */
+export interface AdmissionRequest {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE'
+  namespace: string
+  name: string
+  /** The object as it would be stored (CREATE, UPDATE); `data` in base64, as the webhook receives it. */
+  object?: V1SecretLike
+  /** The stored object (UPDATE, DELETE). */
+  oldObject?: V1SecretLike
+  dryRun: boolean
+}
+
+/** A validating webhook: undefined admits the request. */
+export type ValidatingWebhook = (request: AdmissionRequest) => AdmissionDenial | undefined
 
 export const patchTypes = [
   'application/json-patch+json',
@@ -117,7 +138,11 @@ function generateName(prefix: string): string {
 }
 
 export class SecretsApi {
-  constructor(private readonly store: KubeStore) {}
+  constructor(
+    private readonly store: KubeStore,
+    /** The validating webhook registered for Secrets, read on every write (server.ts: validatingWebhook). */
+    private readonly webhook: () => ValidatingWebhook | undefined = () => undefined
+  ) {}
 
   list(namespace: string, query: URLSearchParams, accept: string | undefined): Reply {
     const { page, metadata } = listPage(
@@ -227,6 +252,7 @@ export class SecretsApi {
         { name, kind: 'secrets' }
       )
     }
+    this.admit(options, { operation: 'DELETE', namespace, name, oldObject: renderSecret(current) })
     if (!options.dryRun) this.store.deleteSecret(namespace, name)
     return {
       status: 200,
@@ -270,9 +296,18 @@ export class SecretsApi {
       dryRun: false,
       manager,
       fieldManagerGiven: true,
-      force: false
+      force: false,
+      skipAdmission: true
     })
     return reply.body as V1SecretLike
+  }
+
+  /** Sends the request to the validating webhook, and answers its denial as the API server does. */
+  private admit(options: WriteOptions, request: Omit<AdmissionRequest, 'dryRun'>): void {
+    const webhook = this.webhook()
+    if (!webhook || options.skipAdmission) return
+    const denial = webhook({ ...request, dryRun: options.dryRun })
+    if (denial) throw admissionDenied('secrets', request.name, denial)
   }
 
   private decode(body: unknown): DecodedSecret {
@@ -290,9 +325,15 @@ export class SecretsApi {
     if (!this.store.namespaces.has(namespace)) throw notFound('namespaces', namespace)
     const invalidity = validateSecretCreate(secret)
     if (invalidity) throw invalidity
-    if (this.store.getSecret(namespace, secret.metadata.name))
-      throw alreadyExists('secrets', secret.metadata.name)
     const candidate = { secret, namespace, uid: randomUUID(), creationTimestamp: timestamp(), managers }
+    const name = secret.metadata.name
+    this.admit(options, {
+      operation: 'CREATE',
+      namespace,
+      name,
+      object: renderSecret({ ...candidate, resourceVersion: '' })
+    })
+    if (this.store.getSecret(namespace, name)) throw alreadyExists('secrets', name)
     // A dry-run create has no resourceVersion: nothing was written to etcd.
     const stored = options.dryRun ? { ...candidate, resourceVersion: '' } : this.store.putSecret(candidate)
     const body = renderSecret(stored)
@@ -322,6 +363,14 @@ export class SecretsApi {
     managers: ManagerEntry[],
     options: WriteOptions
   ): Reply {
+    // Webhooks see every update, one that changes nothing included.
+    this.admit(options, {
+      operation: 'UPDATE',
+      namespace: current.namespace,
+      name: current.secret.metadata.name,
+      object: renderSecret({ ...current, secret, managers }),
+      oldObject: renderSecret(current)
+    })
     const unchanged = sameSecret(current.secret, secret) && sameManagers(current.managers, managers)
     if (unchanged || options.dryRun) {
       const shown = unchanged ? current : { ...current, secret, managers }

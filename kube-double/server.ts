@@ -47,7 +47,14 @@ import {
 } from './authorization.js'
 import { strictSecretFields } from './decode.js'
 import { decodeProtobufBody, isProtobuf } from './protobuf.js'
-import { SecretsApi, invalidOptions, patchTypes, type Reply, type WriteOptions } from './secrets.js'
+import {
+  SecretsApi,
+  invalidOptions,
+  patchTypes,
+  type Reply,
+  type ValidatingWebhook,
+  type WriteOptions
+} from './secrets.js'
 import {
   WorkloadsApi,
   batchGroup,
@@ -74,6 +81,8 @@ import { KubeStore, renderNamespace, renderSecret, type V1SecretLike } from './s
 import { testTls, type ServerTls } from './tls.js'
 
 export type { V1SecretLike } from './store.js'
+export type { AdmissionRequest, ValidatingWebhook } from './secrets.js'
+export type { AdmissionDenial } from './status.js'
 export type { DeploymentSeed, V1DeploymentLike } from './deployments.js'
 export type { WorkloadObject, WorkloadResource } from './workloads.js'
 
@@ -186,6 +195,12 @@ export interface KubeDouble {
   inject(fault: Fault): void
   /** Called after auth, before a write is handled: change a Secret between a client's read and its write. */
   beforeWrite?: (r: { method: string; namespace: string; name?: string }) => void | Promise<void>
+  /**
+   * A validating admission webhook for Secrets (a Kyverno or Gatekeeper policy): sent every create, update and
+   * delete after validation, dry runs included; a denial is answered as the API server words it (403 unless the
+   * webhook says otherwise, `secrets "x" is forbidden: admission webhook "w" denied the request: ...`).
+   */
+  validatingWebhook?: ValidatingWebhook
   addNamespace(name: string): void
   /** Store a Secret as another client (default manager `terraform`) would, bypassing auth and the request log. */
   seedSecret(namespace: string, secret: object, manager?: string): V1SecretLike
@@ -425,7 +440,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   const authorize = opts.authorize ?? (() => true)
   const store = new KubeStore()
   for (const ns of opts.namespaces ?? ['default', 'dagster-prd']) store.addNamespace(ns)
-  const secrets = new SecretsApi(store)
+  const secrets = new SecretsApi(store, () => double.validatingWebhook)
   const servesWorkloads = opts.workloads ?? false
   const servesApps = (opts.deployments ?? false) || servesWorkloads
   const deployments = new DeploymentsApi(store)

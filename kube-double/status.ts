@@ -155,6 +155,43 @@ export function forbidden(a: {
   return new StatusError(403, 'Forbidden', message, details)
 }
 
+/** What a validating admission webhook (Kyverno, Gatekeeper, OPA) answers when it refuses a request. */
+export interface AdmissionDenial {
+  /** The webhook's name in its ValidatingWebhookConfiguration, e.g. `validate.kyverno.svc-fail`. */
+  webhook: string
+  /** The webhook's own message; policy engines often quote the object (Kyverno's `validation error: ...`). */
+  message?: string
+  reason?: string
+  /** Default 403. */
+  code?: number
+}
+
+/**
+ * The Status the API server answers for a webhook's denial: k8s.io/apiserver/pkg/admission/plugin/webhook/errors/
+ * statuserror.go ToStatusErr, e.g. `secrets "x" is forbidden: admission webhook "validate.kyverno.svc-fail" denied
+ * the request: <message>`.
+ */
+export function admissionDenied(resource: string, name: string, denial: AdmissionDenial): StatusError {
+  const code = denial.code ?? 403
+  const deniedBy = `admission webhook ${quote(denial.webhook)} denied the request`
+  const why = denial.message
+    ? `${deniedBy}: ${denial.message}`
+    : denial.reason
+      ? `${deniedBy}: ${denial.reason}`
+      : `${deniedBy} without explanation`
+  const internal = code === 500
+  const prefix = internal ? 'Internal error occurred' : `${resource} ${quote(name || 'Unknown')} is forbidden`
+  const details: StatusDetails = internal
+    ? { causes: [{ reason: '', message: why, field: '' }] }
+    : { group: '', kind: resource, name: name || 'Unknown' }
+  return new StatusError(
+    code,
+    denial.reason ?? (internal ? 'InternalError' : 'Forbidden'),
+    `${prefix}: ${why}`,
+    details
+  )
+}
+
 export const notFoundPath = (): StatusError =>
   new StatusError(404, 'NotFound', 'the server could not find the requested resource', {})
 

@@ -1,11 +1,12 @@
 // run(): read inputs -> connect -> sync -> prune -> restart -> report. One outer catch turns any error into one
 // setFailed line prefixed with the action's name. The folders below it, in the order they may import each other:
 // github/ (inputs, outputs, summary), google/ (sign-in, cluster lookup), kube/ (transport and clients), and the
-// core in sync/ that decides what to write (CONTRIBUTING.md, "The layout").
-import * as core from '@actions/core'
+// core in sync/ that decides what to write (CONTRIBUTING.md, "The layout"). Everything said to the runner goes
+// through github/runner-output.ts, which masks and neutralises it.
 import { readInputs, type ClusterSource } from './github/inputs.js'
 import { origin, publish } from './github/publish.js'
 import { advice, failureMessage, type SyncReport } from './github/report.js'
+import * as runner from './github/runner-output.js'
 import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
 import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
@@ -33,12 +34,12 @@ export async function run(): Promise<void> {
     // The budget covers the whole run: sign-in, the cluster lookup and every Kubernetes request end with it.
     deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
     const connection = withProxy(await connect(settings.cluster, deadline), settings.proxies)
-    core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
-    if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
+    runner.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
+    if (settings.dryRun) runner.info('Dry run: the API server checks every write and stores nothing.')
 
     const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection.renewCredentials)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
-    const ownership = new Ownership(settings.prefix, settings.owner)
+    const ownership = new Ownership(settings.prefix, settings.owner, settings.ownerId)
     const workloads = settings.checkReferences
       ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
       : undefined
@@ -77,9 +78,9 @@ export async function run(): Promise<void> {
       )
     }
     const failure = failureMessage(report)
-    if (failure) core.setFailed(`gke-secrets-sync: ${failure}`)
+    if (failure) runner.fail(`gke-secrets-sync: ${failure}`)
   } catch (error) {
-    core.setFailed(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
+    runner.fail(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
   }
   // Past the budget, a request nothing can cancel may still hold the process open (google-auth-library's STS
   // exchange has its own HTTP client, with neither timeout nor signal), and the step would run on after it
@@ -90,6 +91,6 @@ export async function run(): Promise<void> {
 /** Each way of reaching a cluster ends in the same in-memory connection. */
 async function connect(source: ClusterSource, deadline: AbortSignal): Promise<ClusterConnection> {
   if (source.kind === 'kubeconfig') return connectWithKubeconfig(source.files)
-  const credentials = await signInToGoogle(source.signIn, source.endpoints, deadline)
+  const credentials = await signInToGoogle(source.signIn, source.endpoints, deadline, runner.maskSecret)
   return connectToGke(source.target, credentials, source.endpoints)
 }

@@ -313,6 +313,20 @@ describe('signing in to Google', () => {
     expect(run.stdout).toContain(`through GKE cluster ${CLUSTER_PATH} through its endpoint`)
   })
 
+  it("with google-auth-library's debug log switched on, no token reaches the output: the action unsets it and says so", async () => {
+    const flow = await startFlow({ accept: 'serviceAccount' })
+    // GOOGLE_SDK_NODE_LOGGING logs each token exchange's request headers and response body (the access token)
+    // to stderr; runIn scans stdout, stderr and every file for every token the doubles issued.
+    const run = await runIn(flow, gkeInputs(), { GOOGLE_SDK_NODE_LOGGING: 'all', DEBUG_AUTH: '1' })
+
+    expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}`)
+    expect(run.stderr).not.toMatch(/\bauth\b.*\b(request|response)\b/)
+    expect(run.stdout).toContain(
+      "::warning::GOOGLE_SDK_NODE_LOGGING is set; the action unset it for this step, because google-auth-library's debug log prints request headers and token responses before the tokens can be masked."
+    )
+    expect(run.stdout).toContain('::warning::DEBUG_AUTH is set; the action unset it for this step')
+  })
+
   it('direct federation: without service_account the federated token reads the cluster and writes', async () => {
     const flow = await startFlow({ accept: 'federated' })
     const run = await runIn(flow, gkeInputs({ service_account: '' }))

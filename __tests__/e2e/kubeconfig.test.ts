@@ -130,7 +130,17 @@ describe('which kubeconfig, as kubectl decides it', () => {
 })
 
 describe('an exec credential plugin', () => {
-  it('gets a token to the API server but never sees INPUT_SECRETS or any secret value', async () => {
+  /** What the runner gives a job with `permissions: id-token: write`, and every job (the runtime token). */
+  const RUNNER_CREDENTIALS = {
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-oidc-request-token-leak-canary',
+    ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/idtoken?api-version=2.0',
+    ACTIONS_RUNTIME_TOKEN: 'runner-runtime-token-leak-canary',
+    ACTIONS_RUNTIME_URL: 'https://pipelines.actions.example/runtime/',
+    ACTIONS_RESULTS_URL: 'https://results.actions.example/',
+    ACTIONS_CACHE_URL: 'https://artifactcache.actions.example/'
+  }
+
+  it("gets a token to the API server but never sees INPUT_SECRETS, any secret value or the runner's tokens", async () => {
     const record = join(dir, 'plugin-env.jsonl')
     const kubeconfig = write(join(dir, 'kubeconfig'), config => {
       config.users = [
@@ -151,7 +161,7 @@ describe('an exec credential plugin', () => {
         }
       ]
     })
-    const run = await sync({ kubeconfig }, { HOME: dir })
+    const run = await sync({ kubeconfig }, { HOME: dir, ...RUNNER_CREDENTIALS })
     expect(run.exitCode, run.stdout).toBe(0)
     expect(synced()).toHaveLength(2)
     expect(kube.requests.every(request => request.user === 'system:serviceaccount:ci:gke-secrets-sync')).toBe(
@@ -167,7 +177,11 @@ describe('an exec credential plugin', () => {
       // The plugin did inherit the action's environment (as client-go's exec does), just not the secrets.
       expect(env.INPUT_NAMESPACE).toBe(NS)
       expect(env).not.toHaveProperty('INPUT_SECRETS')
+      // Nor the runner's own credentials: the OIDC request pair would mint this job's identity for any audience.
+      for (const name of Object.keys(RUNNER_CREDENTIALS)) expect(env).not.toHaveProperty(name)
+      expect(env.GITHUB_REPOSITORY).toBe('acme/dagster-infra')
       const text = JSON.stringify(env)
+      for (const token of Object.values(RUNNER_CREDENTIALS)) expect(text).not.toContain(token)
       for (const value of Object.values(SECRETS)) {
         expect(text).not.toContain(value)
         expect(text).not.toContain(Buffer.from(value).toString('base64'))

@@ -3,7 +3,7 @@
 // the runner sets; inside a reusable workflow it is the calling repository). Every run is scanned for leaks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
-import { runAction, type ActionRun } from './run-action.js'
+import { REPOSITORY_IDS, runAction, type ActionRun } from './run-action.js'
 
 const NS = 'dagster-prd'
 const INFRA = 'acme/dagster-infra'
@@ -35,11 +35,17 @@ function runAs(
       namespace: NS,
       ...extra
     },
-    { GITHUB_REPOSITORY: repository, GITHUB_REPOSITORY_OWNER: repository.split('/')[0] }
+    {
+      GITHUB_REPOSITORY: repository,
+      GITHUB_REPOSITORY_ID: REPOSITORY_IDS[repository],
+      GITHUB_REPOSITORY_OWNER: repository.split('/')[0]
+    }
   )
 }
 
 const value = (name: string): string => decode(Object.values(kube.getSecret(NS, name)?.data ?? {})[0])
+/** The owner annotation a run of this repository writes: its name and its id. */
+const recorded = (repository: string): string => `${repository} (id ${REPOSITORY_IDS[repository]})`
 const ownerOf = (name: string): string | undefined =>
   kube.getSecret(NS, name)?.metadata.annotations?.['gke-secrets-sync/owner']
 const names = (): string[] =>
@@ -63,7 +69,7 @@ describe('two repositories with a GitHub secret of the same name', () => {
   beforeEach(async () => {
     const infra = await runAs(INFRA, { [WEBHOOK]: 'https://hooks.example/infra-leak-canary' })
     expect(infra.exitCode, infra.stdout).toBe(0)
-    expect(ownerOf(webhook)).toBe(INFRA)
+    expect(ownerOf(webhook)).toBe(recorded(INFRA))
     kube.resetRequests()
   })
 
@@ -71,11 +77,11 @@ describe('two repositories with a GitHub secret of the same name', () => {
     const run = await runAs(DAGS, dagsSecrets)
     expect(run.exitCode).toBe(1)
     expect(value(webhook)).toBe('https://hooks.example/infra-leak-canary')
-    expect(ownerOf(webhook)).toBe(INFRA)
+    expect(ownerOf(webhook)).toBe(recorded(INFRA))
     expect(run.outputs.failed).toBe(`["${webhook}"]`)
     expect(run.outputs.created).toBe('["dagster-secret-dags-only"]')
     expect(run.stdout).toContain(
-      `a Secret "${webhook}" already exists and was made by gke-secrets-sync for acme/dagster-infra; two owners cannot sync the same Secret`
+      `a Secret "${webhook}" already exists and was made by gke-secrets-sync for acme/dagster-infra (id 700001); two owners cannot sync the same Secret`
     )
     // The create of its own secret, and the create that found the other's Secret (409); no overwrite.
     expect(kube.writes().map(w => [w.method, w.status])).toEqual(
@@ -94,7 +100,7 @@ describe('two repositories with a GitHub secret of the same name', () => {
     expect(run.outputs.skipped).toBe(`["${webhook}"]`)
     expect(run.outputs.env_secrets).toBe('- name: dagster-secret-dags-only\n')
     expect(run.stdout).toContain(
-      `::warning::skipped: ${webhook} (a Secret "${webhook}" already exists and was made by gke-secrets-sync for acme/dagster-infra; left as it is (on_conflict: skip))`
+      `::warning::skipped: ${webhook} (a Secret "${webhook}" already exists and was made by gke-secrets-sync for acme/dagster-infra (id 700001); left as it is (on_conflict: skip))`
     )
   })
 
@@ -102,7 +108,7 @@ describe('two repositories with a GitHub secret of the same name', () => {
     const run = await runAs(DAGS, dagsSecrets, { on_conflict: 'adopt' })
     expect(run.exitCode, run.stdout).toBe(0)
     expect(value(webhook)).toBe('https://hooks.example/dags-leak-canary')
-    expect(ownerOf(webhook)).toBe(DAGS)
+    expect(ownerOf(webhook)).toBe(recorded(DAGS))
     expect(run.outputs.updated).toBe(`["${webhook}"]`)
     expect(plainText(run.summary)).toContain(
       'adopted: it was made by gke-secrets-sync for acme/dagster-infra'
@@ -175,7 +181,7 @@ describe('prune by one repository', () => {
     )
     expect(overlapping.exitCode).toBe(1)
     expect(overlapping.stdout).toContain(
-      'was made by gke-secrets-sync for acme/dagster-infra with the prefix DAGSTER_SECRET'
+      'was made by gke-secrets-sync for acme/dagster-infra (id 700001) with the prefix DAGSTER_SECRET'
     )
     expect(value('dagster-secret-shared')).toBe('infra-shared-leak-canary')
   })
@@ -220,7 +226,7 @@ describe('Secrets written before owners were recorded', () => {
       'claimed for acme/dagster-infra: an earlier version of gke-secrets-sync made it for the prefix DAGSTER_SECRET without recording an owner'
     )
     for (const name of ['dagster-secret-rotated', 'dagster-secret-same']) {
-      expect(ownerOf(name)).toBe(INFRA)
+      expect(ownerOf(name)).toBe(recorded(INFRA))
       expect(kube.getSecret(NS, name)?.metadata.labels?.['gke-secrets-sync/owner']).toMatch(
         /^acme\.dagster-infra--/
       )
@@ -356,7 +362,7 @@ describe('adopting a Secret made by kubectl apply', () => {
     )
     const afterAdoption = kube.getSecret(NS, 'dagster-secret-token')?.metadata.annotations ?? {}
     expect(afterAdoption).not.toHaveProperty('kubectl.kubernetes.io/last-applied-configuration')
-    expect(afterAdoption).toMatchObject({ note: 'kept', 'gke-secrets-sync/owner': INFRA })
+    expect(afterAdoption).toMatchObject({ note: 'kept', 'gke-secrets-sync/owner': recorded(INFRA) })
 
     const rotated = await runAs(INFRA, { DAGSTER_SECRET_TOKEN: 'rotated-leak-canary' })
     expect(rotated.outputs.updated).toBe('["dagster-secret-token"]')

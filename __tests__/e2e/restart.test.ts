@@ -119,7 +119,7 @@ describe('restart_deployments', () => {
     })
     denied.seedDeployment(NS, { name: 'user-code-etl' })
     const run = await runAction({
-      secrets: JSON.stringify({ DAGSTER_SECRET_TOKEN: 'v' }),
+      secrets: JSON.stringify({ DAGSTER_SECRET_TOKEN: 'restart-rbac-leak-canary' }),
       kubeconfig: denied.writeKubeconfig(),
       namespace: NS,
       restart_deployments: 'user-code-etl'

@@ -9,6 +9,12 @@ import { fileURLToPath } from 'node:url'
 
 export const actionEntry = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
 
+/** The numeric ids the runner gives the test repositories (GITHUB_REPOSITORY_ID, github.repository_id). */
+export const REPOSITORY_IDS: Record<string, string> = {
+  'acme/dagster-infra': '700001',
+  'acme/dagster-dags': '700002'
+}
+
 export interface ActionRun {
   exitCode: number
   stdout: string
@@ -43,6 +49,7 @@ export async function runAction(
     CI: 'true',
     GITHUB_ACTIONS: 'true',
     GITHUB_REPOSITORY: 'acme/dagster-infra',
+    GITHUB_REPOSITORY_ID: REPOSITORY_IDS['acme/dagster-infra'],
     GITHUB_REPOSITORY_OWNER: 'acme',
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',

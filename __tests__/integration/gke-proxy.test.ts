@@ -58,7 +58,7 @@ async function gkeConnection() {
     audience: `https://iam.googleapis.com/${PROVIDER}`
   }
   const endpoints = { ...google.endpoints, connectgateway: 'https://127.0.0.1:1/unused' }
-  const credentials = await signInToGoogle(signIn, endpoints, AbortSignal.timeout(20_000))
+  const credentials = await signInToGoogle(signIn, endpoints, AbortSignal.timeout(20_000), () => undefined)
   return connectToGke({ cluster, endpoint: 'public' }, credentials, endpoints)
 }
 

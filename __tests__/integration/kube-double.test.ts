@@ -13,7 +13,13 @@ import {
   type V1Secret
 } from '@kubernetes/client-node'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startKubeDouble, type KubeDouble, type KubeDoubleOptions } from '../../kube-double/server.js'
+import {
+  startKubeDouble,
+  type AdmissionDenial,
+  type AdmissionRequest,
+  type KubeDouble,
+  type KubeDoubleOptions
+} from '../../kube-double/server.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 import { rawRequest, type RawRequest, type RawResponse } from '../doubles/raw-request.js'
 import { otherTls } from '../../kube-double/tls.js'
@@ -1267,6 +1273,110 @@ describe('kube API double: HTTP/2 with HTTP/1.1 fallback, as kube-apiserver', ()
     expect(double.maxInFlight).toBe(3)
     double.resetRequests()
     expect(double.maxInFlight).toBe(0)
+  })
+})
+
+describe('kube API double: a validating admission webhook', () => {
+  let double: KubeDouble
+  let api: CoreV1Api
+  const seen: AdmissionRequest[] = []
+  beforeEach(async () => {
+    double = await startKubeDouble()
+    api = clientFor(double)
+    seen.length = 0
+  })
+  afterEach(() => double.close())
+
+  const denyAll = (denial: Partial<AdmissionDenial> = {}): void => {
+    double.validatingWebhook = request => {
+      seen.push(request)
+      return { webhook: 'validate.kyverno.svc-fail', message: 'blocked by policy', ...denial }
+    }
+  }
+
+  it('denies a create with the Status of apiserver ToStatusErr, and stores nothing', async () => {
+    denyAll()
+    const { code, status } = await failure(
+      api.createNamespacedSecret({ namespace: ns, body: secret('w', { K: 'quoted-value' }) })
+    )
+    expect(code).toBe(403)
+    expect(status).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Forbidden',
+      code: 403,
+      message:
+        'secrets "w" is forbidden: admission webhook "validate.kyverno.svc-fail" denied the request: blocked by policy',
+      details: { group: '', kind: 'secrets', name: 'w' }
+    })
+    expect(double.getSecret(ns, 'w')).toBeUndefined()
+    // The webhook saw the object as it would be stored, data in base64.
+    expect(seen).toMatchObject([
+      { operation: 'CREATE', name: 'w', dryRun: false, object: { data: { K: b64('quoted-value') } } }
+    ])
+  })
+
+  it.each<[string, Partial<AdmissionDenial>, number, string, string]>([
+    [
+      'a code and reason of its own',
+      { code: 400, reason: 'BadRequest' },
+      400,
+      'BadRequest',
+      'secrets "w" is forbidden: '
+    ],
+    ['500, as an internal error', { code: 500 }, 500, 'InternalError', 'Internal error occurred: '],
+    ['no message', { message: '' }, 403, 'Forbidden', 'secrets "w" is forbidden: ']
+  ])('words a denial with %s as the API server does', async (_, denial, code, reason, prefix) => {
+    denyAll(denial)
+    const failed = await failure(api.createNamespacedSecret({ namespace: ns, body: secret('w', { K: 'v' }) }))
+    expect(failed.code).toBe(code)
+    expect(failed.status?.reason).toBe(reason)
+    expect(
+      failed.status?.message.startsWith(
+        `${prefix}admission webhook "validate.kyverno.svc-fail" denied the request`
+      )
+    ).toBe(true)
+    if (denial.message === '')
+      expect(failed.status?.message).toMatch(/denied the request without explanation$/)
+  })
+
+  it('is asked after validation (422 first) and before the name is found taken (403, not 409)', async () => {
+    double.seedSecret(ns, secret('taken', { K: 'v' }))
+    denyAll()
+    expect(
+      (await failure(api.createNamespacedSecret({ namespace: ns, body: secret('Bad_Name', { K: 'v' }) })))
+        .code
+    ).toBe(422)
+    expect(
+      (await failure(api.createNamespacedSecret({ namespace: ns, body: secret('taken', { K: 'v' }) }))).code
+    ).toBe(403)
+    expect(seen.map(r => [r.operation, r.name])).toEqual([['CREATE', 'taken']])
+  })
+
+  it('is asked for updates and deletes, with the stored object, and for dry runs', async () => {
+    double.seedSecret(ns, secret('s', { K: 'old' }))
+    denyAll()
+    const stored = await api.readNamespacedSecret({ name: 's', namespace: ns })
+    await failure(
+      api.replaceNamespacedSecret({ name: 's', namespace: ns, body: { ...stored, data: { K: b64('new') } } })
+    )
+    await failure(api.deleteNamespacedSecret({ name: 's', namespace: ns, dryRun: 'All' }))
+    expect(seen).toMatchObject([
+      {
+        operation: 'UPDATE',
+        dryRun: false,
+        object: { data: { K: b64('new') } },
+        oldObject: { data: { K: b64('old') } }
+      },
+      { operation: 'DELETE', dryRun: true, oldObject: { data: { K: b64('old') } } }
+    ])
+    expect(double.getSecret(ns, 's')?.data).toEqual({ K: b64('old') })
+  })
+
+  it('admits what it returns nothing for', async () => {
+    double.validatingWebhook = () => undefined
+    await api.createNamespacedSecret({ namespace: ns, body: secret('ok', { K: 'v' }) })
+    expect(double.getSecret(ns, 'ok')).toBeDefined()
   })
 })
 

@@ -251,6 +251,26 @@ describe.each(kubectlClients.map(c => [c.title, c] as const))('%s', (_, client) 
       })
     })
 
+    it("shows an admission webhook's denial as the API server words it, and stores nothing", async () => {
+      double.validatingWebhook = request =>
+        request.name === 'denied'
+          ? {
+              webhook: 'validate.kyverno.svc-fail',
+              message: 'policy deny-all: Secrets are managed by Terraform'
+            }
+          : undefined
+      try {
+        const r = await run('create', 'secret', 'generic', 'denied', '--from-literal=K=v')
+        expect(r.code).toBe(1)
+        expect(r.stderr).toContain(
+          'secrets "denied" is forbidden: admission webhook "validate.kyverno.svc-fail" denied the request: policy deny-all: Secrets are managed by Terraform'
+        )
+        expect(double.getSecret(ns, 'denied')).toBeUndefined()
+      } finally {
+        double.validatingWebhook = undefined
+      }
+    })
+
     it('is refused with a token the double does not know', async () => {
       if (!kubectl) return
       const badConfig = double.writeKubeconfig({ token: 'nope', path: join(home, 'bad-kubeconfig') })

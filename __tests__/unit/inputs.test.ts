@@ -4,7 +4,9 @@ import {
   parseMetadata,
   parseNamespace,
   parseOnConflict,
+  parseMaxDeletions,
   parseOwner,
+  parseOwnerId,
   parsePrefix,
   parseRestartTarget,
   parseSecretsJson,
@@ -96,6 +98,59 @@ describe('parseOwner', () => {
   it.each(['a\nb', 'x'.repeat(254)])('refuses %j', text => {
     expect(() => parseOwner(text, {})).toThrow(/Input `owner` must be one line of at most 253 characters/)
   })
+
+  it('refuses an owner that ends the way the annotation records an id', () => {
+    expect(() => parseOwner('acme/x (id 5)', {})).toThrow('give the id as `owner_id`')
+    expect(parseOwner('acme/x (id five)', {})).toBe('acme/x (id five)')
+  })
+})
+
+describe('parseOwnerId', () => {
+  const runner = { GITHUB_REPOSITORY: 'acme/dagster-dags', GITHUB_REPOSITORY_ID: '4242' }
+  it.each<[string, string, NodeJS.ProcessEnv, string | undefined]>([
+    // owner_id, owner, env, id
+    ['', '', runner, '4242'],
+    ['', 'acme/dagster-dags', runner, '4242'],
+    ['', 'acme/dagster-infra', runner, undefined],
+    ['77', 'acme/dagster-infra', runner, '77'],
+    [' 77 ', '', runner, '77'],
+    ['', '', { GITHUB_REPOSITORY: 'acme/dagster-dags' }, undefined],
+    ['', 'team data', {}, undefined]
+  ])('owner_id %j with owner %j is %s', (text, owner, env, id) => {
+    expect(parseOwnerId(text, owner, env)).toBe(id)
+  })
+
+  it.each(['R_kgDOabc', '-1', '1.5', '1'.repeat(21)])('refuses owner_id %j, naming the input', text => {
+    expect(() => parseOwnerId(text, '', runner)).toThrow('Input `owner_id`')
+  })
+
+  it('refuses a GITHUB_REPOSITORY_ID that is not a number, naming what to set', () => {
+    expect(() => parseOwnerId('', '', { ...runner, GITHUB_REPOSITORY_ID: 'x' })).toThrow(
+      'GITHUB_REPOSITORY_ID is "x", not a number; set `owner_id`'
+    )
+  })
+})
+
+describe('parseMaxDeletions', () => {
+  it.each([
+    ['', { kind: 'share', percent: 50 }],
+    ['50%', { kind: 'share', percent: 50 }],
+    ['0%', { kind: 'share', percent: 0 }],
+    ['100%', { kind: 'share', percent: 100 }],
+    [' 5 ', { kind: 'count', count: 5 }],
+    ['0', { kind: 'count', count: 0 }]
+  ])('%j is %j', (text, max) => {
+    expect(parseMaxDeletions(text)).toEqual(max)
+  })
+
+  it.each(['101%', '-1', '5.5', '50 %', 'half', '%', '1000000'])(
+    'refuses %j, naming the input and both forms',
+    text => {
+      expect(() => parseMaxDeletions(text)).toThrow(
+        /^Input `max_deletions` is ".*"; use a number of Secrets \(5\) or a share/
+      )
+    }
+  )
 })
 
 describe('parseMetadata', () => {

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto'
 import type { V1Secret } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import { labelValueProblem } from '../../src/sync/kube-validation.js'
-import { Ownership, ownerLabelValue, type Relation } from '../../src/sync/ownership.js'
+import {
+  Ownership,
+  ownerAnnotationValue,
+  ownerLabelValue,
+  parseOwnerAnnotation,
+  type Relation
+} from '../../src/sync/ownership.js'
 
 const sha12 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12)
 const LONG_REPO = `acme/${'dagster-code-location-'.repeat(5)}x` // 5 + 111 characters
@@ -116,5 +122,81 @@ describe('Ownership', () => {
     expect(ours.relationTo(live)).toBe(relation)
     expect(ours.isOurs(live)).toBe(relation === 'ours')
     if (description) expect(ours.describe(live)).toBe(description)
+  })
+})
+
+describe('the owner annotation and the repository id', () => {
+  it.each<[string, string | undefined, string]>([
+    ['acme/dagster-infra', '123456', 'acme/dagster-infra (id 123456)'],
+    ['acme/dagster-infra', undefined, 'acme/dagster-infra'],
+    ['team data (id x)', '7', 'team data (id x) (id 7)']
+  ])('%s with id %s is written %j and read back', (name, id, text) => {
+    const identity = { name, ...(id !== undefined && { id }) }
+    expect(ownerAnnotationValue(identity)).toBe(text)
+    expect(parseOwnerAnnotation(text)).toEqual(identity)
+  })
+
+  it('keeps the label of the name alone, so Secrets written before ids were recorded are still listed', () => {
+    const withId = new Ownership('DAGSTER_SECRET', 'acme/dagster-infra', '1')
+    expect(withId.labels).toEqual(new Ownership('DAGSTER_SECRET', 'acme/dagster-infra').labels)
+    expect(withId.annotations).toEqual({ 'gke-secrets-sync/owner': 'acme/dagster-infra (id 1)' })
+  })
+
+  const infra = new Ownership('DAGSTER_SECRET', 'acme/dagster-infra', '1')
+  const managed = {
+    'app.kubernetes.io/managed-by': 'gke-secrets-sync',
+    'gke-secrets-sync/prefix': 'DAGSTER_SECRET'
+  }
+  const secret = (labels: Record<string, string>, annotation?: string): V1Secret => ({
+    metadata: {
+      name: 's',
+      labels,
+      ...(annotation !== undefined && { annotations: { 'gke-secrets-sync/owner': annotation } })
+    }
+  })
+  const infraLabels = infra.labels
+
+  it.each<[string, Ownership, V1Secret, Relation, string]>([
+    ['ours, same id', infra, secret(infraLabels, 'acme/dagster-infra (id 1)'), 'ours', ''],
+    ['ours, written before ids', infra, secret(infraLabels, 'acme/dagster-infra'), 'ours', ''],
+    [
+      'a run that knows no id, on a Secret with one (a run outside Actions with only `owner`)',
+      new Ownership('DAGSTER_SECRET', 'acme/dagster-infra'),
+      secret(infraLabels, 'acme/dagster-infra (id 1)'),
+      'ours',
+      ''
+    ],
+    [
+      'the same name with another id: the name was registered again',
+      infra,
+      secret(infraLabels, 'acme/dagster-infra (id 999)'),
+      'other-owner',
+      "was made by gke-secrets-sync for acme/dagster-infra (id 999), a repository of the same name but another id than this one's (1): the first was deleted or renamed, and another took its name"
+    ],
+    [
+      'no owner label, the annotation naming another owner: that owner keeps it',
+      infra,
+      secret(managed, 'acme/dagster-dags (id 2)'),
+      'other-owner',
+      'was made by gke-secrets-sync for acme/dagster-dags (id 2)'
+    ],
+    [
+      'no owner label, the annotation naming this name with another id',
+      infra,
+      secret(managed, 'acme/dagster-infra (id 999)'),
+      'other-owner',
+      'was made by gke-secrets-sync for acme/dagster-infra (id 999), a repository of the same name'
+    ],
+    [
+      'no owner label, the annotation naming this owner: claimed as ownerless',
+      infra,
+      secret(managed, 'acme/dagster-infra (id 1)'),
+      'unclaimed',
+      ''
+    ],
+    ['no owner label, no annotation', infra, secret(managed), 'unclaimed', '']
+  ])('%s', (_, ownership, live, relation, description) => {
+    expect(ownership.relationTo(live)).toBe(relation)
+    if (description) expect(ownership.describe(live)).toContain(description)
   })
 })

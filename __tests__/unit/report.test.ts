@@ -15,6 +15,7 @@ import {
   toOutputs,
   type SyncReport
 } from '../../src/github/report.js'
+import { deletionLimitRefusal } from '../../src/sync/deletion-limit.js'
 import type { SecretResult, SecretState } from '../../src/sync/sync.js'
 
 const results: SecretResult[] = [
@@ -405,7 +406,19 @@ describe('failureMessage', () => {
 
   it.each([
     ['401 Unauthorized: x', 'Check the credentials: the kubeconfig user'],
-    ['404 NotFound: namespaces "dagster-prd" not found', 'Namespace dagster-prd does not exist']
+    ['404 NotFound: namespaces "dagster-prd" not found', 'Namespace dagster-prd does not exist'],
+    [
+      deletionLimitRefusal(3, 4, { kind: 'share', percent: 50 }) ?? '',
+      'Prune deleted nothing. If those GitHub secrets were removed on purpose, run once with a higher `max_deletions`'
+    ],
+    [
+      '403 Forbidden: secrets is forbidden: User "sync@p.iam.gserviceaccount.com" cannot list',
+      '--user=sync@p.iam.gserviceaccount.com'
+    ],
+    [
+      '403 Forbidden: secrets is forbidden: User "x`\n::stop-commands::t" cannot list',
+      '--user=<the identity>'
+    ]
   ])('advises on %s', (detail, words) => {
     expect(advice([detail, detail], 'dagster-prd')).toEqual([expect.stringContaining(words)])
   })

@@ -70,7 +70,11 @@ const { run } = await import('../../src/main.js')
 beforeEach(() => {
   calls.length = 0
   Object.assign(inputs, {
-    secrets: JSON.stringify({ DAGSTER_SECRET_A: 'a', DAGSTER_SECRET_B: 'b', DAGSTER_SECRET_C: 'c' }),
+    secrets: JSON.stringify({
+      DAGSTER_SECRET_A: 'value-a',
+      DAGSTER_SECRET_B: 'value-b',
+      DAGSTER_SECRET_C: 'value-c'
+    }),
     kubeconfig: '/unused',
     owner: 'acme/dagster-infra'
   })

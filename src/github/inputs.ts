@@ -8,7 +8,10 @@ import {
   qualifiedNameProblem,
   secretNameProblem
 } from '../sync/kube-validation.js'
+import { DEFAULT_MAX_DELETIONS, type MaxDeletions } from '../sync/deletion-limit.js'
+import { removeDebugSwitches, removeRunnerCredentials } from './environment.js'
 import { maskSecretValues } from './masking.js'
+import * as runner from './runner-output.js'
 import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
 import type { OnConflict } from '../sync/plan.js'
 import type { RestartTarget } from '../kube/deployment-restarts.js'
@@ -33,10 +36,14 @@ export interface Settings {
   prefix: string
   /** Who owns the Secrets this run writes: by default the repository the workflow runs for. */
   owner: string
+  /** The owner's numeric repository id (`owner_id`, else GITHUB_REPOSITORY_ID for the default owner). */
+  ownerId?: string
   namespace: string
   cluster: ClusterSource
   dryRun: boolean
   prune: boolean
+  /** How many Secrets one prune may delete. */
+  maxDeletions: MaxDeletions
   onConflict: OnConflict
   labels: Record<string, string>
   annotations: Record<string, string>
@@ -60,21 +67,32 @@ export function readInputs(
 ): Settings {
   // Parsed and masked before anything else is even read, so no later failure can print a value.
   const secrets = parseSecretsJson(input('secrets'))
-  maskSecretValues(Object.values(secrets), core.setSecret)
+  maskSecretValues(Object.values(secrets), runner.maskSecret)
   // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
   // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
   // of the job. Once read, the action has no further use for the variable.
   // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
   delete env.INPUT_SECRETS
+  // Before any Google library loads: with their debug switches on, they print tokens before they are masked.
+  for (const warning of removeDebugSwitches(env)) runner.warning(warning)
 
+  const prefix = parsePrefix(input('prefix') || 'DAGSTER_SECRET')
+  const owner = parseOwner(input('owner'), env)
+  const ownerId = parseOwnerId(input('owner_id'), input('owner'), env)
+  const namespace = parseNamespace(input('namespace') || 'dagster-prd')
+  const cluster = parseClusterSource(input, env)
+  // The kubeconfig path never signs in to Google, and its exec plugins must not hold the runner's credentials.
+  if (cluster.kind === 'kubeconfig') removeRunnerCredentials(env)
   return {
     secrets,
-    prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
-    owner: parseOwner(input('owner'), env),
-    namespace: parseNamespace(input('namespace') || 'dagster-prd'),
-    cluster: parseClusterSource(input, env),
+    prefix,
+    owner,
+    ...(ownerId !== undefined && { ownerId }),
+    namespace,
+    cluster,
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
     prune: parseBoolean('prune', input('prune'), false),
+    maxDeletions: parseMaxDeletions(input('max_deletions')),
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
     annotations: parseAnnotations(input('annotations')),
@@ -143,7 +161,44 @@ export function parseOwner(text: string, env: NodeJS.ProcessEnv): string {
       'Input `owner` must be one line of at most 253 characters, e.g. the repository acme/dagster-infra.'
     )
   }
+  if (/ \(id \d+\)$/.test(owner)) {
+    throw new InputError(
+      'Input `owner` must not end in " (id N)": the action writes the id that way itself; give the id as `owner_id`.'
+    )
+  }
   return owner
+}
+
+/**
+ * The `owner_id` input, else GITHUB_REPOSITORY_ID when the owner is the repository the workflow runs for (the
+ * default, or the same name given as `owner`): the repository's numeric id, which a name registered again by
+ * someone else does not share. Undefined for any other owner without `owner_id`.
+ */
+export function parseOwnerId(text: string, ownerInput: string, env: NodeJS.ProcessEnv): string | undefined {
+  const given = text.trim()
+  const fromRunner = ownerInput.trim() === '' || ownerInput.trim() === env.GITHUB_REPOSITORY?.trim()
+  const id = given || (fromRunner ? env.GITHUB_REPOSITORY_ID?.trim() : undefined)
+  if (!id) return undefined
+  if (!/^\d{1,20}$/.test(id)) {
+    throw new InputError(
+      given
+        ? `Input \`owner_id\` is "${given}"; use the repository's numeric id (\`\${{ github.repository_id }}\`).`
+        : `GITHUB_REPOSITORY_ID is "${id}", not a number; set \`owner_id\` to the repository's numeric id.`
+    )
+  }
+  return id
+}
+
+/** `max_deletions`: a whole number of Secrets, or a share of them from `0%` to `100%`; empty means `50%`. */
+export function parseMaxDeletions(text: string): MaxDeletions {
+  const trimmed = text.trim()
+  if (trimmed === '') return DEFAULT_MAX_DELETIONS
+  const share = /^(\d{1,3})%$/.exec(trimmed)
+  if (share && Number(share[1]) <= 100) return { kind: 'share', percent: Number(share[1]) }
+  if (/^\d{1,6}$/.test(trimmed)) return { kind: 'count', count: Number(trimmed) }
+  throw new InputError(
+    `Input \`max_deletions\` is "${text}"; use a number of Secrets (5) or a share of this owner's Secrets for the prefix from 0% to 100% (100% turns the limit off).`
+  )
 }
 
 export function parseNamespace(namespace: string): string {

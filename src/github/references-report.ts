@@ -1,7 +1,8 @@
 // What `check_references` adds to the job summary, the outputs and the log: the Used-by column, the Secrets
 // nothing references, references that point nowhere, and what to grant when a workload kind could not be listed.
 // Pure, like report.ts, which calls these through its marked hooks.
-import { cell, code } from './markdown.js'
+import { identityIn } from '../kube/errors.js'
+import { cell, code, codeInCell } from './markdown.js'
 import type { SecretResult } from '../sync/sync.js'
 import {
   shortList,
@@ -16,7 +17,7 @@ const USED_BY_SHOWN = 3
 /** The Used-by cell of one summary row. */
 export function usedByCell(check: ReferenceCheck, result: SecretResult): string {
   const users = check.usedBy.get(result.secretName)
-  if (users) return shortList(users.map(code), USED_BY_SHOWN)
+  if (users) return shortList(users.map(codeInCell), USED_BY_SHOWN)
   if (!check.unreferenced.includes(result.secretName)) return '—'
   // With a kind unlisted, "nothing references it" is only as far as the check could see.
   return check.failures.some(failure => failure.resource !== 'secrets') ? '_none found_' : '_not referenced_'
@@ -65,7 +66,7 @@ function danglingTable(items: DanglingReference[]): string[] {
     '| --- | --- | --- | --- |',
     ...items.map(item => {
       const { reference } = item
-      return `| ${code(reference.workload)} | ${code(reference.container)} (${reference.source}) | ${missing(item)} | ${item.closest ? code(item.closest) : '—'} |`
+      return `| ${codeInCell(reference.workload)} | ${codeInCell(reference.container)} (${reference.source}) | ${missing(item)} | ${item.closest ? codeInCell(item.closest) : '—'} |`
     }),
     ''
   ]
@@ -74,8 +75,8 @@ function danglingTable(items: DanglingReference[]): string[] {
 function missing(item: DanglingReference): string {
   const { secretName, key } = item.reference
   return item.missing === 'secret'
-    ? `Secret ${code(secretName)}`
-    : `key ${code(key ?? '')} in Secret ${code(secretName)}`
+    ? `Secret ${codeInCell(secretName)}`
+    : `key ${codeInCell(key ?? '')} in Secret ${codeInCell(secretName)}`
 }
 
 /**
@@ -88,7 +89,7 @@ function failureNote(failures: ListFailure[], namespace: string): string[] {
   const other = failures.filter(failure => failure.status !== 403)
   const out: string[] = ['> [!WARNING]']
   if (forbidden.length > 0) {
-    const user = /User "([^"]+)"/.exec(forbidden[0]?.message ?? '')?.[1] ?? '<the identity>'
+    const user = identityIn(forbidden[0]?.message ?? '')
     out.push(
       `> The identity may not list ${forbidden.map(f => code(f.resource)).join(', ')} in \`${namespace}\`, so references from them were not checked. To check them, grant \`list\` on the workload kinds:`,
       '>',

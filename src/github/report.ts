@@ -3,9 +3,9 @@
 import { stringify } from 'yaml'
 import type { ClusterTarget } from '../kube/cluster-connection.js'
 import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
-import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
+import { identityIn, NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
-import { cell, code } from './markdown.js'
+import { cell, code, codeInCell } from './markdown.js'
 import { compareNames } from '../sync/selection.js'
 import type { SecretResult, SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
@@ -131,14 +131,18 @@ export function advice(details: string[], namespace: string): string[] {
         `The identity may not restart Deployments: grant it verbs get, list, patch on resource deployments (API group apps) in namespace ${namespace}, or leave \`restart_deployments\` empty.`
       )
     } else if (detail.startsWith('403 ')) {
-      // The API server names the identity: `User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`.
-      const user = /User "([^"]+)"/.exec(detail)?.[1] ?? '<the identity>'
+      const user = identityIn(detail)
       tips.add(
         [
           `The identity lacks RBAC on Secrets: bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace ${namespace} (README: "Least-privilege RBAC"), e.g.`,
           `  kubectl create role gke-secrets-sync -n ${namespace} --verb=get,list,create,update,delete --resource=secrets`,
           `  kubectl create rolebinding gke-secrets-sync -n ${namespace} --role=gke-secrets-sync --user=${user}`
         ].join('\n')
+      )
+    }
+    if (detail.includes('`max_deletions: ')) {
+      tips.add(
+        "Prune deleted nothing. If those GitHub secrets were removed on purpose, run once with a higher `max_deletions` (`100%` turns the guard off). If not, this run did not receive them: check the job's `environment:` (environment secrets need it) and that the caller passes `secrets: inherit`."
       )
     }
     if (detail.includes(`the API server ${NO_ANSWER}`)) tips.add(NO_ANSWER_ADVICE)
@@ -258,8 +262,8 @@ interface Column {
 
 function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] {
   return [
-    { heading: 'GitHub secret', cell: result => (result.githubName ? code(result.githubName) : '—') },
-    { heading: 'Kubernetes Secret', cell: result => code(result.secretName) },
+    { heading: 'GitHub secret', cell: result => (result.githubName ? codeInCell(result.githubName) : '—') },
+    { heading: 'Kubernetes Secret', cell: result => codeInCell(result.secretName) },
     {
       heading: 'Result',
       cell: result => {

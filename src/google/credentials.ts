@@ -40,17 +40,22 @@ export interface GoogleCredentials {
   renewAccessToken(rejected: string): Promise<void>
 }
 
+/**
+ * `maskSecret` masks each token as soon as it is known: in the log (core.setSecret) and, in the action, in every
+ * text the action writes (github/runner-output.ts, which this layer cannot import).
+ */
 export async function signInToGoogle(
   signIn: GoogleSignIn,
   endpoints: GoogleEndpoints,
-  deadline: AbortSignal
+  deadline: AbortSignal,
+  maskSecret: (value: string) => void
 ): Promise<GoogleCredentials> {
   // gaxios applies its defaults to every request of the client, token exchanges included; with the signal
   // there, no Google request outlives the run's time budget (each also has its own timeout).
   const transporterOptions = { timeout: GOOGLE_REQUEST_TIMEOUT_MS, signal: deadline }
   const client =
     signIn.kind === 'federation'
-      ? await federatedClient(signIn, endpoints, transporterOptions)
+      ? await federatedClient(signIn, endpoints, transporterOptions, maskSecret)
       : await adcClient(signIn, transporterOptions)
   const masked = new Set<string>()
   const accessToken = async (): Promise<string> => {
@@ -69,7 +74,7 @@ export async function signInToGoogle(
     if (!token) throw new GoogleStageError('Google sign-in returned no access token.')
     if (!masked.has(token)) {
       masked.add(token)
-      core.setSecret(token)
+      maskSecret(token)
     }
     return token
   }
@@ -103,7 +108,8 @@ type TransporterOptions = { timeout: number; signal: AbortSignal }
 async function federatedClient(
   signIn: Extract<GoogleSignIn, { kind: 'federation' }>,
   endpoints: GoogleEndpoints,
-  transporterOptions: TransporterOptions
+  transporterOptions: TransporterOptions,
+  maskSecret: (value: string) => void
 ): Promise<AuthClient> {
   const { IdentityPoolClient } = await import('google-auth-library')
   return new IdentityPoolClient({
@@ -114,25 +120,29 @@ async function federatedClient(
     ...(signIn.serviceAccount && {
       service_account_impersonation_url: `${endpoints.iamcredentials}/projects/-/serviceAccounts/${signIn.serviceAccount}:generateAccessToken`
     }),
-    subject_token_supplier: { getSubjectToken: () => gitHubIdToken(signIn.audience) },
+    subject_token_supplier: { getSubjectToken: () => gitHubIdToken(signIn.audience, maskSecret) },
     transporterOptions
   })
 }
 
 /** The job's OIDC token; only a job with `permissions: id-token: write` is given the request URL. */
-async function gitHubIdToken(audience: string): Promise<string> {
+async function gitHubIdToken(audience: string, maskSecret: (value: string) => void): Promise<string> {
   if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     throw new GoogleStageError(
       'Google sign-in (federation) failed: GitHub gave this job no OIDC token. The workflow (or the calling job of a reusable workflow) needs `permissions: id-token: write`; pull requests from forks and Dependabot never get one.'
     )
   }
+  let token: string
   try {
-    return await core.getIDToken(audience)
+    // getIDToken masks it in the log itself; maskSecret adds it to what the action takes out of its own texts.
+    token = await core.getIDToken(audience)
   } catch (error) {
     throw new GoogleStageError(
       `Google sign-in (federation) failed: requesting the GitHub OIDC token failed (${(error as Error).message}).`
     )
   }
+  maskSecret(token)
+  return token
 }
 
 async function adcClient(

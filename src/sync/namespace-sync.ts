@@ -1,6 +1,8 @@
 // The namespace made to hold the selected secrets: the sync, then (when asked) the workload inventory and the
-// prune with its guards. Every selected secret, and every Secret pruned or held back, ends in one result; a
-// failed LIST or an unexpected error is returned beside the results, for run() to report before it fails.
+// prune with its guards (a clean sync, no workload still using it, max_deletions). Every selected secret, and
+// every Secret pruned or held back, ends in one result; a failed LIST or an unexpected error is returned beside
+// the results, for run() to report before it fails.
+import { deletionLimitRefusal, type MaxDeletions } from './deletion-limit.js'
 import { KubeApiError } from './kube-api-error.js'
 import type { Ownership } from './ownership.js'
 import { pruneBlocker, toDesiredSecret, type ExtraMetadata } from './plan.js'
@@ -13,6 +15,7 @@ import { holdBackReferenced, type WorkloadInventory } from './workload-reference
 export interface NamespaceSyncSettings
   extends ExtraMetadata, Pick<SyncOptions, 'onConflict' | 'concurrency'> {
   prune: boolean
+  maxDeletions: MaxDeletions
 }
 
 /** Reads the namespace's workloads, for check_references and prune's hold-back (kube/workloads-client.ts). */
@@ -84,6 +87,16 @@ export async function syncNamespace(
     ? holdBackReferenced(orphanNames, inventory)
     : { prunable: new Set(orphanNames), heldBack: [] }
   const toPrune = synced.orphans.filter(secret => prunable.has(secret.metadata?.name as string))
+  // Checked before the first delete, and in a dry run too, which then says what a real run would refuse.
+  const refusal = deletionLimitRefusal(toPrune.length, synced.ownedCount, settings.maxDeletions)
+  if (refusal) {
+    const refused = toPrune.map((secret): SecretResult => ({
+      secretName: secret.metadata?.name as string,
+      state: 'failed',
+      detail: refusal
+    }))
+    return { results: [...results, ...heldBack, ...refused], orphans: [], unclaimed, inventory }
+  }
   try {
     const pruned = await pruneSecrets(client, toPrune, { ...settings, ownership })
     return { results: [...results, ...heldBack, ...pruned], orphans: [], unclaimed, inventory }

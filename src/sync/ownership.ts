@@ -1,7 +1,7 @@
 // Who a Secret belongs to. Several repositories may sync the same prefix into one namespace (the infrastructure
 // repository and each code-location repository through the reusable workflow), so a Secret belongs to this
-// action, for one prefix, for one owner (by default the repository the workflow runs for). One value holds all
-// of that, and planning, syncing and pruning ask it instead of comparing labels themselves.
+// action, for one prefix, for one owner (by default the repository the workflow runs for, with its numeric id).
+// One value holds all of that, and planning, syncing and pruning ask it instead of comparing labels themselves.
 import { createHash } from 'node:crypto'
 import type { V1Secret } from '@kubernetes/client-node'
 import { labelValueProblem } from './kube-validation.js'
@@ -12,15 +12,42 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
 export const PREFIX_LABEL = 'gke-secrets-sync/prefix'
 /** The owner in label-safe form (see ownerLabelValue), for the LIST's selector. */
 export const OWNER_LABEL = 'gke-secrets-sync/owner'
-/** The exact owner string, for people (and messages) to read; a label value cannot hold `/`. */
+/**
+ * The exact owner string, for people (and messages) to read, since a label value cannot hold `/`; followed by
+ * ` (id N)` when the owner's repository id is known (ownerAnnotationValue).
+ */
 export const OWNER_ANNOTATION = 'gke-secrets-sync/owner'
+
+/** Who a run writes for: the owner string and, for a repository, its numeric id (`github.repository_id`). */
+export interface OwnerIdentity {
+  name: string
+  id?: string
+}
+
+const WITH_ID = /^(.*) \(id (\d+)\)$/s
+
+/**
+ * `acme/dagster-infra (id 123456)`. The id is what tells two repositories of the same name apart: a repository
+ * that was deleted or renamed leaves its name free, and whoever registers it next gets a new id. An owner input
+ * that itself ends like this is refused (inputs.ts), so the value reads back as written.
+ */
+export function ownerAnnotationValue(owner: OwnerIdentity): string {
+  return owner.id === undefined ? owner.name : `${owner.name} (id ${owner.id})`
+}
+
+/** The owner an annotation names; written by this action, or by anyone who can edit the Secret. */
+export function parseOwnerAnnotation(text: string): OwnerIdentity {
+  const match = WITH_ID.exec(text)
+  return match ? { name: match[1] as string, id: match[2] as string } : { name: text }
+}
 
 /**
  * How a live Secret relates to this run's owner and prefix:
- * - `ours`: made by this action for this prefix and this owner;
- * - `unclaimed`: made by this action for this prefix by a version that recorded no owner; a run that wants it
- *   claims it;
- * - `other-owner`: made by this action for this prefix, for another owner;
+ * - `ours`: made by this action for this prefix and this owner (label, and annotation with the same id);
+ * - `unclaimed`: made by this action for this prefix by a version that recorded no owner (no owner label, and no
+ *   annotation naming another owner); a run that wants it claims it;
+ * - `other-owner`: made by this action for this prefix, for another owner: another owner label, or an annotation
+ *   naming another owner or another repository id (a re-registered name) even when the label is gone;
  * - `other-prefix`: made by this action for another prefix;
  * - `foreign`: not made by this action (Terraform, kubectl, another controller).
  */
@@ -66,13 +93,19 @@ export class Ownership {
 
   constructor(
     prefix: string,
-    readonly owner: string
+    readonly owner: string,
+    /** The owner's repository id, when known; compared with the one a Secret records. */
+    readonly ownerId?: string
   ) {
     this.prefix = prefix.toUpperCase()
+    // The label stays the owner name's alone: it is what the LIST selects by, and Secrets written before ids
+    // were recorded carry it.
     this.ownerLabel = ownerLabelValue(owner)
     const prefixLabels = { [MANAGED_BY_LABEL]: MANAGER, [PREFIX_LABEL]: this.prefix }
     this.labels = { ...prefixLabels, [OWNER_LABEL]: this.ownerLabel }
-    this.annotations = { [OWNER_ANNOTATION]: owner }
+    this.annotations = {
+      [OWNER_ANNOTATION]: ownerAnnotationValue({ name: owner, ...(ownerId !== undefined && { id: ownerId }) })
+    }
     this.selector = selectorOf(this.labels)
     this.unclaimedSelector = `${selectorOf(prefixLabels)},!${OWNER_LABEL}`
   }
@@ -81,12 +114,23 @@ export class Ownership {
     const labels = secret.metadata?.labels ?? {}
     if (labels[MANAGED_BY_LABEL] !== MANAGER) return 'foreign'
     if (labels[PREFIX_LABEL] !== this.prefix) return 'other-prefix'
-    const label = labels[OWNER_LABEL]
-    if (label === undefined) return 'unclaimed'
-    // The annotation settles the one case the label cannot: two owners whose hashed labels collide.
+    // The annotation settles what the label cannot: two owners whose hashed labels collide, a name registered
+    // again by another repository (another id), and a Secret whose owner label was removed but whose annotation
+    // still names its owner (claiming that one silently would take another repository's Secret).
     const annotation = secret.metadata?.annotations?.[OWNER_ANNOTATION]
-    const sameOwner = label === this.ownerLabel && (annotation === undefined || annotation === this.owner)
-    return sameOwner ? 'ours' : 'other-owner'
+    const namesUs = annotation === undefined || this.isNamedBy(parseOwnerAnnotation(annotation))
+    const label = labels[OWNER_LABEL]
+    if (label === undefined) return namesUs ? 'unclaimed' : 'other-owner'
+    return label === this.ownerLabel && namesUs ? 'ours' : 'other-owner'
+  }
+
+  /**
+   * The same owner string, and the same id where both are known. A Secret written before ids were recorded (or
+   * by a run that knew none, such as one outside Actions with only `owner`) matches on the name alone.
+   */
+  private isNamedBy(recorded: OwnerIdentity): boolean {
+    if (recorded.name !== this.owner) return false
+    return recorded.id === undefined || this.ownerId === undefined || recorded.id === this.ownerId
   }
 
   isOurs(secret: V1Secret): boolean {
@@ -97,11 +141,20 @@ export class Ownership {
   describe(secret: V1Secret): string {
     const labels = secret.metadata?.labels ?? {}
     if (labels[MANAGED_BY_LABEL] === MANAGER) {
-      const owner = secret.metadata?.annotations?.[OWNER_ANNOTATION] ?? labels[OWNER_LABEL]
+      const annotation = secret.metadata?.annotations?.[OWNER_ANNOTATION]
+      const owner = annotation ?? labels[OWNER_LABEL]
       const prefix = labels[PREFIX_LABEL] ?? '(none)'
       if (owner === undefined) return `was made by gke-secrets-sync for the prefix ${prefix}`
+      const recorded = annotation === undefined ? undefined : parseOwnerAnnotation(annotation)
+      const reRegistered =
+        recorded?.name === this.owner &&
+        recorded.id !== undefined &&
+        this.ownerId !== undefined &&
+        recorded.id !== this.ownerId
+          ? `, a repository of the same name but another id than this one's (${this.ownerId}): the first was deleted or renamed, and another took its name`
+          : ''
       return prefix === this.prefix
-        ? `was made by gke-secrets-sync for ${owner}`
+        ? `was made by gke-secrets-sync for ${owner}${reRegistered}`
         : `was made by gke-secrets-sync for ${owner} with the prefix ${prefix}`
     }
     const managedBy = labels[MANAGED_BY_LABEL]

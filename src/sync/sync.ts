@@ -32,6 +32,8 @@ export interface SyncOutcome {
   orphans: V1Secret[]
   /** Names of ownerless Secrets of the prefix that this run does not want: never pruned, left in place. */
   unclaimed: string[]
+  /** How many Secrets of this owner and prefix the LIST found: what `max_deletions` takes a share of. */
+  ownedCount: number
 }
 
 /** Someone else keeps changing the Secret between our read and our write; give up after this many tries. */
@@ -68,11 +70,16 @@ export async function syncSecrets(
   const wanted = new Set(desired.map(secret => secret.secretName))
   const unwanted = (secrets: V1Secret[]): V1Secret[] =>
     secrets.filter(secret => !wanted.has(secret.metadata?.name as string))
+  // The selector matched the owner label; isOurs also compares the owner annotation (name and id).
+  const ours = owned.filter(secret => ownership.isOurs(secret))
   return {
     results,
-    // The selector matched the owner label; isOurs also compares the owner annotation.
-    orphans: unwanted(owned).filter(secret => ownership.isOurs(secret)),
-    unclaimed: unwanted(unclaimed).map(secret => secret.metadata?.name as string)
+    orphans: unwanted(ours),
+    // A Secret without the owner label whose annotation names another owner is that owner's, not ownerless.
+    unclaimed: unwanted(unclaimed)
+      .filter(secret => ownership.relationTo(secret) === 'unclaimed')
+      .map(secret => secret.metadata?.name as string),
+    ownedCount: ours.length
   }
 }
 
