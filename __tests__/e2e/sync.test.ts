@@ -84,7 +84,9 @@ describe.each(protocolCases)(
           'gke-secrets-sync/owner': expect.stringMatching(/^acme\.dagster-infra--[0-9a-f]{12}$/)
         })
         // The owner and its repository id (GITHUB_REPOSITORY_ID), which a re-registered name would not share.
-      expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe('acme/dagster-infra (id 700001)')
+        expect(secret?.metadata.annotations?.['gke-secrets-sync/owner']).toBe(
+          'acme/dagster-infra (id 700001)'
+        )
         expect(
           secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
         ).toBeUndefined()

@@ -83,9 +83,7 @@ const NOT_FORWARDED: Record<string, string> = {
   owner: 'always the calling repository, `github.repository`: the boundary between repositories',
   owner_id: 'always the calling repository, `github.repository_id`',
   kubeconfig:
-    'the called job starts on a fresh runner, with no kubeconfig file of the caller; it reaches GKE itself',
-  owner_id:
-    "the calling repository's id, from GITHUB_REPOSITORY_ID inside the called workflow: no caller may set another"
+    'the called job starts on a fresh runner, with no kubeconfig file of the caller; it reaches GKE itself'
 }
 
 /** The one concurrency group recommended everywhere: per repository (groups are) and namespace. */
