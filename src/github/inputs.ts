@@ -176,6 +176,22 @@ export function parseWholeNumber(input: string, text: string, min: number, max: 
   return value
 }
 
+/**
+ * The emails of service accounts that can be impersonated: user-made ones under iam.gserviceaccount.com
+ * (a domain-scoped project's ID `example.com:p` is `p.example.com` there), and the default accounts that
+ * Compute Engine (PROJECT_NUMBER-compute@developer.gserviceaccount.com) and App Engine
+ * (PROJECT_ID@appspot.gserviceaccount.com) create. https://cloud.google.com/iam/docs/service-account-types
+ * Whole-string patterns of the characters those names use: the email goes into the generateAccessToken URL.
+ */
+const SERVICE_ACCOUNT_EMAILS = [
+  /^[a-z0-9][-a-z0-9_.]*@[a-z0-9][-a-z0-9.]*\.iam\.gserviceaccount\.com$/i,
+  /^\d+-compute@developer\.gserviceaccount\.com$/i,
+  /^[a-z][-a-z0-9.]*[a-z0-9]@appspot\.gserviceaccount\.com$/i
+]
+
+export const isServiceAccountEmail = (email: string): boolean =>
+  SERVICE_ACCOUNT_EMAILS.some(pattern => pattern.test(email))
+
 const PROVIDER = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/[^/]+\/providers\/[^/]+$/
 const FULL_CLUSTER_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/
 /** Where gcloud and google-github-actions/auth leave the project, in their order of precedence. */
@@ -309,9 +325,9 @@ function parseSignIn(
       `\`workload_identity_provider\` names project "${match[1]}"; it needs the project NUMBER, not its ID (gcloud projects describe ${match[1]} --format='value(projectNumber)').`
     )
   }
-  if (serviceAccount && !/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/.test(serviceAccount)) {
+  if (serviceAccount && !isServiceAccountEmail(serviceAccount)) {
     throw new InputError(
-      `\`service_account\` "${serviceAccount}" must be a service account email, NAME@PROJECT.iam.gserviceaccount.com.`
+      `\`service_account\` "${serviceAccount}" must be a service account email: NAME@PROJECT.iam.gserviceaccount.com, or a default account, NUMBER-compute@developer.gserviceaccount.com (Compute Engine) or PROJECT@appspot.gserviceaccount.com (App Engine).`
     )
   }
   return {
