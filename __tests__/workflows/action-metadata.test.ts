@@ -71,9 +71,9 @@ describe('action.yml inputs', () => {
     }
   )
 
-  it('marks only `secrets` as required', () => {
+  it('marks no input as required: `secrets` or `secrets_file`, one of the two, is checked by the code', () => {
     const required = declaredInputs.filter(name => action.inputs[name]?.required)
-    expect(required).toEqual(['secrets'])
+    expect(required).toEqual([])
   })
 })
 

@@ -68,6 +68,8 @@ const reusable = workflows.get(REUSABLE) as Workflow
 /** Action inputs the reusable workflow does not take from its caller, and why. */
 const NOT_FORWARDED: Record<string, string> = {
   secrets: 'always `toJSON(secrets)`: the secrets the caller passed (or inherited)',
+  secrets_file:
+    "a path on the caller's runner: the called job starts on a fresh runner, where it passes the secrets itself",
   kubeconfig:
     'the called job starts on a fresh runner, with no kubeconfig file of the caller; it reaches GKE itself'
 }
