@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
     core.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) core.info('Dry run: the API server checks every write and stores nothing.')
 
-    const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection.renewCredentials)
+    const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const ownership = new Ownership(settings.prefix, settings.owner)
     const workloads = settings.checkReferences
