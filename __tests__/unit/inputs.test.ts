@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
+  parseAnnotations,
   parseBoolean,
   parseMetadata,
   parseNamespace,
@@ -245,6 +246,20 @@ describe('parseMetadata', () => {
     ['a=1\na=2', 'line 2: a is given twice.']
   ])('labels %j are refused: %s', (text, message) => {
     expect(() => parseMetadata('labels', text, labelValueProblem)).toThrow(message)
+  })
+
+  it('annotation keys are checked as the API server checks them: lower-cased first', () => {
+    expect(parseAnnotations('Example.COM/Team=data\nteam=x')).toEqual({
+      'Example.COM/Team': 'data',
+      team: 'x'
+    })
+    expect(() => parseAnnotations('Under_Score.com/x=y')).toThrow(
+      'Input `annotations`, line 1: the prefix of key "Under_Score.com/x" must be a DNS subdomain (e.g. example.com).'
+    )
+    // Labels are not lower-cased.
+    expect(() => parseMetadata('labels', 'Example.COM/Team=data')).toThrow(
+      'must be a lower-case DNS subdomain'
+    )
   })
 
   it('annotations allow values labels would not', () => {

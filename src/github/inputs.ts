@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import {
+  annotationKeyProblem,
   labelValueProblem,
   MAX_ANNOTATIONS_BYTES,
   qualifiedNameProblem,
@@ -420,7 +421,8 @@ function parseSignIn(
 export function parseMetadata(
   input: 'labels' | 'annotations',
   text: string,
-  valueProblem: (value: string) => string | undefined = () => undefined
+  valueProblem: (value: string) => string | undefined = () => undefined,
+  keyProblem: (key: string) => string | undefined = qualifiedNameProblem
 ): Record<string, string> {
   const entries: Record<string, string> = {}
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
@@ -431,7 +433,7 @@ export function parseMetadata(
     if (equals === -1) throw new InputError(`${at}: write it as key=value.`)
     const key = line.slice(0, equals).trim()
     const value = line.slice(equals + 1).trim()
-    const problem = qualifiedNameProblem(key) ?? valueProblem(value)
+    const problem = keyProblem(key) ?? valueProblem(value)
     if (problem) throw new InputError(`${at}: ${problem}.`)
     if ([MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION].includes(key)) {
       throw new InputError(`${at}: ${key} is set by the action itself; remove it.`)
@@ -442,8 +444,8 @@ export function parseMetadata(
   return entries
 }
 
-function parseAnnotations(text: string): Record<string, string> {
-  const annotations = parseMetadata('annotations', text)
+export function parseAnnotations(text: string): Record<string, string> {
+  const annotations = parseMetadata('annotations', text, undefined, annotationKeyProblem)
   const bytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0)
   if (bytes > MAX_ANNOTATIONS_BYTES) {
     throw new InputError(
