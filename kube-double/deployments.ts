@@ -22,7 +22,7 @@ import {
   type FieldError
 } from './status.js'
 import { timestamp, type KubeStore } from './store.js'
-import { isDns1123Subdomain, isLabelValue, isQualifiedName } from './validation.js'
+import { isAnnotationKey, isDns1123Subdomain, isLabelValue, isQualifiedName } from './validation.js'
 
 type JsonObject = { [key: string]: Json }
 
@@ -301,8 +301,7 @@ function validateMeta(
     for (const m of isLabelValue(value)) errors.push(fieldInvalid(`${prefix}.labels`, value, m))
   }
   for (const key of Object.keys(annotations ?? {}).sort()) {
-    for (const m of isQualifiedName(key.toLowerCase()))
-      errors.push(fieldInvalid(`${prefix}.annotations`, key, m))
+    for (const m of isAnnotationKey(key)) errors.push(fieldInvalid(`${prefix}.annotations`, key, m))
   }
   return errors
 }

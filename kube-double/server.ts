@@ -77,6 +77,7 @@ import {
   statusForCode,
   unauthorized
 } from './status.js'
+import { gkeUserName, type GoogleTokenIdentity } from './google-identity.js'
 import { KubeStore, renderNamespace, renderSecret, type V1SecretLike } from './store.js'
 import { testTls, type ServerTls } from './tls.js'
 
@@ -104,6 +105,13 @@ export interface KubeDoubleOptions {
   basePath?: string
   /** Bearer token -> user name. */
   users?: Record<string, string>
+  /**
+   * Google access tokens this cluster accepts, as GKE checks a bearer it does not know with Google: whom the
+   * token speaks for and its scopes, or undefined to refuse it (401). The user is then named as GKE names it
+   * (google-identity.ts): a service account by its email only with the userinfo.email scope, else by its
+   * numeric unique ID.
+   */
+  googleTokens?: (token: string) => GoogleTokenIdentity | undefined
   namespaces?: string[]
   /** RBAC: return false to answer 403. Verbs: get list create update patch delete deletecollection. */
   authorize?: (a: AuthorizationRequest) => boolean
@@ -645,7 +653,13 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     // The API server reads no half a body: its handler fails to read the rest, and no one is left to answer.
     if (!body) return
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
-    const user = token !== undefined ? users[token] : undefined
+    const googleIdentity = token !== undefined ? opts.googleTokens?.(token) : undefined
+    const user =
+      token === undefined
+        ? undefined
+        : Object.hasOwn(users, token)
+          ? users[token]
+          : googleIdentity && gkeUserName(googleIdentity)
     if (user === undefined) throw unauthorized()
     record.user = user
 

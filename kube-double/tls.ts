@@ -45,6 +45,25 @@ export const publicTls: ServerTls = {
   cert: read('public-server.pem'),
   key: read('public-server-key.pem')
 }
+/** A certificate for 127.0.0.1 that expired on 1 January 2001, signed by a CA that is valid. */
+export const expiredTls: ServerTls = {
+  caPem: read('expired-ca.pem'),
+  cert: read('expired-server.pem'),
+  key: read('expired-server-key.pem')
+}
+
+/**
+ * A control plane's certificate for its own addresses (34.90.1.2, 10.0.0.1, kubernetes.default, ...) but not
+ * 127.0.0.1, as a client that reaches the API server through a tunnel or another IP sees it.
+ */
+export const elsewhereTls: ServerTls = {
+  caPem: read('elsewhere-ca.pem'),
+  cert: read('elsewhere-server.pem'),
+  key: read('elsewhere-server-key.pem')
+}
+/** A name the `elsewhere` certificate holds, for the kubeconfig's `tls-server-name`. */
+export const ELSEWHERE_SERVER_NAME = 'kubernetes.default'
+
 export const PUBLIC_DNS_ENDPOINT_HOST = 'gke-0123456789abcdef.europe-west4.gke.goog'
 
 /** Loads into a child process (`node --import`) to resolve every name under gke.goog to 127.0.0.1. */

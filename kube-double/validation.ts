@@ -110,6 +110,15 @@ export function isQualifiedName(value: string): string[] {
   return errors
 }
 
+/**
+ * Annotation keys are qualified names compared case-insensitively (apimachinery objectmeta.go,
+ * ValidateAnnotations), lower-cased by Go's strings.ToLower: the simple case mapping, in which U+0130 (İ) becomes
+ * "i" (JavaScript's toLowerCase makes it "i̇", two characters).
+ */
+export function isAnnotationKey(key: string): string[] {
+  return isQualifiedName(key.replaceAll('\u0130', 'i').toLowerCase())
+}
+
 const labelValueFormat = `(${qualifiedNameFormat})?`
 const labelValue = new RegExp(`^${labelValueFormat}$`)
 
@@ -145,9 +154,7 @@ function validateObjectMeta(meta: SecretObject['metadata']): FieldError[] {
   }
   let annotationBytes = 0
   for (const [key, value] of sorted(meta.annotations)) {
-    // Annotation keys are qualified names compared case-insensitively (objectmeta.go ValidateAnnotations).
-    for (const m of isQualifiedName(key.toLowerCase()))
-      errors.push(fieldInvalid('metadata.annotations', key, m))
+    for (const m of isAnnotationKey(key)) errors.push(fieldInvalid('metadata.annotations', key, m))
     annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(value)
   }
   if (annotationBytes > maxAnnotationBytes)

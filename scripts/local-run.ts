@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse } from 'dotenv'
 import { startKubeDouble, type KubeDouble } from '../kube-double/server.js'
+import { SECRETS_WARNING_BYTES } from '../src/github/inputs.js'
 import { readLocalActionLog, type LocalActionRun } from './local-action-log.js'
 
 const { values: flags } = parseArgs({
@@ -55,6 +56,22 @@ function localAction(envFile: string): Promise<{ code: number; output: string }>
     child.stderr.on('data', keep)
     child.on('close', code => resolve({ code: code ?? 1, output }))
   })
+}
+
+/**
+ * local-action runs the action with the env file's values in its environment and starts child processes (npm),
+ * and Linux refuses to start one with an environment variable over 128 KiB (E2BIG), as a runner does. A large
+ * INPUT_SECRETS therefore goes to the action the way a workflow passes it: written to a file readable by you
+ * only (removed at the end with the rest of `dir`), named by INPUT_SECRETS_FILE.
+ */
+function secretsAsFile(values: Record<string, string>, path: string): Record<string, string> {
+  const secrets = values.INPUT_SECRETS ?? ''
+  if (Buffer.byteLength(secrets) <= SECRETS_WARNING_BYTES || values.INPUT_SECRETS_FILE) return {}
+  writeFileSync(path, secrets, { mode: 0o600 })
+  console.log(
+    `INPUT_SECRETS holds ${(Buffer.byteLength(secrets) / 1024).toFixed(0)} KiB, more than one environment variable should: it goes to the action as secrets_file (a file only you can read, removed afterwards), as a workflow must pass it past 128 KiB.\n`
+  )
+  return { INPUT_SECRETS: '', INPUT_SECRETS_FILE: path }
 }
 
 function printResult(run: LocalActionRun, summary: string): void {
@@ -101,6 +118,7 @@ try {
   const runValues = {
     ...values,
     ...(values.INPUT_KUBECONFIG && { INPUT_KUBECONFIG: expandHome(values.INPUT_KUBECONFIG) }),
+    ...secretsAsFile(values, join(dir, 'secrets.json')),
     GITHUB_STEP_SUMMARY: summaryFile
   }
   // It holds the secret values: readable by you only, and removed at the end.

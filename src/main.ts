@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
     runner.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) runner.info('Dry run: the API server checks every write and stores nothing.')
 
-    const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection.renewCredentials)
+    const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const ownership = new Ownership(settings.prefix, settings.owner, settings.ownerId)
     const workloads = settings.checkReferences

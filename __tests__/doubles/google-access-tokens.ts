@@ -10,10 +10,13 @@ import {
   sendGoogleError
 } from './google-http.js'
 
-/** Who an access token speaks for and what it may be used for. */
+/**
+ * Who an access token speaks for and the scopes it was issued with: what Google tells GKE about it, so the
+ * Kubernetes double can name its user as GKE does (kube-double/google-identity.ts).
+ */
 export type AccessTokenGrant =
-  | { kind: 'federated'; subject: string; scopes: string[] }
-  | { kind: 'serviceAccount'; email: string; scopes: string[] }
+  | { kind: 'federated'; subject: string; principal: string; scopes: string[] }
+  | { kind: 'serviceAccount'; email: string; uniqueId: string; scopes: string[] }
 
 /**
  * The access tokens the doubles issue. By default each is fixed for the life of the server, so a test can tell
@@ -29,12 +32,15 @@ export class AccessTokens {
   readonly #expired = new Set<string>()
   /** Every token handed out, in order (for leak scans). */
   readonly issued: string[] = []
+  /** Every token handed out with its grant as issued then (the scopes asked for at that exchange), in order. */
+  readonly issuedGrants: Array<{ token: string; grant: AccessTokenGrant }> = []
 
+  /** `serviceAccounts`: each account's email and numeric unique ID. */
   constructor(
-    serviceAccountEmails: string[],
+    private readonly serviceAccounts: Record<string, { uniqueId: string }>,
     private readonly rotate = false
   ) {
-    for (const email of serviceAccountEmails) {
+    for (const email of Object.keys(serviceAccounts)) {
       this.#serviceAccountTokens.set(email, `ya29.c.sa-${randomBytes(18).toString('base64url')}`)
     }
   }
@@ -50,18 +56,23 @@ export class AccessTokens {
     return token
   }
 
-  issueFederated(subject: string, scopes: string[]): string {
+  /** `principal`: the principal identifier IAM and GKE know the federated identity by. */
+  issueFederated(subject: string, principal: string, scopes: string[]): string {
     if (this.rotate) this.federated = `ya29.d.federated-${randomBytes(18).toString('base64url')}`
-    this.#grants.set(this.federated, { kind: 'federated', subject, scopes })
-    this.issued.push(this.federated)
-    return this.federated
+    return this.#issue(this.federated, { kind: 'federated', subject, principal, scopes })
   }
 
   issueServiceAccount(email: string, scopes: string[]): string {
     const fixed = this.serviceAccountToken(email)
     const token = this.rotate ? `ya29.c.sa-${randomBytes(18).toString('base64url')}` : fixed
-    this.#grants.set(token, { kind: 'serviceAccount', email, scopes })
+    const uniqueId = this.serviceAccounts[email]?.uniqueId ?? ''
+    return this.#issue(token, { kind: 'serviceAccount', email, uniqueId, scopes })
+  }
+
+  #issue(token: string, grant: AccessTokenGrant): string {
+    this.#grants.set(token, grant)
     this.issued.push(token)
+    this.issuedGrants.push({ token, grant })
     return token
   }
 

@@ -1,4 +1,5 @@
 // What the Google API doubles are told about the world (options), and the access tokens they hand out.
+import { createHash } from 'node:crypto'
 import { GITHUB_OIDC_ISSUER, type GitHubIdTokenClaims } from './github-oidc-server.js'
 
 export interface GoogleCluster {
@@ -34,6 +35,12 @@ export interface GoogleFleetMembership {
 export interface GoogleServiceAccount {
   /** Who may impersonate the account (holds roles/iam.workloadIdentityUser): gets the token's `sub`. Default: all. */
   allowedPrincipals?: (subject: string) => boolean
+  /**
+   * The account's numeric unique ID (21 digits, `gcloud iam service-accounts describe` shows it as uniqueId),
+   * by which GKE names the account when its token lacks the userinfo.email scope. Default: one derived from
+   * the email.
+   */
+  uniqueId?: string
 }
 
 export interface GoogleApisOptions {
@@ -62,8 +69,9 @@ export interface GoogleApisOptions {
   rotateTokens?: boolean
 }
 
-export type GoogleApisConfig = Required<Omit<GoogleApisOptions, 'attributeCondition'>> & {
+export type GoogleApisConfig = Required<Omit<GoogleApisOptions, 'attributeCondition' | 'serviceAccounts'>> & {
   attributeCondition: (claims: GitHubIdTokenClaims) => boolean
+  serviceAccounts: Record<string, GoogleServiceAccount & { uniqueId: string }>
 }
 
 export function resolveGoogleApisOptions(options: GoogleApisOptions): GoogleApisConfig {
@@ -83,10 +91,20 @@ export function resolveGoogleApisOptions(options: GoogleApisOptions): GoogleApis
       `//iam.googleapis.com/${providerName}`
     ],
     attributeCondition: options.attributeCondition ?? (() => true),
-    serviceAccounts: options.serviceAccounts ?? { [`secrets-sync@${projectId}.iam.gserviceaccount.com`]: {} },
+    serviceAccounts: Object.fromEntries(
+      Object.entries(
+        options.serviceAccounts ?? { [`secrets-sync@${projectId}.iam.gserviceaccount.com`]: {} }
+      ).map(([email, account]) => [email, { ...account, uniqueId: account.uniqueId ?? uniqueIdOf(email) }])
+    ),
     clusters: options.clusters ?? [],
     memberships: options.memberships ?? [],
     otherProjects: options.otherProjects ?? {},
     rotateTokens: options.rotateTokens ?? false
   }
+}
+
+/** A stable 21-digit unique ID for an account the test did not give one (real ones start with 1 too). */
+export function uniqueIdOf(email: string): string {
+  const digits = BigInt(`0x${createHash('sha256').update(email).digest('hex')}`) % 10n ** 20n
+  return `1${digits.toString().padStart(20, '0')}`
 }

@@ -60,6 +60,8 @@ export interface GoogleApis {
   expireTokens(): void
   /** Every token handed out, in order. */
   issuedTokens(): string[]
+  /** Every token handed out with whom it speaks for and the scopes it was issued with, in order. */
+  issuedGrants(): Array<{ token: string; grant: AccessTokenGrant }>
 }
 
 export interface GoogleApisServerOptions extends GoogleApisOptions {
@@ -76,7 +78,7 @@ type Handler = (
 
 export async function startGoogleApis(options: GoogleApisServerOptions = {}): Promise<GoogleApis> {
   const config = resolveGoogleApisOptions(options)
-  const tokens = new AccessTokens(Object.keys(config.serviceAccounts), config.rotateTokens)
+  const tokens = new AccessTokens(config.serviceAccounts, config.rotateTokens)
   const requests: GoogleApiRequest[] = []
 
   const routes: Array<{ service: Service; method: string; path: RegExp; handle: Handler }> = [
@@ -181,6 +183,7 @@ export async function startGoogleApis(options: GoogleApisServerOptions = {}): Pr
     grantOf: token => tokens.lookup(token),
     expireTokens: () => tokens.expireAll(),
     issuedTokens: () => [...tokens.issued],
+    issuedGrants: () => [...tokens.issuedGrants],
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

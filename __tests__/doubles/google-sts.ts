@@ -60,7 +60,7 @@ function parseExchangeRequest(contentType: string, body: string): Record<string,
 function checkExchange(
   params: Record<string, string>,
   config: GoogleApisConfig
-): StsError | { subject: string; scopes: string[] } {
+): StsError | { subject: string; principal: string; scopes: string[] } {
   const invalidRequest = (error_description: string): StsError => ({
     error: 'invalid_request',
     error_description
@@ -126,7 +126,10 @@ function checkExchange(
   }
   // google-auth-library always sends a scope; without one the token is treated as cloud-platform (unverified).
   const scopes = params.scope ? params.scope.split(' ').filter(Boolean) : [CLOUD_PLATFORM_SCOPE]
-  return { subject: claims.sub, scopes }
+  // The principal identifier of the federated identity (google.subject is mapped from `sub`), as IAM bindings
+  // and GKE name it. https://cloud.google.com/iam/docs/principal-identifiers
+  const principal = `principal://iam.googleapis.com/projects/${config.projectNumber}/locations/global/workloadIdentityPools/${config.pool}/subject/${claims.sub}`
+  return { subject: claims.sub, principal, scopes }
 }
 
 export async function exchangeToken(
@@ -145,7 +148,7 @@ export async function exchangeToken(
   const outcome = checkExchange(params, config)
   if ('error' in outcome) return sendJson(res, 400, outcome)
   sendJson(res, 200, {
-    access_token: tokens.issueFederated(outcome.subject, outcome.scopes),
+    access_token: tokens.issueFederated(outcome.subject, outcome.principal, outcome.scopes),
     issued_token_type: ACCESS_TOKEN_TYPE,
     token_type: 'Bearer',
     expires_in: 3599

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startGitHubOidc, type GitHubOidc } from '../doubles/github-oidc-server.js'
+import type { AccessTokenGrant } from '../doubles/google-access-tokens.js'
 import {
   startGoogleApis,
   type GoogleApis,
@@ -56,8 +57,8 @@ const CREATED = '["dagster-secret-slack-bot-oauth-token","dagster-secret-warehou
 const decode = (data: string | undefined): string => Buffer.from(data ?? '', 'base64').toString('utf8')
 
 /**
- * The token the Kubernetes double accepts, and the user it maps it to; `liveServiceAccount`: any service
- * account token the Google double issued and has not expired, as GKE checks a token with Google.
+ * The token the Kubernetes double accepts (the user is named as GKE names it); `liveServiceAccount`: any
+ * service account token the Google double issued and has not expired, as GKE checks a token with Google.
  */
 type Accept = 'serviceAccount' | 'federated' | 'nothing' | 'liveServiceAccount'
 
@@ -66,6 +67,7 @@ interface FlowOptions {
   kubeTls?: ServerTls
   basePath?: string
   accept?: Accept
+  /** RBAC. Default: the README's bindings, to the service account's email and to the federated principal. */
   authorize?: KubeDoubleOptions['authorize']
   /** Changes to the cluster GKE reports, given the servers (`kube` is the right one, `decoy` a wrong one). */
   cluster?: (kube: KubeDouble, decoy: KubeDouble) => Partial<GoogleCluster>
@@ -92,30 +94,43 @@ afterEach(async () => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+/**
+ * RBAC as the README sets it up: a RoleBinding to `kind: User` with the service account's email, or, for
+ * direct federation, with the principal the API server names. A service account named by its unique ID (a
+ * token without userinfo.email) matches neither and gets 403.
+ */
+const boundByReadme: NonNullable<KubeDoubleOptions['authorize']> = ({ user }) =>
+  user === SERVICE_ACCOUNT || user === FEDERATED_PRINCIPAL
+
 async function startFlow(options: FlowOptions = {}): Promise<Flow> {
-  // Filled once the Google double has issued its tokens; the Kubernetes double reads it on every request.
+  // Filled once the Google double has started; the Kubernetes double asks it about every bearer, as GKE asks
+  // Google, and names the user as GKE does (by email only with the userinfo.email scope).
   const started: { google?: GoogleApis } = {}
-  const users: Record<string, string> =
-    options.accept === 'liveServiceAccount'
-      ? new Proxy(
-          {},
-          {
-            get: (_, token) =>
-              typeof token === 'string' && started.google?.grantOf(token)?.kind === 'serviceAccount'
-                ? SERVICE_ACCOUNT
-                : undefined,
-            has: (_, token) => typeof token === 'string' && started.google?.grantOf(token) !== undefined
-          }
-        )
-      : {}
+  const accept = options.accept ?? 'serviceAccount'
+  const googleTokens = (token: string): AccessTokenGrant | undefined => {
+    const google = started.google
+    const grant = google?.grantOf(token)
+    if (!google || !grant) return undefined
+    switch (accept) {
+      case 'serviceAccount':
+        return token === google.tokens.serviceAccount ? grant : undefined
+      case 'federated':
+        return token === google.tokens.federated ? grant : undefined
+      case 'liveServiceAccount':
+        return grant.kind === 'serviceAccount' ? grant : undefined
+      case 'nothing':
+        return undefined
+    }
+  }
   const kube = await startKubeDouble({
-    users,
+    users: {},
+    googleTokens,
     tls: options.kubeTls ?? otherTls,
     ...(options.basePath && { basePath: options.basePath }),
-    ...(options.authorize && { authorize: options.authorize })
+    authorize: options.authorize ?? boundByReadme
   })
   open.push(kube)
-  const decoy = await startKubeDouble({ users, tls: otherTls })
+  const decoy = await startKubeDouble({ users: {}, googleTokens, tls: otherTls })
   open.push(decoy)
   const github = await startGitHubOidc({ repository: 'acme/dagster-infra', ref: 'refs/heads/main' })
   open.push(github)
@@ -143,17 +158,13 @@ async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   open.push(google)
   started.google = google
 
-  const accept = options.accept ?? 'serviceAccount'
-  if (accept === 'serviceAccount') users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
-  if (accept === 'federated') users[google.tokens.federated] = FEDERATED_PRINCIPAL
-
   const gatewayOptions = options.gateway
   const gateway =
     gatewayOptions &&
     (await startConnectGateway({
       membershipPath: GATEWAY_PATH.slice('/connectgateway'.length),
       upstream: kube,
-      isGoogleToken: token => token in users,
+      isGoogleToken: token => googleTokens(token) !== undefined,
       allowed: (_, permission) => gatewayOptions.allowed(permission)
     }))
   if (gateway) open.push(gateway)
@@ -240,6 +251,13 @@ function googleCalls(flow: Flow): Array<[string, string, string, string]> {
   ])
 }
 
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform'
+const USERINFO_EMAIL = 'https://www.googleapis.com/auth/userinfo.email'
+
+/** Each token the Google double issued, as [kind, its scopes], in order. */
+const issuedScopes = (flow: Flow): Array<[string, string[]]> =>
+  flow.google.issuedGrants().map(({ grant }) => [grant.kind, grant.scopes])
+
 const STS_CALL: [string, string, string, string] = ['sts', 'POST', '/token', 'none']
 const IAM_CALL: [string, string, string, string] = [
   'iamcredentials',
@@ -305,6 +323,12 @@ describe('signing in to Google', () => {
 
     expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}`)
     expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    // The account's token carries userinfo.email (generateAccessToken's scope list), so GKE names the account
+    // by its email and the README's RoleBinding applies; STS is asked for what generateAccessToken needs.
+    expect(issuedScopes(flow)).toEqual([
+      ['federated', [CLOUD_PLATFORM]],
+      ['serviceAccount', [CLOUD_PLATFORM, USERINFO_EMAIL]]
+    ])
     expect(flow.github.issued.map(issued => issued.audience)).toEqual([ID_TOKEN_AUDIENCE])
     expect(flow.github.requests.map(r => r.authorization)).toEqual([`Bearer ${flow.github.requestToken}`])
     // The runner learns to hide the tokens the action handles itself.
@@ -333,6 +357,7 @@ describe('signing in to Google', () => {
 
     expectSynced(run, flow, FEDERATED_PRINCIPAL, `https://127.0.0.1:${flow.kube.port}`)
     expect(googleCalls(flow)).toEqual([STS_CALL, clusterCall('federated')])
+    expect(issuedScopes(flow)).toEqual([['federated', [CLOUD_PLATFORM, USERINFO_EMAIL]]])
     expect(run.stdout).toContain(`::add-mask::${flow.google.tokens.federated}`)
   })
 
@@ -368,8 +393,32 @@ describe('signing in to Google', () => {
     expectSynced(run, flow, SERVICE_ACCOUNT, `https://127.0.0.1:${flow.kube.port}`)
     // No cloudresourcemanager call: project_id is given (a getProjectId() would go to a fixed Google host).
     expect(googleCalls(flow)).toEqual([STS_CALL, IAM_CALL, clusterCall('service account')])
+    expect(issuedScopes(flow)).toEqual([
+      ['federated', [CLOUD_PLATFORM]],
+      ['serviceAccount', [CLOUD_PLATFORM, USERINFO_EMAIL]]
+    ])
     expect(flow.github.issued.map(issued => issued.audience)).toEqual([ID_TOKEN_AUDIENCE])
     expect(run.stdout).toContain(`::add-mask::${flow.google.tokens.serviceAccount}`)
+  })
+})
+
+describe('default service accounts, outside iam.gserviceaccount.com', () => {
+  it.each([
+    ["Compute Engine's", `${PROJECT_NUMBER}-compute@developer.gserviceaccount.com`],
+    ["App Engine's", `${PROJECT_ID}@appspot.gserviceaccount.com`]
+  ])('impersonates %s default account, named by its email', async (_, account) => {
+    const flow = await startFlow({
+      google: { serviceAccounts: { [account]: {} } },
+      authorize: ({ user }) => user === account
+    })
+    const run = await runIn(flow, gkeInputs({ service_account: account }))
+
+    expectSynced(run, flow, account, `https://127.0.0.1:${flow.kube.port}`)
+    expect(googleCalls(flow)).toEqual([
+      STS_CALL,
+      ['iamcredentials', 'POST', `/projects/-/serviceAccounts/${account}:generateAccessToken`, 'federated'],
+      clusterCall('service account')
+    ])
   })
 })
 

@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parse as parseYaml, stringify as toYaml } from 'yaml'
 import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
+import {
+  ELSEWHERE_SERVER_NAME,
+  elsewhereTls,
+  expiredTls,
+  otherTls,
+  type ServerTls
+} from '../../kube-double/tls.js'
 import { runAction } from './run-action.js'
 
 const NS = 'dagster-prd'
@@ -187,5 +194,71 @@ describe('an exec credential plugin', () => {
         expect(text).not.toContain(Buffer.from(value).toString('base64'))
       }
     }
+  })
+})
+
+describe('TLS failures name their cause and the kubeconfig setting that fixes it', () => {
+  /** A double serving `tls`, and its kubeconfig changed by `change`. */
+  async function served(tls: ServerTls, change: (config: Kubeconfig) => void): Promise<[KubeDouble, string]> {
+    const served = await startKubeDouble({ tls })
+    doubles.push(served)
+    const config = readKubeconfig(served.writeKubeconfig())
+    change(config)
+    const path = join(dir, `kubeconfig-${doubles.length}`)
+    writeFileSync(path, toYaml(config), { mode: 0o600 })
+    return [served, path]
+  }
+  const doubles: KubeDouble[] = []
+  afterEach(async () => {
+    await Promise.all(doubles.splice(0).map(double => double.close()))
+  })
+  const failure = (stdout: string): string =>
+    (stdout.split('\n').find(line => line.startsWith('::error::gke-secrets-sync: ')) ?? '').replaceAll(
+      '%0A',
+      '\n'
+    )
+
+  it('a certificate for other addresses: set tls-server-name, and the same kubeconfig then works', async () => {
+    const [elsewhere, path] = await served(elsewhereTls, () => undefined)
+    const refused = await sync({ kubeconfig: path }, { HOME: dir })
+    expect(refused.exitCode).toBe(1)
+    expect(failure(refused.stdout)).toContain(
+      "could not list Secrets in namespace dagster-prd: the API server's TLS certificate is not for the address in the server URL (ERR_TLS_CERT_ALTNAME_INVALID; it is for 34.90.1.2, 10.0.0.1, kubernetes, kubernetes.default, kubernetes.default.svc): when the API server is reached through another address"
+    )
+    expect(failure(refused.stdout)).toContain('set `tls-server-name` in the kubeconfig cluster')
+
+    const config = readKubeconfig(path)
+    config.clusters[0]!.cluster['tls-server-name'] = ELSEWHERE_SERVER_NAME
+    writeFileSync(path, toYaml(config))
+    const run = await sync({ kubeconfig: path }, { HOME: dir })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(elsewhere.listSecrets(NS)).toHaveLength(2)
+  })
+
+  it('an expired certificate says so', async () => {
+    const [, path] = await served(expiredTls, () => undefined)
+    const run = await sync({ kubeconfig: path }, { HOME: dir })
+    expect(run.exitCode).toBe(1)
+    expect(failure(run.stdout)).toContain("the API server's TLS certificate has expired (CERT_HAS_EXPIRED)")
+  })
+
+  it("no cluster CA and a TLS-inspecting proxy's certificate: NODE_EXTRA_CA_CERTS, which then works", async () => {
+    // The chain a TLS-inspecting proxy presents: a certificate for the host, and the proxy's own root.
+    const proxied = { ...otherTls, cert: otherTls.cert + otherTls.caPem }
+    const [behindProxy, path] = await served(proxied, config => {
+      delete config.clusters[0]!.cluster['certificate-authority-data']
+    })
+    const refused = await sync({ kubeconfig: path }, { HOME: dir })
+    expect(refused.exitCode).toBe(1)
+    expect(failure(refused.stdout)).toContain(
+      "the API server's TLS certificate is not signed by a CA this runner trusts (SELF_SIGNED_CERT_IN_CHAIN)"
+    )
+    expect(failure(refused.stdout)).toContain('give that CA to Node in NODE_EXTRA_CA_CERTS')
+
+    const proxyCa = join(dir, 'proxy-ca.pem')
+    writeFileSync(proxyCa, otherTls.caPem)
+    const run = await sync({ kubeconfig: path }, { HOME: dir, NODE_EXTRA_CA_CERTS: proxyCa })
+    expect(run.exitCode, run.stdout).toBe(0)
+    expect(behindProxy.listSecrets(NS)).toHaveLength(2)
   })
 })

@@ -1,7 +1,7 @@
 // `npm run local`: the action from src/ runs through @github/local-action, and the script prints the job
 // summary and the outputs, and exits with the action's exit code.
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'dotenv'
@@ -67,7 +67,10 @@ describe('npm run local', () => {
 
   it('exits 1 with the failure message when the action fails', async () => {
     const env = envFile('missing-kubeconfig.env', { INPUT_KUBECONFIG: join(dir, 'no-such-kubeconfig') })
-    const { code, output } = await localRun(['--env-file', env])
+    // Its own temporary folder, to see that the script leaves nothing behind there.
+    const temp = join(dir, 'tmp')
+    mkdirSync(temp)
+    const { code, output } = await localRun(['--env-file', env], { TMPDIR: temp })
     expect(code, output).toBe(1)
     expect(output).toContain('===== The action failed =====')
     expect(output).toContain(
@@ -101,6 +104,45 @@ describe('npm run local', () => {
       expect(output).not.toContain('one-value-not-shown')
     }, 150_000)
   })
+})
+
+describe('with secrets too large for one environment variable', () => {
+  let kube: KubeDouble
+  beforeAll(async () => {
+    kube = await startKubeDouble()
+  })
+  afterAll(() => kube.close())
+
+  it('passes them as secrets_file (a 0600 file, removed afterwards) instead of dying with E2BIG', async () => {
+    // 200 secrets of 1 KiB: about 205 KiB of JSON, over the 128 KiB Linux allows one environment string.
+    const secrets = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => {
+        const tag = `local-large-canary-${String(i).padStart(3, '0')}-`
+        return [`DAGSTER_SECRET_K${String(i).padStart(3, '0')}`, tag + 'v'.repeat(1024 - tag.length)]
+      })
+    )
+    const env = envFile('large.env', {
+      INPUT_KUBECONFIG: kube.writeKubeconfig(),
+      INPUT_CLUSTER_NAME: '',
+      INPUT_DRY_RUN: 'false',
+      INPUT_SECRETS: JSON.stringify(secrets)
+    })
+    // Its own temporary folder, to see that the script leaves nothing behind there.
+    const temp = join(dir, 'tmp-large')
+    mkdirSync(temp)
+    const { code, output } = await localRun(['--env-file', env], { TMPDIR: temp })
+
+    expect(code, output.slice(-3000)).toBe(0)
+    expect(output).toMatch(
+      /INPUT_SECRETS holds 20\d KiB, more than one environment variable should: it goes to the action as secrets_file/
+    )
+    expect(output).not.toContain('E2BIG')
+    expect(output).toContain('## ✅ gke-secrets-sync: synced 200 changes')
+    expect(kube.listSecrets('dagster-prd')).toHaveLength(200)
+    expect(output).not.toContain('local-large-canary')
+    // The folder that held the env file and the secrets file is gone.
+    expect(readdirSync(temp).filter(name => name.startsWith('gke-secrets-sync-local-'))).toEqual([])
+  }, 150_000)
 })
 
 describe('readLocalActionLog', () => {

@@ -11,7 +11,7 @@ import { stringify as toYaml } from 'yaml'
 import { startProxyDouble, type ProxyDouble } from '../doubles/connect-proxy.js'
 import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { startGitHubOidc } from '../doubles/github-oidc-server.js'
-import { startGoogleApis } from '../doubles/google-apis-server.js'
+import { startGoogleApis, type GoogleApis } from '../doubles/google-apis-server.js'
 import { proxiedTls, testCaPath, testTls } from '../../kube-double/tls.js'
 import { runAction } from './run-action.js'
 
@@ -173,14 +173,20 @@ describe('GKE mode', () => {
   it('signs in, finds the cluster, and reaches its API server through HTTPS_PROXY with the cluster CA', async () => {
     const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/github/providers/github'
     const SERVICE_ACCOUNT = 'secrets-sync@my-project.iam.gserviceaccount.com'
-    const users: Record<string, string> = {}
-    const gkeKube = await startKubeDouble({ tls: proxiedTls, users })
+    // GKE names the account by the scopes of its token, as Google reports them (kube-double/google-identity.ts).
+    const started: { google?: GoogleApis } = {}
+    const gkeKube = await startKubeDouble({
+      tls: proxiedTls,
+      users: {},
+      googleTokens: token =>
+        token === started.google?.tokens.serviceAccount ? started.google.grantOf(token) : undefined
+    })
     const github = await startGitHubOidc({ repository: 'acme/dagster-infra', ref: 'refs/heads/main' })
     const cluster = { project: 'my-project', location: 'europe-west4', name: 'dagster' }
     const google = await startGoogleApis({
       clusters: [{ ...cluster, endpoint: `kube.proxied.test:${gkeKube.port}`, caPem: proxiedTls.caPem }]
     })
-    users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
+    started.google = google
     try {
       const run = await runAction(
         {

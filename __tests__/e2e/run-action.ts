@@ -93,10 +93,22 @@ export async function runAction(
     summary: read(files.GITHUB_STEP_SUMMARY),
     files: Object.fromEntries(Object.entries(files).map(([name, file]) => [name, read(file)]))
   }
-  // Every end-to-end run, whatever it tests, is scanned for the values it was given.
-  const leaks = findLeaks(run, scannableValues(inputs.secrets))
+  // Every end-to-end run, whatever it tests, is scanned for the values it was given, in either input.
+  const leaks = findLeaks(run, [
+    ...scannableValues(inputs.secrets),
+    ...scannableValues(readIfFile(inputs.secrets_file))
+  ])
   if (leaks.length > 0) throw new Error(`the action leaked secret values: ${leaks.join('; ')}`)
   return run
+}
+
+/** The text of the file `secrets_file` names, if there is one to read. */
+function readIfFile(path: string | undefined): string | undefined {
+  try {
+    return path ? readFileSync(path, 'utf8') : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -286,6 +286,17 @@ describe.each(protocolCases)('concurrency, server $server', ({ protocols, httpVe
   })
 })
 
+describe('labels and annotations', () => {
+  it('an annotation key with an upper-case prefix, valid for the API server (it lower-cases annotation keys), is written', async () => {
+    const run = await runAction(inputs({ annotations: 'Example.COM/Team=data-platform' }))
+    expect(run.exitCode, run.stdout).toBe(0)
+    for (const secret of kube.listSecrets(NS)) {
+      expect(secret.metadata.annotations).toMatchObject({ 'Example.COM/Team': 'data-platform' })
+    }
+    expect(kube.listSecrets(NS)).toHaveLength(3)
+  })
+})
+
 describe('connections', () => {
   it('reuses TLS connections instead of opening one per request', async () => {
     const run = await runAction(inputs({ concurrency: '1' }))

@@ -31,14 +31,18 @@ beforeAll(async () => {
   // The Google and GitHub doubles stand in for publicly trusted services; the cluster CA is only GKE's to give.
   defaultCaCertificates = tls.getCACertificates('default')
   tls.setDefaultCACertificates([...defaultCaCertificates, testTls.caPem])
-  const users: Record<string, string> = {}
-  kube = await startKubeDouble({ tls: proxiedTls, users })
+  // GKE asks Google about the bearer and names the account as Google's answer allows (by email with the
+  // userinfo.email scope); only the service account's token is accepted.
+  kube = await startKubeDouble({
+    tls: proxiedTls,
+    users: {},
+    googleTokens: token => (token === google.tokens.serviceAccount ? google.grantOf(token) : undefined)
+  })
   proxy = await startProxyDouble()
   github = await startGitHubOidc({ repository: 'acme/dagster-infra' })
   google = await startGoogleApis({
     clusters: [{ ...cluster, endpoint: `kube.proxied.test:${kube.port}`, caPem: proxiedTls.caPem }]
   })
-  users[google.tokens.serviceAccount] = SERVICE_ACCOUNT
   // What the runner gives a job with `permissions: id-token: write`; @actions/core reads it.
   process.env.ACTIONS_ID_TOKEN_REQUEST_URL = github.url
   process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = github.requestToken

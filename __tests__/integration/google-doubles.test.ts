@@ -18,6 +18,7 @@ import {
   type GoogleApis,
   type GoogleApisServerOptions
 } from '../doubles/google-apis-server.js'
+import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { testCaPath, testTls } from '../../kube-double/tls.js'
 
 const PROJECT_NUMBER = '123456789012'
@@ -117,9 +118,10 @@ function githubClaims(overrides: Partial<GitHubIdTokenClaims> = {}): GitHubIdTok
 function federationClient(
   apis: GoogleApis,
   subjectToken: string,
-  options: { audience?: string; impersonate?: string } = {}
+  options: { audience?: string; impersonate?: string; scopes?: string[] } = {}
 ): IdentityPoolClient {
   return new IdentityPoolClient({
+    ...(options.scopes && { scopes: options.scopes }),
     audience: options.audience ?? STS_AUDIENCE,
     subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
     token_url: `${apis.endpoints.sts}/token`,
@@ -572,6 +574,91 @@ describe('rotating tokens that expire', () => {
     expect(second).not.toBe(first)
     expect((await getJson(clusterUrl(apis), second ?? '')).status).toBe(200)
     expect(apis.issuedTokens()).toHaveLength(4)
+  })
+})
+
+describe("GKE's user name for a Google token (the Kubernetes double asks the Google double, as GKE asks Google)", () => {
+  const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform'
+  const USERINFO_EMAIL = 'https://www.googleapis.com/auth/userinfo.email'
+  const UNIQUE_ID = '109348573645981234567'
+  const FEDERATED_PRINCIPAL = `principal://iam.googleapis.com/projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/github/subject/repo:octo-org/octo-repo:ref:refs/heads/main`
+  let apis: GoogleApis
+  let kube: KubeDouble
+  beforeAll(async () => {
+    apis = await startExtraGoogle({
+      ...googleOptions,
+      serviceAccounts: { [SERVICE_ACCOUNT]: { uniqueId: UNIQUE_ID } }
+    })
+    // RBAC as the README binds it: the service account's email (and the federated principal).
+    kube = await startKubeDouble({
+      users: {},
+      googleTokens: token => apis.grantOf(token),
+      authorize: ({ user }) => user === SERVICE_ACCOUNT || user === FEDERATED_PRINCIPAL
+    })
+  })
+  afterAll(() => kube.close())
+
+  const listSecrets = (token: string): Promise<Response> =>
+    fetch(`${kube.url}/api/v1/namespaces/dagster-prd/secrets`, {
+      headers: { Authorization: `Bearer ${token}` }
+    })
+
+  it.each<[string, { impersonate?: string; scopes: string[] }, string, number]>([
+    [
+      'a service account token without userinfo.email: its unique ID',
+      { impersonate: SERVICE_ACCOUNT, scopes: [CLOUD_PLATFORM] },
+      UNIQUE_ID,
+      403
+    ],
+    [
+      'a service account token with userinfo.email: its email',
+      { impersonate: SERVICE_ACCOUNT, scopes: [CLOUD_PLATFORM, USERINFO_EMAIL] },
+      SERVICE_ACCOUNT,
+      200
+    ],
+    [
+      'a federated token without userinfo.email: its principal',
+      { scopes: [CLOUD_PLATFORM] },
+      FEDERATED_PRINCIPAL,
+      200
+    ],
+    [
+      'a federated token with userinfo.email: its principal',
+      { scopes: [CLOUD_PLATFORM, USERINFO_EMAIL] },
+      FEDERATED_PRINCIPAL,
+      200
+    ]
+  ])('%s', async (_, options, user, status) => {
+    const { token } = await federationClient(apis, await githubIdToken(), options).getAccessToken()
+    kube.resetRequests()
+    const response = await listSecrets(token ?? '')
+
+    expect(response.status).toBe(status)
+    expect(kube.requests.map(r => r.user)).toEqual([user])
+    expect(apis.issuedGrants().at(-1)?.grant.scopes).toEqual(options.scopes)
+    if (status === 403) {
+      // What the action met when it asked for cloud-platform only: RBAC bound to the email does not match.
+      expect(((await response.json()) as { message: string }).message).toBe(
+        `secrets is forbidden: User "${UNIQUE_ID}" cannot list resource "secrets" in API group "" in the namespace "dagster-prd"`
+      )
+    }
+  })
+
+  it('impersonation asks STS for cloud-platform and generateAccessToken for the scopes the client wants', async () => {
+    const start = apis.issuedGrants().length
+    await federationClient(apis, await githubIdToken(), {
+      impersonate: SERVICE_ACCOUNT,
+      scopes: [CLOUD_PLATFORM, USERINFO_EMAIL]
+    }).getAccessToken()
+    expect(
+      apis
+        .issuedGrants()
+        .slice(start)
+        .map(({ grant }) => [grant.kind, grant.scopes])
+    ).toEqual([
+      ['federated', [CLOUD_PLATFORM]],
+      ['serviceAccount', [CLOUD_PLATFORM, USERINFO_EMAIL]]
+    ])
   })
 })
 

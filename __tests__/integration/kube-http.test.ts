@@ -14,6 +14,7 @@ import {
   type HttpProtocol,
   type KubeDouble
 } from '../../kube-double/server.js'
+import { KubeApiError } from '../../src/sync/kube-api-error.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 
 const NS = 'dagster-prd'
@@ -135,6 +136,57 @@ describe.each(protocolCases)(
     })
   }
 )
+
+describe('a 2xx answer that is not JSON', () => {
+  const canary = 'portal-page-canary'
+  const advice =
+    'not the JSON an API server sends: something between the runner and the cluster answered in its place (a proxy, a captive portal, a sign-in page), or the server URL does not point at a Kubernetes API server'
+
+  it.each<[string, Record<string, string>, string, string]>([
+    [
+      'an HTML page',
+      { 'Content-Type': 'text/html; charset=utf-8' },
+      `<html><body>Sign in ${canary}</body></html>`,
+      'Content-Type text/html'
+    ],
+    ['plain text', { 'Content-Type': 'text/plain' }, `ok ${canary}`, 'Content-Type text/plain'],
+    ['no Content-Type', {}, `{"kind":"SecretList","items":[],"x":"${canary}"}`, 'no Content-Type'],
+    [
+      'a Content-Type of odd characters',
+      { 'Content-Type': 'text/<b>weird</b>' },
+      canary,
+      'Content-Type (unreadable)'
+    ],
+    [
+      'JSON by its type that does not parse',
+      { 'Content-Type': 'application/json' },
+      `{"kind":"SecretList","items":[{"x":"${canary}"`,
+      'Content-Type application/json but a body that does not parse'
+    ]
+  ])('%s: says so, naming the call and the content type, never the body', async (_, headers, body, what) => {
+    const server = await bareServer((_url, response) => response.writeHead(200, headers).end(body))
+    const api = coreV1Api(plainHttpKubeConfig(server.url))
+
+    const error = await api.listNamespacedSecret({ namespace: NS }).catch((failure: unknown) => failure)
+
+    expect(error).toBeInstanceOf(KubeApiError)
+    expect((error as KubeApiError).message).toBe(
+      `the API server answered GET /api/v1/namespaces/${NS}/secrets with 200 and ${what}, ${advice}`
+    )
+    expect((error as KubeApiError).transient).toBe(false)
+    expect((error as KubeApiError).message).not.toContain(canary)
+  })
+
+  it('reads JSON by any JSON content type, parameters and all', async () => {
+    const server = await bareServer((_url, response) =>
+      response
+        .writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
+        .end('{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":[]}')
+    )
+    const list = await coreV1Api(plainHttpKubeConfig(server.url)).listNamespacedSecret({ namespace: NS })
+    expect(list.items).toEqual([])
+  })
+})
 
 describe('dispatcherHttpLibrary', () => {
   it('does not follow a redirect: the 3xx is the answer, and the target is never asked', async () => {

@@ -9,7 +9,12 @@ import {
   sideEffectStatements
 } from '../../scripts/bundle-checks.js'
 import { PACKAGE_OVERRIDES, packageJsonOf } from '../../scripts/bundle.js'
-import { escapeNonAscii, parenthesizeModuleFunctions } from '../../scripts/bundle-transforms.js'
+import {
+  checkSameTokens,
+  escapeNonAscii,
+  parenthesizeModuleFunctions,
+  regExpMeaning
+} from '../../scripts/bundle-transforms.js'
 
 describe('sideEffectStatements', () => {
   it.each([
@@ -111,6 +116,70 @@ describe('escapeNonAscii', () => {
       new Function(source.replace('export const v =', 'return'))() as unknown
     expect(load(escapeNonAscii(code))).toEqual(load(code))
     expect(escapeNonAscii(code)).toMatch(/^[\x20-\x7e]*$/)
+  })
+
+  // What a backslash does to the character after it (ECMA-262 LineContinuation, NonEscapeCharacter,
+  // IdentityEscape): the three cases of the issue, and their neighbours.
+  const LS = '\u2028'
+  const PS = '\u2029'
+  it.each<[string, string, string | undefined]>([
+    ['an identity escape in a string', String.raw`"\é"`, String.raw`"\u00e9"`],
+    ['the same in single quotes', String.raw`'\é'`, String.raw`'\u00e9'`],
+    ['the same in a template', '`\\é`', '`\\u00e9`'],
+    [
+      'an identity escape in a regular expression',
+      String.raw`/\–/.test("–")`,
+      String.raw`/\u2013/.test("\u2013")`
+    ],
+    ['the same in a character class', String.raw`[/[\–]/.test("–"), /[\–]/.test("\\")]`, undefined],
+    ['a line continuation before U+2028 in a string', `"a\\${LS}b"`, '"ab"'],
+    ['a line continuation before U+2029 in a template', `\`a\\${PS}b\``, '`ab`'],
+    ['U+2028 itself in a string', `"a${LS}b"`, String.raw`"a\u2028b"`],
+    ['an escaped backslash before a character', String.raw`"\\é"`, String.raw`"\\\u00e9"`],
+    ['an escaped backslash, then an identity escape', String.raw`"\\\é"`, String.raw`"\\\u00e9"`],
+    ['an identity escape of a character outside the BMP', String.raw`"\🧪"`, String.raw`"\ud83e\uddea"`],
+    ['the same in a regular expression', String.raw`/^\🧪$/.test("🧪")`, undefined],
+    ['a case-insensitive identity escape', String.raw`/^\é$/i.test("É")`, undefined],
+    [
+      'U+2028 in a multi-line comment, a line terminator for ASI',
+      `(() => { return /*${LS}*/ 1 })()`,
+      '(() => { return /*\n*/ 1 })()'
+    ],
+    ['U+2028 between tokens', `[1${LS}, 2]`, '[1\n, 2]'],
+    ['a no-break space between tokens', '[1,\u00a02]', '[1, 2]']
+  ])('%s: %s means the same after', (_, code, expected) => {
+    const evaluate = (source: string): unknown => new Function(`return ${source}`)() as unknown
+    const escaped = escapeNonAscii(code)
+    if (expected !== undefined) expect(escaped).toBe(expected)
+    expect(escaped).toMatch(/^\p{ASCII}*$/u)
+    expect(evaluate(escaped)).toEqual(evaluate(code))
+  })
+
+  it("catches a rewrite that changes a token's meaning (what escaping after a backslash by hand did)", () => {
+    expect(() => checkSameTokens(String.raw`"\é"`, String.raw`"\\u00e9"`)).toThrow(
+      /escapeNonAscii changed the value of a string token at offset 0/
+    )
+    expect(() => checkSameTokens(String.raw`/\–/`, String.raw`/\\u2013/`)).toThrow(
+      /changed the value of a regexp token/
+    )
+    expect(() => checkSameTokens(`"a\\${LS}b"`, String.raw`"a\\u2028b"`)).toThrow(
+      /changed the value of a string token/
+    )
+    expect(() => checkSameTokens(`return /*${LS}*/ 1`, 'return /*\\u2028*/ 1')).toThrow(
+      /changed a line break in a comment/
+    )
+  })
+
+  it.each([
+    [String.raw`\u00e9`, 'é'],
+    [String.raw`\é`, 'é'],
+    ['é', 'é'],
+    [String.raw`\\u00e9`, String.raw`\\u00e9`],
+    [String.raw`\u0041`, String.raw`\u0041`],
+    [String.raw`[\u00e0-\u00ff]\d`, String.raw`[à-ÿ]\d`],
+    [String.raw`\ud83e\uddea`, '🧪']
+  ])('regExpMeaning(%j) reads only the escapes of non-ASCII characters: %j', (pattern, meaning) => {
+    expect(regExpMeaning(pattern)).toBe(meaning)
   })
 
   it.each([['const café = 1'], ['String.raw`→`']])('refuses non-ASCII it cannot escape: %s', code => {

@@ -150,3 +150,48 @@ describe('parseClusterSource', () => {
     expect(() => parseClusterSource(reader(inputs as Record<string, string>), {})).toThrow(message)
   })
 })
+
+describe('service_account: the emails of accounts that can be impersonated', () => {
+  const signIn = (serviceAccount: string) =>
+    parseClusterSource(
+      reader({
+        cluster_name: 'projects/p/locations/l/clusters/c',
+        workload_identity_provider: PROVIDER,
+        service_account: serviceAccount
+      }),
+      {}
+    )
+
+  it.each([
+    ['a user-made account', 'secrets-sync@my-project.iam.gserviceaccount.com'],
+    ["a domain-scoped project's account", 'sync@my-project.example.com.iam.gserviceaccount.com'],
+    ["Compute Engine's default account", '123456789012-compute@developer.gserviceaccount.com'],
+    ["App Engine's default account", 'my-project@appspot.gserviceaccount.com'],
+    ['the same, in capitals (emails ignore case)', 'Secrets-Sync@My-Project.iam.gserviceaccount.com']
+  ])('%s is accepted: %s', (_, email) => {
+    expect(signIn(email)).toMatchObject({ signIn: { kind: 'federation', serviceAccount: email } })
+  })
+
+  it.each([
+    ['no domain', 'secrets-sync'],
+    ['another domain', 'secrets-sync@my-project.example.com'],
+    ['a suffix after the domain', 'secrets-sync@my-project.iam.gserviceaccount.com.evil.example'],
+    ['a second @', 'a@b@my-project.iam.gserviceaccount.com'],
+    ['no project', 'secrets-sync@.iam.gserviceaccount.com'],
+    ['a path in the name', 'a/../b@my-project.iam.gserviceaccount.com'],
+    ['a newline before a valid line', 'x\nsecrets-sync@my-project.iam.gserviceaccount.com'],
+    ['a newline after a valid line', 'secrets-sync@my-project.iam.gserviceaccount.com\nx'],
+    ['compute without the project number', 'my-project-compute@developer.gserviceaccount.com'],
+    ['compute without -compute', '123456789012@developer.gserviceaccount.com'],
+    ['compute under another domain', '123456789012-compute@developer.gserviceaccount.com.evil.example'],
+    ['compute, the domain misspelt', '123456789012-compute@developers.gserviceaccount.com'],
+    ['appspot without gserviceaccount', 'my-project@appspot.com'],
+    ['appspot with a project ending in -', 'my-project-@appspot.gserviceaccount.com'],
+    ['appspot with a project starting with a digit', '1project@appspot.gserviceaccount.com'],
+    ['appspot under another domain', 'my-project@appspot.gserviceaccount.com.evil.example']
+  ])('%s is refused: %j', (_, email) => {
+    expect(() => signIn(email)).toThrow(
+      /must be a service account email: NAME@PROJECT\.iam\.gserviceaccount\.com, or a default account, NUMBER-compute@developer\.gserviceaccount\.com \(Compute Engine\) or PROJECT@appspot\.gserviceaccount\.com \(App Engine\)\./
+    )
+  })
+})

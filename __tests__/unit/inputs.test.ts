@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
+  parseAnnotations,
   parseBoolean,
   parseMetadata,
   parseNamespace,
@@ -10,7 +14,10 @@ import {
   parsePrefix,
   parseRestartTarget,
   parseSecretsJson,
-  parseWholeNumber
+  parseWholeNumber,
+  readSecrets,
+  SECRETS_WARNING_BYTES,
+  secretsSizeWarning
 } from '../../src/github/inputs.js'
 import { labelValueProblem } from '../../src/sync/kube-validation.js'
 
@@ -40,6 +47,124 @@ describe('parseSecretsJson', () => {
     expect(thrown?.message).toContain('secrets')
     expect(thrown?.message).not.toContain(secretish)
     expect(thrown?.message).not.toContain(Buffer.from(secretish).toString('base64'))
+  })
+})
+
+describe('readSecrets: exactly one of `secrets` and `secrets_file`', () => {
+  const secretish = 'hunter2-do-not-print'
+  const dir = mkdtempSync(join(tmpdir(), 'secrets-file-test-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const file = (name: string, content: string): string => {
+    const path = join(dir, name)
+    writeFileSync(path, content, { mode: 0o600 })
+    return path
+  }
+  const inputs =
+    (values: Record<string, string>) =>
+    (name: string): string =>
+      values[name] ?? ''
+  /** The error readSecrets throws, checked never to echo a value. */
+  const refusal = (values: Record<string, string>, readFile?: (path: string) => string): string => {
+    try {
+      readSecrets(inputs(values), { HOME: dir }, readFile)
+    } catch (error) {
+      const message = (error as Error).message
+      expect(message).not.toContain(secretish)
+      return message
+    }
+    throw new Error('expected readSecrets to refuse')
+  }
+
+  it('reads `secrets` itself', () => {
+    expect(readSecrets(inputs({ secrets: '{"A":"1"}' }), {})).toEqual({ secrets: { A: '1' } })
+  })
+
+  it('reads the file `secrets_file` names, once, with the same JSON (a byte order mark ignored)', () => {
+    const path = file('secrets.json', `\uFEFF${JSON.stringify({ A: secretish, B: 'two' })}\n`)
+    const read: string[] = []
+    const readFile = (p: string): string => {
+      read.push(p)
+      return readFileSync(p, 'utf8')
+    }
+    expect(readSecrets(inputs({ secrets_file: path }), {}, readFile)).toEqual({
+      secrets: { A: secretish, B: 'two' }
+    })
+    expect(read).toEqual([path])
+  })
+
+  it('expands ~ in `secrets_file` to the home folder, as in `kubeconfig`', () => {
+    file('home-secrets.json', '{"A":"1"}')
+    expect(readSecrets(inputs({ secrets_file: '~/home-secrets.json' }), { HOME: dir }).secrets).toEqual({
+      A: '1'
+    })
+  })
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      'both',
+      { secrets: `{"A":"${secretish}"}`, secrets_file: '/tmp/secrets.json' },
+      'Set either `secrets` or `secrets_file`, not both'
+    ],
+    [
+      'neither',
+      {},
+      'Input `secrets` is required (or `secrets_file`). Pass `secrets: ${{ toJSON(secrets) }}`, or, for secret sets over 128 KiB, write that JSON to a file and pass its path as `secrets_file`.'
+    ],
+    ['only whitespace in both', { secrets: ' \n', secrets_file: '  ' }, 'Input `secrets` is required']
+  ])('refuses %s, naming both inputs', (_, values, message) => {
+    expect(refusal(values)).toContain(message)
+  })
+
+  it.each<[string, () => string, string]>([
+    ['a missing file', () => join(dir, 'missing.json'), 'there is no such file'],
+    ['a folder', () => dir, 'it is a folder, not a file'],
+    ['an empty file', () => file('empty.json', ''), 'is empty. Write `${{ toJSON(secrets) }}` into it.'],
+    [
+      'a file that is not JSON',
+      () => file('bad.json', `{"A": "${secretish}"`),
+      'is not valid JSON. Write `${{ toJSON(secrets) }}` into it (a JSON object of name to value).'
+    ],
+    ['a JSON array', () => file('array.json', `["${secretish}"]`), 'is an array, not a JSON object'],
+    [
+      'values that are not strings',
+      () => file('numbers.json', `{"B": 1, "A": {"x": "${secretish}"}}`),
+      'must map names to strings; these are not strings: A, B.'
+    ]
+  ])('refuses %s with an error naming `secrets_file` and the path', (_, path, message) => {
+    const given = path()
+    const error = refusal({ secrets_file: given })
+    expect(error).toContain('`secrets_file`')
+    expect(error).toContain(given)
+    expect(error).toContain(message)
+  })
+
+  it('says "permission denied" for a file it may not read', () => {
+    const denied = (): string => {
+      throw Object.assign(new Error(`EACCES: permission denied, open '/x' ${secretish}`), { code: 'EACCES' })
+    }
+    expect(refusal({ secrets_file: '/run/secrets.json' }, denied)).toBe(
+      'Could not read `secrets_file` /run/secrets.json: permission denied.'
+    )
+  })
+
+  it.each([
+    [SECRETS_WARNING_BYTES, false],
+    [SECRETS_WARNING_BYTES + 1, true],
+    [128 * 1024, true]
+  ])('warns about a `secrets` input of %i bytes: %s', (bytes, warns) => {
+    const warning = secretsSizeWarning(bytes)
+    expect(warning !== undefined).toBe(warns)
+    if (warns) {
+      expect(warning).toContain('Linux refuses to start a process with one over 128 KiB')
+      expect(warning).toContain('"Argument list too long"')
+      expect(warning).toContain('pass its path as `secrets_file` instead')
+    }
+  })
+
+  it('warns for a large `secrets` input, and never for `secrets_file`', () => {
+    const big = JSON.stringify({ A: 'x'.repeat(SECRETS_WARNING_BYTES) })
+    expect(readSecrets(inputs({ secrets: big }), {}).warning).toContain('Input `secrets` holds 96 KiB.')
+    expect(readSecrets(inputs({ secrets_file: file('big.json', big) }), {}).warning).toBeUndefined()
   })
 })
 
@@ -176,6 +301,20 @@ describe('parseMetadata', () => {
     ['a=1\na=2', 'line 2: a is given twice.']
   ])('labels %j are refused: %s', (text, message) => {
     expect(() => parseMetadata('labels', text, labelValueProblem)).toThrow(message)
+  })
+
+  it('annotation keys are checked as the API server checks them: lower-cased first', () => {
+    expect(parseAnnotations('Example.COM/Team=data\nteam=x')).toEqual({
+      'Example.COM/Team': 'data',
+      team: 'x'
+    })
+    expect(() => parseAnnotations('Under_Score.com/x=y')).toThrow(
+      'Input `annotations`, line 1: the prefix of key "Under_Score.com/x" must be a DNS subdomain (e.g. example.com).'
+    )
+    // Labels are not lower-cased.
+    expect(() => parseMetadata('labels', 'Example.COM/Team=data')).toThrow(
+      'must be a lower-case DNS subdomain'
+    )
   })
 
   it('annotations allow values labels would not', () => {

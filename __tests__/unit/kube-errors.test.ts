@@ -176,6 +176,55 @@ describe('toKubeApiError', () => {
     expect(error.status).toBeUndefined()
   })
 
+  it.each<[string, string, 'cluster-ca' | 'system-roots', string]>([
+    [
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'the cluster CA',
+      'cluster-ca',
+      "not signed by the cluster's CA certificate"
+    ],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'the system roots', 'system-roots', 'NODE_EXTRA_CA_CERTS'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'the system roots', 'system-roots', 'A TLS-inspecting proxy or firewall'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'the cluster CA', 'cluster-ca', 'NODE_EXTRA_CA_CERTS does not apply'],
+    ['CERT_HAS_EXPIRED', 'either', 'system-roots', "the API server's TLS certificate has expired"],
+    [
+      'CERT_NOT_YET_VALID',
+      'either',
+      'cluster-ca',
+      "is not valid yet (CERT_NOT_YET_VALID): check the runner's clock"
+    ],
+    [
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      'either',
+      'cluster-ca',
+      'set `tls-server-name` in the kubeconfig cluster'
+    ],
+    [
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+      'either',
+      'cluster-ca',
+      'the TLS handshake with the API server failed (ERR_SSL_WRONG_VERSION_NUMBER)'
+    ]
+  ])('TLS code %s, trusting %s: never retried, and explained', (code, _, trust, message) => {
+    const error = toKubeApiError(Object.assign(new Error('handshake'), { code }), trust)
+    expect(error).toMatchObject({ transient: false, status: undefined })
+    expect(error.message).toContain(message)
+  })
+
+  it("names only the DNS names and IPs of the certificate, in their characters: it is the server's text", () => {
+    const failure = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), {
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      cert: {
+        subjectaltname:
+          'DNS:kubernetes.default, DNS:evil\n::error::injected, URI:https://x.example, IP Address:10.0.0.1, email:a@b'
+      }
+    })
+    expect(toKubeApiError(failure).message).toContain(
+      '(ERR_TLS_CERT_ALTNAME_INVALID; it is for kubernetes.default, 10.0.0.1)'
+    )
+    expect(toKubeApiError(failure).message).not.toContain('::error::')
+  })
+
   it('a timeout is transient and says so', () => {
     const error = toKubeApiError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
     expect(error).toMatchObject({ transient: true, message: 'the API server did not answer in time' })

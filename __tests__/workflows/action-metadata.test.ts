@@ -52,30 +52,14 @@ function inputsRead(settings: Record<string, string>): Set<string> {
 
 const readNames = [...new Set(SETTINGS.flatMap(settings => [...inputsRead(settings)]))].sort()
 
-/**
- * Inputs declared for the reusable workflow (issue 23) before src/ reads them: src/ is being restructured
- * separately and implements them there. Remove a name once readInputs() reads it; the test below says when.
- */
-const DECLARED_AHEAD_OF_SRC = ['secrets_file']
-
 describe('action.yml inputs', () => {
   it('declares every input the code reads', () => {
     expect(readNames.filter(name => !declaredInputs.includes(name))).toEqual([])
   })
 
   it('declares only inputs the code reads', () => {
-    expect(
-      declaredInputs.filter(name => !readNames.includes(name) && !DECLARED_AHEAD_OF_SRC.includes(name))
-    ).toEqual([])
+    expect(declaredInputs.filter(name => !readNames.includes(name))).toEqual([])
   })
-
-  it.each(DECLARED_AHEAD_OF_SRC)(
-    'is told when the code reads %s (then drop it from DECLARED_AHEAD_OF_SRC)',
-    name => {
-      expect(declaredInputs).toContain(name)
-      expect(readNames).not.toContain(name)
-    }
-  )
 
   it.each(SETTINGS.map(settings => [Object.keys(settings).join(', '), settings] as const))(
     'declares the defaults the code falls back to (with %s)',

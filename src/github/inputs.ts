@@ -1,8 +1,10 @@
 // Every input is read and validated here, once, into one typed Settings object (as actions/checkout does);
 // after readInputs() nothing else calls core.getInput. Errors name the input to fix and never echo a value.
 import * as core from '@actions/core'
+import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import {
+  annotationKeyProblem,
   labelValueProblem,
   MAX_ANNOTATIONS_BYTES,
   qualifiedNameProblem,
@@ -18,7 +20,7 @@ import type { RestartTarget } from '../kube/deployment-restarts.js'
 import { parseFleetMembership, type GkeEndpoint, type GkeTarget } from '../google/gke-cluster.js'
 import type { GoogleSignIn } from '../google/credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from '../google/endpoints.js'
-import { kubeconfigFiles, type KubeconfigFiles } from '../kube/kubeconfig-files.js'
+import { expandHome, kubeconfigFiles, type KubeconfigFiles } from '../kube/kubeconfig-files.js'
 import { proxyEnvironment, type ProxyEnvironment } from '../kube/proxy-from-environment.js'
 
 /** Where the cluster connection comes from. */
@@ -66,7 +68,7 @@ export function readInputs(
   input: InputReader = name => core.getInput(name)
 ): Settings {
   // Parsed and masked before anything else is even read, so no later failure can print a value.
-  const secrets = parseSecretsJson(input('secrets'))
+  const { secrets, warning } = readSecrets(input, env)
   maskSecretValues(Object.values(secrets), runner.maskSecret)
   // The runner passes inputs as INPUT_* variables, and every child process inherits them: a kubeconfig `exec`
   // credential plugin (gke-gcloud-auth-plugin, aws eks get-token, a custom script) would be handed every secret
@@ -75,6 +77,7 @@ export function readInputs(
   delete env.INPUT_SECRETS
   // Before any Google library loads: with their debug switches on, they print tokens before they are masked.
   for (const warning of removeDebugSwitches(env)) runner.warning(warning)
+  if (warning) runner.warning(warning)
 
   const prefix = parsePrefix(input('prefix') || 'DAGSTER_SECRET')
   const owner = parseOwner(input('owner'), env)
@@ -104,31 +107,107 @@ export function readInputs(
   }
 }
 
-/** The `secrets` input: a JSON object of strings. The error says what is wrong, never what was given. */
-export function parseSecretsJson(text: string): Record<string, string> {
-  if (text.trim() === '') {
-    throw new InputError('Input `secrets` is required. Pass `secrets: ${{ toJSON(secrets) }}`.')
+/**
+ * Above this many bytes in `secrets`, a warning points to `secrets_file`. The runner hands each input to the
+ * action as one environment variable, and Linux refuses to start a process with one environment string over
+ * 128 KiB (MAX_ARG_STRLEN, execve(2): E2BIG): past that the step fails with "Argument list too long" before
+ * the action runs, so the action cannot report it itself.
+ */
+export const SECRETS_WARNING_BYTES = 96 * 1024
+
+/** Reads a file's text (readFileSync in the action). */
+export type FileReader = (path: string) => string
+
+/**
+ * The secrets to choose from: the JSON of `secrets`, or of the file `secrets_file` names (read once), for
+ * secret sets too large for an input. Exactly one of the two. With `secrets` near the limit, a warning.
+ */
+export function readSecrets(
+  input: InputReader,
+  env: NodeJS.ProcessEnv,
+  readFile: FileReader = path => readFileSync(path, 'utf8')
+): { secrets: Record<string, string>; warning?: string } {
+  const text = input('secrets')
+  const file = input('secrets_file').trim()
+  if (text.trim() !== '' && file !== '') {
+    throw new InputError(
+      'Set either `secrets` or `secrets_file`, not both: `secrets_file` names a file holding the same JSON, for secret sets too large for `secrets`.'
+    )
   }
+  if (file === '') {
+    if (text.trim() === '') {
+      throw new InputError(
+        'Input `secrets` is required (or `secrets_file`). Pass `secrets: ${{ toJSON(secrets) }}`, or, for secret sets over 128 KiB, write that JSON to a file and pass its path as `secrets_file`.'
+      )
+    }
+    return {
+      secrets: parseSecretsJson(text),
+      warning: secretsSizeWarning(Buffer.byteLength(text, 'utf8'))
+    }
+  }
+  const path = expandHome(file, env.HOME || homedir())
+  let content: string
+  try {
+    content = readFile(path)
+  } catch (error) {
+    throw new InputError(`Could not read \`secrets_file\` ${path}: ${fileErrorReason(error)}.`)
+  }
+  return { secrets: parseSecretsJson(content, { file: path }) }
+}
+
+/** Why a file could not be read, in words: Node's codes, never the file's content. */
+function fileErrorReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'ENOENT':
+      return 'there is no such file (write it in an earlier step of the same job)'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EISDIR':
+      return 'it is a folder, not a file'
+    default:
+      return code ?? 'unknown error'
+  }
+}
+
+/** The warning for a `secrets` input of `bytes`, or undefined when it is far enough from the limit. */
+export function secretsSizeWarning(bytes: number): string | undefined {
+  if (bytes <= SECRETS_WARNING_BYTES) return undefined
+  return `Input \`secrets\` holds ${(bytes / 1024).toFixed(0)} KiB. The runner passes each input as one environment variable, and Linux refuses to start a process with one over 128 KiB: once the secrets this job sees grow past that, this step fails with "Argument list too long" before the action starts. Write \`\${{ toJSON(secrets) }}\` to a file in an earlier step and pass its path as \`secrets_file\` instead.`
+}
+
+/**
+ * The JSON of the secrets: an object of strings. The error says what is wrong, never what was given (JSON.parse's
+ * own message quotes the text). `from`: the `secrets` input, or the file `secrets_file` names.
+ */
+export function parseSecretsJson(
+  text: string,
+  from: 'input' | { file: string } = 'input'
+): Record<string, string> {
+  const [what, fix] =
+    from === 'input'
+      ? ['Input `secrets`', 'Pass `secrets: ${{ toJSON(secrets) }}`']
+      : [`The file \`secrets_file\` names (${from.file})`, 'Write `${{ toJSON(secrets) }}` into it']
+  // A byte order mark (PowerShell's Out-File writes one) is not JSON; it says nothing about the content.
+  const json = text.replace(/^\uFEFF/, '')
+  if (json.trim() === '') throw new InputError(`${what} is empty. ${fix}.`)
   let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    parsed = JSON.parse(json)
   } catch {
-    throw new InputError(
-      'Input `secrets` is not valid JSON. Pass `secrets: ${{ toJSON(secrets) }}` (a JSON object of name to value).'
-    )
+    throw new InputError(`${what} is not valid JSON. ${fix} (a JSON object of name to value).`)
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`
-    throw new InputError(
-      `Input \`secrets\` is ${kind}, not a JSON object of name to value. Pass \`secrets: \${{ toJSON(secrets) }}\`.`
-    )
+    throw new InputError(`${what} is ${kind}, not a JSON object of name to value. ${fix}.`)
   }
   const notStrings = Object.entries(parsed)
     .filter(([, value]) => typeof value !== 'string')
     .map(([name]) => name)
   if (notStrings.length > 0) {
     throw new InputError(
-      `Input \`secrets\` must map names to strings; these are not strings: ${notStrings.sort().join(', ')}.`
+      `${what} must map names to strings; these are not strings: ${notStrings.sort().join(', ')}.`
     )
   }
   return parsed as Record<string, string>
@@ -230,6 +309,22 @@ export function parseWholeNumber(input: string, text: string, min: number, max: 
   }
   return value
 }
+
+/**
+ * The emails of service accounts that can be impersonated: user-made ones under iam.gserviceaccount.com
+ * (a domain-scoped project's ID `example.com:p` is `p.example.com` there), and the default accounts that
+ * Compute Engine (PROJECT_NUMBER-compute@developer.gserviceaccount.com) and App Engine
+ * (PROJECT_ID@appspot.gserviceaccount.com) create. https://cloud.google.com/iam/docs/service-account-types
+ * Whole-string patterns of the characters those names use: the email goes into the generateAccessToken URL.
+ */
+const SERVICE_ACCOUNT_EMAILS = [
+  /^[a-z0-9][-a-z0-9_.]*@[a-z0-9][-a-z0-9.]*\.iam\.gserviceaccount\.com$/i,
+  /^\d+-compute@developer\.gserviceaccount\.com$/i,
+  /^[a-z][-a-z0-9.]*[a-z0-9]@appspot\.gserviceaccount\.com$/i
+]
+
+export const isServiceAccountEmail = (email: string): boolean =>
+  SERVICE_ACCOUNT_EMAILS.some(pattern => pattern.test(email))
 
 const PROVIDER = /^projects\/([^/]+)\/locations\/global\/workloadIdentityPools\/[^/]+\/providers\/[^/]+$/
 const FULL_CLUSTER_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/
@@ -364,9 +459,9 @@ function parseSignIn(
       `\`workload_identity_provider\` names project "${match[1]}"; it needs the project NUMBER, not its ID (gcloud projects describe ${match[1]} --format='value(projectNumber)').`
     )
   }
-  if (serviceAccount && !/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/.test(serviceAccount)) {
+  if (serviceAccount && !isServiceAccountEmail(serviceAccount)) {
     throw new InputError(
-      `\`service_account\` "${serviceAccount}" must be a service account email, NAME@PROJECT.iam.gserviceaccount.com.`
+      `\`service_account\` "${serviceAccount}" must be a service account email: NAME@PROJECT.iam.gserviceaccount.com, or a default account, NUMBER-compute@developer.gserviceaccount.com (Compute Engine) or PROJECT@appspot.gserviceaccount.com (App Engine).`
     )
   }
   return {
@@ -381,7 +476,8 @@ function parseSignIn(
 export function parseMetadata(
   input: 'labels' | 'annotations',
   text: string,
-  valueProblem: (value: string) => string | undefined = () => undefined
+  valueProblem: (value: string) => string | undefined = () => undefined,
+  keyProblem: (key: string) => string | undefined = qualifiedNameProblem
 ): Record<string, string> {
   const entries: Record<string, string> = {}
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
@@ -392,7 +488,7 @@ export function parseMetadata(
     if (equals === -1) throw new InputError(`${at}: write it as key=value.`)
     const key = line.slice(0, equals).trim()
     const value = line.slice(equals + 1).trim()
-    const problem = qualifiedNameProblem(key) ?? valueProblem(value)
+    const problem = keyProblem(key) ?? valueProblem(value)
     if (problem) throw new InputError(`${at}: ${problem}.`)
     if ([MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION].includes(key)) {
       throw new InputError(`${at}: ${key} is set by the action itself; remove it.`)
@@ -403,8 +499,8 @@ export function parseMetadata(
   return entries
 }
 
-function parseAnnotations(text: string): Record<string, string> {
-  const annotations = parseMetadata('annotations', text)
+export function parseAnnotations(text: string): Record<string, string> {
+  const annotations = parseMetadata('annotations', text, undefined, annotationKeyProblem)
   const bytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0)
   if (bytes > MAX_ANNOTATIONS_BYTES) {
     throw new InputError(

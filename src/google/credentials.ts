@@ -10,6 +10,17 @@ import type { AuthClient } from 'google-auth-library'
 import type { GoogleEndpoints } from './endpoints.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
+export const USERINFO_EMAIL_SCOPE = 'https://www.googleapis.com/auth/userinfo.email'
+/**
+ * The scopes of every access token the action asks for, on every path (federation, impersonation, ADC).
+ * cloud-platform reaches the Google APIs; userinfo.email makes GKE name a service account by its email:
+ * without it the API server sees the account's numeric unique ID, and RBAC bound to the email (`kind: User`,
+ * the README's RoleBinding) matches nothing. google-github-actions/get-gke-credentials asks for both
+ * (src/client.ts, the GoogleAuth of ClusterClient), as does client-go's gcp auth plugin
+ * (plugin/pkg/client/auth/gcp/gcp.go, defaultScopes: "userinfo.email is used to authenticate to GKE APIs
+ * with gserviceaccount email instead of numeric uniqueID").
+ */
+export const GOOGLE_SCOPES = [CLOUD_PLATFORM_SCOPE, USERINFO_EMAIL_SCOPE]
 /** gaxios waits forever by default; a Google endpoint that never answers must end the run instead. */
 export const GOOGLE_REQUEST_TIMEOUT_MS = 30_000
 
@@ -116,7 +127,9 @@ async function federatedClient(
     audience: `//iam.googleapis.com/${signIn.provider}`,
     subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
     token_url: `${endpoints.sts}/token`,
-    scopes: [CLOUD_PLATFORM_SCOPE],
+    // With impersonation, google-auth-library asks STS for cloud-platform only (generateAccessToken needs it)
+    // and these scopes go into the generateAccessToken request (baseexternalclient.js); without, STS gets them.
+    scopes: GOOGLE_SCOPES,
     ...(signIn.serviceAccount && {
       service_account_impersonation_url: `${endpoints.iamcredentials}/projects/-/serviceAccounts/${signIn.serviceAccount}:generateAccessToken`
     }),
@@ -157,7 +170,7 @@ async function adcClient(
     // GHA_ENDPOINT_OVERRIDE reaches, failing the sign-in unless the identity has resourcemanager.projects.get.
     // A known projectId ends the lookup before it starts; nothing in the action asks GoogleAuth for a project.
     return await new GoogleAuth({
-      scopes: [CLOUD_PLATFORM_SCOPE],
+      scopes: GOOGLE_SCOPES,
       clientOptions: { transporterOptions },
       ...(signIn.project && { projectId: signIn.project })
     }).getClient()

@@ -36,6 +36,7 @@ import {
   CoreV1ApiResponseProcessor
 } from '@kubernetes/client-node/dist/gen/apis/CoreV1Api.js'
 import { mergeConfiguration } from '@kubernetes/client-node/dist/gen/configuration.js'
+import { KubeApiError } from '../sync/kube-api-error.js'
 import { dispatcherHttpLibrary } from './http.js'
 
 /** For each method of an object API: the fields of its parameter, in the factory's positional order. */
@@ -133,5 +134,36 @@ async function send(
   let response = await config.httpApi.send(request).toPromise()
   for (const middleware of config.middleware.toReversed())
     response = await middleware.post(response).toPromise()
-  return (await processResponse(response)).data
+  const status = response.httpStatusCode
+  if (status < 200 || status > 299) return (await processResponse(response)).data
+  // client-node parses a 2xx answer by its Content-Type (ObjectSerializer.parse): without one it throws "Cannot
+  // parse content. No Content-Type defined.", text/* it hands on as if it were the object, and JSON that does
+  // not parse is a SyntaxError quoting the body. An API server answers JSON, so anything else came from
+  // something in between or from a server that is no API server: say that, and which call met it.
+  const call = `${request.getHttpMethod()} ${new URL(request.getUrl()).pathname}`
+  const mediaType = response.headers['content-type']?.split(';')[0]?.trim().toLowerCase() ?? ''
+  if (!/^application\/([a-z0-9.+-]+\+)?json$/.test(mediaType)) {
+    const shown = /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(mediaType) ? mediaType : undefined
+    throw notJson(
+      call,
+      status,
+      mediaType === '' ? 'no Content-Type' : `Content-Type ${shown ?? '(unreadable)'}`
+    )
+  }
+  try {
+    return (await processResponse(response)).data
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      throw notJson(call, status, `Content-Type ${mediaType} but a body that does not parse`)
+    throw error
+  }
+}
+
+function notJson(call: string, status: number, what: string): KubeApiError {
+  return new KubeApiError(
+    `the API server answered ${call} with ${status} and ${what}, not the JSON an API server sends: something between the runner and the cluster answered in its place (a proxy, a captive portal, a sign-in page), or the server URL does not point at a Kubernetes API server`,
+    status,
+    undefined,
+    false
+  )
 }

@@ -69,10 +69,18 @@ const http2ErrorNames = [
 /** The two HTTP/2 refusals that the same request meets again on a new connection: not retried. */
 const finalHttp2Errors = new Set(['INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'])
 
-export function toKubeApiError(error: unknown): KubeApiError {
+/**
+ * What verifies the API server's certificate: the cluster's own CA (a kubeconfig's certificate-authority(-data),
+ * the cluster CA GKE reports), which replaces every other root; or, without one (the DNS endpoint, the Connect
+ * gateway, a kubeconfig without a CA), the system's roots plus NODE_EXTRA_CA_CERTS.
+ */
+export type ServerTrust = 'cluster-ca' | 'system-roots'
+
+/** `trust`: how the connection verifies the server, which decides the advice for an untrusted certificate. */
+export function toKubeApiError(error: unknown, trust: ServerTrust = 'cluster-ca'): KubeApiError {
   if (error instanceof KubeApiError) return error
   if (error instanceof ApiException) return fromResponse(error as ApiException<unknown>)
-  return fromConnectionFailure(error)
+  return fromConnectionFailure(error, trust)
 }
 
 function fromResponse(error: ApiException<unknown>): KubeApiError {
@@ -97,7 +105,7 @@ function fromResponse(error: ApiException<unknown>): KubeApiError {
   )
 }
 
-function fromConnectionFailure(error: unknown): KubeApiError {
+function fromConnectionFailure(error: unknown, trust: ServerTrust): KubeApiError {
   // undici's ProxyAgent reports a refused CONNECT only in its message (proxy-agent.js, "HTTP Tunneling"), as a
   // RequestAbortedError, whose name is AbortError: read before the aborts of a request's own signal below.
   const proxyStatus = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec(messages(error))?.[1]
@@ -116,14 +124,8 @@ function fromConnectionFailure(error: unknown): KubeApiError {
   const http2 = fromHttp2Failure(error)
   if (http2) return http2
   const code = errorCode(error)
-  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    return new KubeApiError(
-      `the API server's TLS certificate is not trusted (${code}): it is not signed by the cluster's CA certificate; check the cluster CA in the kubeconfig or the cluster lookup`,
-      undefined,
-      undefined,
-      false
-    )
-  }
+  const tls = code ? tlsFailure(code, error, trust) : undefined
+  if (tls) return new KubeApiError(tls, undefined, undefined, false)
   const detail = code ?? (error instanceof Error ? error.message : 'unknown error')
   // A connection that times out (no SYN-ACK, no TLS answer) is the silence of a firewall, not a refusal.
   if (code && noAnswerCodes.has(code)) {
@@ -184,6 +186,68 @@ interface CodedError {
 
 /**
  * The first error with a code: the error itself (undici's Dispatcher.request, under kube-http.ts) or one of its
+ * OpenSSL's verification codes for a certificate whose issuer is not among the trusted ones: a server whose
+ * chain leads to no trusted CA, or a self-signed root in the chain (what a TLS-inspecting proxy presents).
+ * https://nodejs.org/api/tls.html#x509-certificate-error-codes
+ */
+const UNKNOWN_ISSUER = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE'
+])
+
+/**
+ * A TLS failure in words, by its code: what the certificate says and what to change. Never a reason to retry
+ * or to skip verification. Undefined for a code that is not about TLS.
+ */
+function tlsFailure(code: string, error: unknown, trust: ServerTrust): string | undefined {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    // Node's checkServerIdentity: the certificate does not name the host or IP of the server URL.
+    const names = certificateNames(error)
+    return `the API server's TLS certificate is not for the address in the server URL (${code}${names ? `; it is for ${names}` : ''}): when the API server is reached through another address (a tunnel, a port-forward, a load balancer, another of its IPs), set \`tls-server-name\` in the kubeconfig cluster to a name the certificate holds, as kubectl needs too`
+  }
+  if (code === 'CERT_HAS_EXPIRED') {
+    return `the API server's TLS certificate has expired (${code}): the cluster's certificates need renewing (on GKE, a credential rotation: gcloud container clusters update CLUSTER --start-credential-rotation), or the runner's clock is wrong`
+  }
+  if (code === 'CERT_NOT_YET_VALID') {
+    return `the API server's TLS certificate is not valid yet (${code}): check the runner's clock`
+  }
+  if (UNKNOWN_ISSUER.has(code)) {
+    return trust === 'system-roots'
+      ? `the API server's TLS certificate is not signed by a CA this runner trusts (${code}): with no cluster CA to check it against, the system's roots decide. A TLS-inspecting proxy or firewall between the runner and the cluster presents a certificate of its own CA: give that CA to Node in NODE_EXTRA_CA_CERTS (the path of a PEM file, set in the step's env). A cluster with its own CA needs it in the kubeconfig (certificate-authority-data).`
+      : `the API server's TLS certificate is not trusted (${code}): it is not signed by the cluster's CA certificate; check the cluster CA in the kubeconfig or the cluster lookup. A TLS-inspecting proxy between the runner and the cluster causes this too: only the cluster's CA is trusted here (NODE_EXTRA_CA_CERTS does not apply), so the proxy must let connections to the API server through untouched.`
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) {
+    return `the TLS handshake with the API server failed (${code})`
+  }
+  return undefined
+}
+
+/**
+ * The names the server's certificate holds, from Node's ERR_TLS_CERT_ALTNAME_INVALID error (its `cert`): DNS
+ * names and IP addresses only, and only in the characters they can have, since the certificate is the server's
+ * text. Undefined when there are none to show.
+ */
+function certificateNames(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const altNames = (current as { cert?: { subjectaltname?: unknown } }).cert?.subjectaltname
+    if (typeof altNames === 'string') {
+      const names = altNames
+        .split(', ')
+        .map(entry => /^(?:DNS|IP Address):([A-Za-z0-9.:*-]{1,253})$/.exec(entry)?.[1])
+        .filter((name): name is string => name !== undefined)
+      return names.length > 0 ? names.slice(0, 8).join(', ') : undefined
+    }
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/**
+ * The socket error's code: on the error itself (undici's Dispatcher.request, under kube-http.ts) or on one of its
  * causes (fetch wraps it: TypeError('fetch failed') with `cause.code`).
  */
 function codedError(error: unknown): CodedError | undefined {

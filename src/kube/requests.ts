@@ -4,7 +4,8 @@ import { Observable, type CoreV1Api, type RequestContext } from '@kubernetes/cli
 import pRetry from 'p-retry'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KubeApiError } from '../sync/kube-api-error.js'
-import { NO_ANSWER, toKubeApiError } from './errors.js'
+import type { ClusterConnection } from './cluster-connection.js'
+import { NO_ANSWER, toKubeApiError, type ServerTrust } from './errors.js'
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -32,6 +33,8 @@ export interface RequestPolicy {
   retry: RetryPolicy
   /** Renews the bearer token the API server refused (see ClusterConnection.renewCredentials). */
   renewCredentials?: (rejectedToken: string) => Promise<void>
+  /** How the server's certificate is verified, for the advice on a TLS failure. Default: the cluster's CA. */
+  serverTrust?: ServerTrust
 }
 
 /**
@@ -41,15 +44,23 @@ export interface RequestPolicy {
 export function runRequestPolicy(
   timeoutSeconds: number,
   deadline: AbortSignal,
-  renewCredentials?: (rejectedToken: string) => Promise<void>
+  connection: Pick<ClusterConnection, 'kubeConfig' | 'renewCredentials'>
 ): RequestPolicy {
+  const { renewCredentials } = connection
   return {
     connections: new SharedConnections(),
     requestTimeoutMs: Math.min(30_000, timeoutSeconds * 1000),
     deadline,
     retry: { retries: 5, minDelayMs: 250, maxDelayMs: 10_000 },
+    serverTrust: serverTrust(connection.kubeConfig),
     ...(renewCredentials && { renewCredentials })
   }
+}
+
+/** client-node passes a cluster CA to undici as `ca`, which replaces Node's roots (and NODE_EXTRA_CA_CERTS). */
+export function serverTrust(kubeConfig: ClusterConnection['kubeConfig']): ServerTrust {
+  const cluster = kubeConfig.getCurrentCluster()
+  return cluster?.caData || cluster?.caFile ? 'cluster-ca' : 'system-roots'
 }
 
 /**
@@ -78,7 +89,7 @@ export function sendWithRetries<T>(
             )
           )
         } catch (error) {
-          const failure = toKubeApiError(error)
+          const failure = toKubeApiError(error, policy.serverTrust)
           failure.attempt = attempt
           if (failure.status !== undefined) answered = true
           if (failure.status === 401 && policy.renewCredentials && sentToken && !renewed) {

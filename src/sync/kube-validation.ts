@@ -32,14 +32,37 @@ export function dataKeyProblem(key: string): string | undefined {
   return undefined
 }
 
-/** Why `key` cannot be a label or annotation key (a qualified name, optionally `dns-prefix/name`). */
+/** Why `key` cannot be a label key (a qualified name, optionally `dns-prefix/name`). */
 export function qualifiedNameProblem(key: string): string | undefined {
-  const slash = key.lastIndexOf('/')
-  const [prefix, name] = slash === -1 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)]
+  return qualifiedNameCheck(key, key, 'a lower-case DNS subdomain')
+}
+
+/**
+ * Why `key` cannot be an annotation key. The API server checks an annotation key as a qualified name after
+ * lower-casing it (apimachinery pkg/api/validation/objectmeta.go, ValidateAnnotations: "The rule is
+ * QualifiedName except that case doesn't matter, so convert to lowercase before checking"), so an upper-case
+ * prefix such as `Example.COM/team` is a valid annotation key, though not a valid label key.
+ */
+export function annotationKeyProblem(key: string): string | undefined {
+  return qualifiedNameCheck(goToLower(key), key, 'a DNS subdomain')
+}
+
+/**
+ * Go's strings.ToLower: Unicode's simple lower-case mapping, one character for one. JavaScript's toLowerCase
+ * applies the full mapping, which differs from it where it matters here only for U+0130 (İ): "i" in Go, "i̇"
+ * (two characters) in JavaScript. https://www.unicode.org/Public/UCD/latest/ucd/SpecialCasing.txt
+ */
+const goToLower = (text: string): string => text.replaceAll('\u0130', 'i').toLowerCase()
+
+/** IsQualifiedName of `checked`; the message names `key`, as the user wrote it, and what its prefix must be. */
+function qualifiedNameCheck(checked: string, key: string, prefixRule: string): string | undefined {
+  const slash = checked.lastIndexOf('/')
+  const [prefix, name] =
+    slash === -1 ? [undefined, checked] : [checked.slice(0, slash), checked.slice(slash + 1)]
   if (prefix !== undefined) {
     if (prefix.length === 0) return `key "${key}" has an empty prefix before '/'`
     if (prefix.length > 253 || !dns1123Subdomain.test(prefix)) {
-      return `the prefix of key "${key}" must be a lower-case DNS subdomain (e.g. example.com)`
+      return `the prefix of key "${key}" must be ${prefixRule} (e.g. example.com)`
     }
   }
   if (name.length === 0 || name.length > 63 || !qualifiedNamePart.test(name)) {
