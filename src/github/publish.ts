@@ -1,9 +1,11 @@
 // What a finished run tells the runner: a log line per Secret (failures as errors, skips as warnings), the
-// reference check's line and warnings, the run's warnings, the step outputs and the job summary.
+// reference check's line and warnings, the run's warnings, the step outputs and the job summary; and what a run
+// that failed before its report tells it: the job summary of the failure, then the step's error.
 import * as core from '@actions/core'
 import { context } from '@actions/github'
 import { referencesLogLine, referenceWarnings } from './references-report.js'
-import { renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { renderFailureSummary, type RunProgress } from './run-failure.js'
 import { runWarnings } from './run-warnings.js'
 
 export async function publish(report: SyncReport): Promise<void> {
@@ -19,6 +21,30 @@ export async function publish(report: SyncReport): Promise<void> {
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()
+}
+
+/** After the report is out: fails the step when a Secret, a restart or the namespace's LIST failed. */
+export function failOnReport(report: SyncReport): void {
+  const failure = failureMessage(report)
+  if (failure) core.setFailed(`gke-secrets-sync: ${failure}`)
+}
+
+/**
+ * The outer catch of run(): a summary of the failure unless the report's summary is out already, then the one
+ * setFailed line, prefixed with the action's name, last in the log.
+ */
+export async function publishFailure(error: unknown, progress: RunProgress): Promise<void> {
+  if (!progress.summaryWritten && process.env.GITHUB_STEP_SUMMARY) {
+    try {
+      await core.summary
+        .emptyBuffer()
+        .addRaw(renderFailureSummary(error, progress, origin()))
+        .write()
+    } catch (writeError) {
+      core.warning(`Could not write the job summary: ${(writeError as Error).message}`)
+    }
+  }
+  core.setFailed(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
 }
 
 /** A link to the workflow run, when running on GitHub (context.repo throws without GITHUB_REPOSITORY). */
