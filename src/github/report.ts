@@ -7,7 +7,7 @@ import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { cell, code, messageBlocks, wrappingCode } from './markdown.js'
 import { missingRuleAdvice, refusal } from './rbac.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
-import { agree, plural } from './words.js'
+import { agree, nonZero, plural } from './words.js'
 import { compareNames } from '../sync/selection.js'
 import type { SecretResult, SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
@@ -266,10 +266,8 @@ export function displayOrder(results: SecretResult[]): SecretResult[] {
 /** `5 Secrets: 1 failed · 2 created · 2 unchanged`, naming only the states that occurred. */
 export function countsLine(results: SecretResult[], dryRun: boolean): string {
   const counts = countByState(results)
-  const parts = DISPLAY_ORDER.filter(state => counts[state] > 0).map(
-    state => `${counts[state]} ${stateLabel(state, dryRun)}`
-  )
-  return `${plural(results.length, 'Secret')}: ${parts.join(' · ')}`
+  const parts = nonZero(DISPLAY_ORDER.map(state => [counts[state], stateLabel(state, dryRun)]))
+  return `${plural(results.length, 'Secret')}: ${parts}`
 }
 
 /** A column of the summary table; `shown` leaves out a column that would say nothing in this run. */

@@ -12,12 +12,6 @@ export function agree(count: number, singular: string, pluralForm: string): stri
   return count === 1 ? singular : pluralForm
 }
 
-/** `a`, `a and b`, `a, b and c`. */
-export function listing(items: string[]): string {
-  if (items.length <= 1) return items.join('')
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1) as string}`
-}
-
 /** The counts that are not zero, in words and in the order given: `2 created · 1 failed`. */
 export function nonZero(counts: Array<[count: number, words: string]>, separator = ' · '): string {
   return counts
