@@ -108,7 +108,12 @@ function kindOf(error: unknown, progress: RunProgress): FailureKind {
  * message of an error nobody planned for stays in the step's error, which the runner masks: it may quote
  * anything (Node's own JSON.parse errors quote the text they failed on), and the summary is not masked.
  */
-export function renderFailureSummary(error: unknown, progress: RunProgress, origin?: string): string {
+export function renderFailureSummary(
+  error: unknown,
+  progress: RunProgress,
+  origin?: string,
+  now = performance.now()
+): string {
   const kind = kindOf(error, progress)
   const planned = [InputError, PruneRefused, GoogleStageError, KubeconfigError].some(
     type => error instanceof type
@@ -116,7 +121,7 @@ export function renderFailureSummary(error: unknown, progress: RunProgress, orig
   const message = planned ? (error as Error).message : "The step's error says what happened."
   const facts = [
     ...(progress.namespace ? [`Namespace ${code(progress.namespace)}`] : []),
-    `took ${formatDuration(performance.now() - progress.started)}`,
+    `took ${formatDuration(now - progress.started)}`,
     ...(origin ? [origin] : [])
   ]
   return [
