@@ -838,7 +838,7 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     }
     // The summary says the cause once, above the table, not in every row.
     expect(run.summary).toContain(
-      '## ❌ gke-secrets-sync: nothing synced, the identity may not list Secrets\n'
+      '## ❌ gke-secrets-sync: nothing synced, the identity may not list secrets\n'
     )
     expect(run.summary.match(/cannot list resource/g)).toHaveLength(1)
     expect(run.summary).not.toContain('| Detail |')

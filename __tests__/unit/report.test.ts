@@ -450,8 +450,13 @@ describe('failureMessage', () => {
     ],
     [
       'every Secret',
-      [result('failed', 'f', 'boom'), result('failed', 'g', 'boom')],
+      [result('failed', 'f', 'boom'), result('failed', 'g', 'bang')],
       '2 Secrets could not be synced to namespace dagster-prd:'
+    ],
+    [
+      'every Secret, the same way: the reason once',
+      [result('failed', 'f', 'boom'), result('failed', 'g', 'boom')],
+      '2 Secrets could not be synced to namespace dagster-prd: boom'
     ]
   ])('says "%s" without "1 of 1" or "the others"', (_, rows, first) => {
     const message = failureMessage({ ...report, results: rows }) ?? ''
@@ -503,7 +508,7 @@ describe("a run-level failure (the LIST of the namespace's Secrets failed)", () 
     [
       'RBAC refuses the LIST',
       '403 Forbidden: secrets is forbidden: User "sync@p.iam.gserviceaccount.com" cannot list resource "secrets" in API group "" in the namespace "dagster-prd"',
-      'nothing synced, the identity may not list Secrets',
+      'nothing synced, the identity may not list secrets',
       'The identity may not list secrets (the core API group) in namespace dagster-prd, which sync needs. Grant the rule of sync (docs/rbac.md): verbs get, list, create, update on secrets in the core API group:'
     ],
     [
@@ -544,6 +549,53 @@ describe("a run-level failure (the LIST of the namespace's Secrets failed)", () 
     expect(message).toBe(
       'Kubernetes API: could not list Secrets in namespace dagster-prd: 404 NotFound: namespaces "dagster-prd" not found\nNamespace dagster-prd does not exist: create it, or fix the `namespace` input.'
     )
+  })
+
+  it.each<[string, string, string, string]>([
+    [
+      'the namespace does not exist (its LIST answers with an empty list; each create with 404)',
+      '404 NotFound: namespaces "dagster-prd" not found',
+      'nothing synced, namespace dagster-prd does not exist',
+      'Nothing was written: the API server answered all 3 writes the same way: 404 NotFound: namespaces "dagster-prd" not found'
+    ],
+    [
+      'RBAC refuses every create',
+      '403 Forbidden: secrets is forbidden: User "u@p.iam.gserviceaccount.com" cannot create resource "secrets" in API group "" in the namespace "dagster-prd"',
+      'nothing synced, the identity may not create secrets',
+      'Nothing was written: the API server answered all 3 writes the same way: 403 Forbidden: secrets is forbidden: User "u@p.iam.gserviceaccount.com" cannot create resource "secrets" in API group "" in the namespace "dagster-prd"'
+    ]
+  ])('every write failing the same way (%s) is said once, above the table', (_, detail, heading, said) => {
+    const rows = ['a', 'b', 'c'].map(name => result('failed', name, detail))
+    const page = rendered(renderSummary({ ...report, results: rows }))
+    expect(page.headings).toEqual([`❌ gke-secrets-sync: ${heading}`])
+    expect(page.paragraphs).toContain(said)
+    expect(page.table[0]).toEqual(['GitHub secret', 'Kubernetes Secret', 'Result'])
+    const everything = [...page.paragraphs, ...page.items, ...page.table.flat()].join('\n')
+    expect(everything.split(detail).length - 1).toBe(1)
+    const message = failureMessage({ ...report, results: rows }) ?? ''
+    expect(message.split(detail).length - 1).toBe(1)
+    expect(message).toContain('\n- dagster-secret-a (DAGSTER_SECRET_A)\n')
+  })
+
+  it('says a shared reason once for the Secrets that failed, and keeps the heading to what happened', () => {
+    const rows = [
+      result('failed', 'a', 'the same'),
+      result('failed', 'b', 'the same'),
+      result('created', 'c')
+    ]
+    const page = rendered(renderSummary({ ...report, results: rows }))
+    expect(page.headings).toEqual(['❌ gke-secrets-sync: 2 Secrets failed'])
+    expect(page.paragraphs).toContain('2 Secrets failed, all with the same answer: the same')
+    expect(page.table[0]).toEqual(['GitHub secret', 'Kubernetes Secret', 'Result'])
+  })
+
+  it.each<[string, SecretResult[]]>([
+    ['different reasons', [result('failed', 'a', 'one'), result('failed', 'b', 'two')]],
+    ['one failed Secret', [result('failed', 'a', '409 Conflict: x'), result('created', 'b')]]
+  ])('keeps each reason in its row with %s', (_, rows) => {
+    const page = rendered(renderSummary({ ...report, results: rows }))
+    expect(page.table[0]).toContain('Detail')
+    expect(page.paragraphs.join('\n')).not.toContain('the same answer')
   })
 
   it('is a failure even when no secret was selected', () => {

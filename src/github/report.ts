@@ -45,6 +45,30 @@ export interface SyncReport {
   runFailure?: string
 }
 
+/**
+ * The one reason the run failed, said once above the table instead of in every row: the LIST of the namespace's
+ * Secrets failed (nothing was written), or every failed write got the same answer (a namespace that does not
+ * exist, whose LIST still answers with an empty list; a 403 on create; an API server that stopped answering).
+ */
+export interface RunCause {
+  message: string
+  listFailed: boolean
+  /** The failed rows, whose detail is this message. */
+  failed: SecretResult[]
+}
+
+export function runCause(
+  report: Pick<SyncReport, 'results' | 'runFailure' | 'namespace'>
+): RunCause | undefined {
+  const failed = sortedResults(report.results).filter(result => result.state === 'failed')
+  if (report.runFailure) return { message: report.runFailure, listFailed: true, failed }
+  const details = new Set(failed.map(result => result.detail ?? ''))
+  const [detail] = details
+  if (details.size !== 1 || !detail) return undefined
+  const namespaceMissing = detail.includes(`namespaces "${report.namespace}" not found`)
+  return failed.length >= 2 || namespaceMissing ? { message: detail, listFailed: false, failed } : undefined
+}
+
 const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
 /** The states in which the Secret holds the GitHub secret's current value after the run. */
 const IN_SYNC: SecretState[] = ['created', 'updated', 'unchanged']
@@ -114,13 +138,18 @@ export function failureMessage(report: SyncReport): string | undefined {
   const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
   if (failed.length === 0 && failedRestarts.length === 0) return undefined
   const lines: string[] = []
+  // Said once when every failed Secret failed the same way, as in the summary.
+  const shared = runCause(report)?.message
   if (failed.length > 0) {
     const total = report.results.length
+    const end = shared ? `: ${shared}` : ':'
     lines.push(
       failed.length === total
-        ? `${plural(failed.length, 'Secret')} could not be synced to namespace ${report.namespace}:`
-        : `${failed.length} of ${plural(total, 'Secret')} could not be synced to namespace ${report.namespace} (the job summary lists all ${total}):`,
-      ...failed.map(result => `- ${result.secretName}${from(result)}: ${result.detail ?? 'failed'}`)
+        ? `${plural(failed.length, 'Secret')} could not be synced to namespace ${report.namespace}${end}`
+        : `${failed.length} of ${plural(total, 'Secret')} could not be synced to namespace ${report.namespace} (the job summary lists all ${total})${end}`,
+      ...failed.map(
+        result => `- ${result.secretName}${from(result)}${shared ? '' : `: ${result.detail ?? 'failed'}`}`
+      )
     )
   }
   if (failedRestarts.length > 0) {
@@ -194,9 +223,10 @@ export function summaryHeading(report: SyncReport): string {
   const [symbol, text] = ((): [string, string] => {
     switch (outcomeOf(report)) {
       case 'failed': {
-        if (report.runFailure) {
-          const cause = runFailureCause(report.runFailure, report.namespace)
-          return ['❌', `${report.dryRun ? 'dry run, ' : ''}nothing synced, ${cause}`]
+        const cause = runCause(report)
+        const words = cause && causeWords(cause, report.namespace)
+        if (cause && words && (cause.listFailed || cause.failed.length === report.results.length)) {
+          return ['❌', `${report.dryRun ? 'dry run, ' : ''}nothing synced, ${words}`]
         }
         const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted).length
         const what = [
@@ -223,15 +253,17 @@ export function summaryHeading(report: SyncReport): string {
   return `## ${symbol} gke-secrets-sync: ${text}`
 }
 
-/** The run-level cause in a few words, for the heading; the message and the fix follow under it. */
-function runFailureCause(message: string, namespace: string): string {
+/** The run's cause in a few words, for the heading; the message and the fix follow under it. */
+function causeWords({ message, listFailed }: RunCause, namespace: string): string | undefined {
   if (message.includes(`namespaces "${namespace}" not found`))
     return `namespace ${code(namespace)} does not exist`
-  if (message.startsWith('403 ')) return 'the identity may not list Secrets'
-  if (message.startsWith('401 ')) return 'the API server did not accept the credentials'
+  const denied = refusal(message)
+  if (denied) return `the identity may not ${denied.call.verb} ${denied.call.resource}`
+  if (/(^|: )403 /.test(message)) return 'the identity was refused'
+  if (/(^|: )401 /.test(message)) return 'the API server did not accept the credentials'
   if (message.includes(`the API server ${NO_ANSWER}`)) return 'the API server did not answer'
-  if (message.startsWith('could not reach the API server')) return 'could not reach the API server'
-  return 'listing Secrets failed'
+  if (message.includes('could not reach the API server')) return 'could not reach the API server'
+  return listFailed ? 'listing Secrets failed' : undefined
 }
 
 /** Where the Secrets went, in the names people use for it: the GKE cluster or the kubeconfig context. */
@@ -277,7 +309,8 @@ interface Column {
   shown?: (results: SecretResult[]) => boolean
 }
 
-function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] {
+function summaryColumns(dryRun: boolean, references?: ReferenceCheck, saidAbove?: string): Column[] {
+  const detail = (result: SecretResult): string => (result.detail === saidAbove ? '' : (result.detail ?? ''))
   return [
     { heading: 'GitHub secret', cell: result => (result.githubName ? wrappingCode(result.githubName) : '—') },
     { heading: 'Kubernetes Secret', cell: result => code(result.secretName) },
@@ -290,8 +323,8 @@ function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] 
     },
     {
       heading: 'Detail',
-      cell: result => cell(result.detail ?? ''),
-      shown: results => results.some(result => result.detail)
+      cell: result => cell(detail(result)),
+      shown: results => results.some(result => detail(result))
     },
     // With check_references (references-report.ts): the workloads that use each Secret.
     {
@@ -302,13 +335,15 @@ function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] 
   ]
 }
 
+/** `saidAbove`: the run's cause, said above the table, which the rows do not repeat. */
 export function summaryTable(
   results: SecretResult[],
   dryRun: boolean,
-  references?: ReferenceCheck
+  references?: ReferenceCheck,
+  saidAbove?: string
 ): string[] {
   const rows = displayOrder(results)
-  const columns = summaryColumns(dryRun, references).filter(column => column.shown?.(rows) ?? true)
+  const columns = summaryColumns(dryRun, references, saidAbove).filter(column => column.shown?.(rows) ?? true)
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
   return [
     line(columns.map(column => column.heading)),
@@ -331,11 +366,13 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
-  out.push(...runFailureSection(report))
+  const cause = runCause(report)
+  out.push(...runCauseSection(report, cause))
   const { references } = report
   if (selectedCount(report) === 0) out.push(...emptySelectionSection(report.prefix))
   if (results.length > 0) {
-    out.push(countsLine(results, report.dryRun), '', ...summaryTable(results, report.dryRun, references), '')
+    const table = summaryTable(results, report.dryRun, references, cause?.message)
+    out.push(countsLine(results, report.dryRun), '', ...table, '')
   }
   out.push(...orphansSection(report))
   out.push(...unclaimedSection(report))
@@ -386,14 +423,19 @@ function emptySelectionSection(prefix: string): string[] {
   ]
 }
 
-/** The LIST failed: nothing was written. The cause and its fix, once, before the table. */
-function runFailureSection(report: SyncReport): string[] {
-  if (!report.runFailure) return []
-  const tips = advice([report.runFailure], report.namespace)
+/** The run's cause and its fix, once, before the table (runCause). */
+function runCauseSection(report: SyncReport, cause: RunCause | undefined): string[] {
+  if (!cause) return []
+  const n = cause.failed.length
+  const what = cause.listFailed
+    ? `Listing the Secrets of namespace ${code(report.namespace)} failed, so nothing was written:`
+    : n === report.results.length
+      ? `Nothing was written${agree(n, ':', `: the API server answered all ${n} writes the same way:`)}`
+      : `${plural(n, 'Secret')} failed, all with the same answer:`
   return [
-    `**Listing the Secrets of namespace ${code(report.namespace)} failed, so nothing was written:** ${cell(report.runFailure)}`,
+    `**${what}** ${cell(cause.message)}`,
     '',
-    ...tips.flatMap(tip => messageBlocks(tip))
+    ...advice([cause.message], report.namespace).flatMap(tip => messageBlocks(tip))
   ]
 }
 
