@@ -810,8 +810,12 @@ describe('failures name the stage and what to fix, and write nothing', () => {
 
     expectNothingWritten(run, flow)
     expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+    // Every write got the same answer: said once, then the Secrets it refused.
     expect(failure(run)).toMatch(
-      /dagster-secret-slack-bot-oauth-token\b.*: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub\.gateway\.post' denied/
+      /^gke-secrets-sync: 2 Secrets could not be synced to namespace \S+: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub\.gateway\.post' denied/
+    )
+    expect(failure(run)).toMatch(
+      /\n- dagster-secret-slack-bot-oauth-token \(DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN\)\n/
     )
     expect(failure(run)).toContain('roles/gkehub.gatewayReader allows reads only')
     expect(failure(run)).not.toContain('kubectl create role')

@@ -281,6 +281,24 @@ describe('hostile conditions', () => {
     )
   })
 
+  it('a namespace that does not exist: its LIST answers an empty list, each create 404; said once', async () => {
+    const run = await sync({ namespace: 'dagster-stg' })
+    expect(run.exitCode).toBe(1)
+    const cause = '404 NotFound: namespaces "dagster-stg" not found'
+    expect(run.summary).toContain(
+      '## ❌ gke-secrets-sync: nothing synced, namespace `dagster-stg` does not exist\n'
+    )
+    expect(run.summary.split(cause).length - 1).toBe(1)
+    expect(run.summary).toContain(
+      'Namespace dagster-stg does not exist: create it, or fix the `namespace` input.'
+    )
+    expect(run.summary).not.toContain('| Detail |')
+    expect(run.stdout).toContain(
+      `::error::gke-secrets-sync: 3 Secrets could not be synced to namespace dagster-stg: ${cause}`
+    )
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(NAMES)
+  })
+
   it('401: the credentials are refused and nothing is written', async () => {
     const path = kube.writeKubeconfig({
       token: 'not-a-known-token',
