@@ -10,7 +10,11 @@ import { runWarnings } from './run-warnings.js'
 
 export async function publish(report: SyncReport): Promise<void> {
   for (const result of sortedResults(report.results)) {
-    const line = `${result.state}: ${result.secretName}${result.detail ? ` (${result.detail})` : ''}`
+    // After a failed LIST the rows carry no reason of their own; the step's error gives the one they share.
+    const detail =
+      result.detail ??
+      (report.runFailure && result.state === 'failed' ? 'not synced: listing Secrets failed' : '')
+    const line = `${result.state}: ${result.secretName}${detail ? ` (${detail})` : ''}`
     if (result.state === 'failed') core.error(line)
     else if (result.state === 'skipped') core.warning(line)
     else core.info(line)
