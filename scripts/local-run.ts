@@ -2,28 +2,64 @@
 // newcomer wants to see: the job summary, the outputs and, if it failed, why. It exits with the action's code.
 // - With a `.env` (copy `.env.example`), it runs with those inputs: against any cluster your kubeconfig names
 //   (kind, minikube), or a real one with INPUT_DRY_RUN=true to change nothing.
-// - With no `.env`, it starts the Kubernetes test double, syncs the sample secrets of `.env.example` into it,
-//   so that file is proven to work and a newcomer sees a whole run right after `npm ci`.
+// - With `--double`, it takes the inputs of the env file all the same and replaces only the cluster (the
+//   cluster inputs) with the Kubernetes test double: any input, a bad one included, tried without a cluster.
+// - With no `.env`, it starts the test double and syncs the sample secrets of `.env.example` into it, so that
+//   file is proven to work and a newcomer sees a whole run right after `npm ci`.
 // Flags (after `npm run local --`): `--verbose` shows local-action's full output (its configuration and
-// metadata tables, every log line); `--double` uses the test double even where a `.env` exists;
-// `--env-file FILE` reads FILE instead of `.env`.
+// metadata tables, every log line); `--double` as above; `--env-file FILE` reads FILE instead of `.env`
+// (it must exist).
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parse } from 'dotenv'
 import { startKubeDouble, type KubeDouble } from '../kube-double/server.js'
 import { SECRETS_WARNING_BYTES } from '../src/github/inputs.js'
 import { readLocalActionLog, type LocalActionRun } from './local-action-log.js'
 
-const { values: flags } = parseArgs({
+/** The action's folder: local-action runs from it, and .env.example is read there; `.env` is looked for in the
+ * working directory (the same folder under `npm run local`). */
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+const { values: flags, positionals } = parseArgs({
   options: {
     verbose: { type: 'boolean', default: false },
     double: { type: 'boolean', default: false },
-    'env-file': { type: 'string', default: '.env' }
-  }
+    'env-file': { type: 'string' }
+  },
+  allowPositionals: true
 })
+
+/**
+ * Typed without `--` (`npm run local --double --env-file FILE`), the flags never reach this script: npm takes
+ * them as its own configuration and passes them on as `npm_config_<name>=true`, and FILE as an argument (npm
+ * reads an unknown flag as a boolean). Read them from there too, so that both spellings work.
+ * https://docs.npmjs.com/cli/v11/using-npm/config#command-line-flags
+ */
+const npmFlag = (name: string): boolean => process.env[`npm_config_${name}`] === 'true'
+const useDoubleFlag = flags.double || npmFlag('double')
+const envFileFlag = flags['env-file'] ?? (npmFlag('env_file') ? positionals[0] : undefined)
+
+/**
+ * The inputs that name the cluster and how to reach it (action.yml); with `--double` they are replaced, and
+ * every other input of the env file is used as it is.
+ */
+const CLUSTER_INPUTS = [
+  'INPUT_KUBECONFIG',
+  'INPUT_CLUSTER_NAME',
+  'INPUT_LOCATION',
+  'INPUT_PROJECT_ID',
+  'INPUT_WORKLOAD_IDENTITY_PROVIDER',
+  'INPUT_SERVICE_ACCOUNT',
+  'INPUT_AUDIENCE',
+  'INPUT_USE_INTERNAL_IP',
+  'INPUT_USE_DNS_BASED_ENDPOINT',
+  'INPUT_USE_CONNECT_GATEWAY',
+  'INPUT_FLEET_MEMBERSHIP_NAME'
+]
 
 /**
  * A dotenv file is not read by a shell, so `~` in a path would stay literal; expand a leading `~` or `~/` the
@@ -44,8 +80,16 @@ function dotenvLine(name: string, value: string): string {
 function localAction(envFile: string): Promise<{ code: number; output: string }> {
   return new Promise(resolve => {
     const child = spawn('npx', ['local-action', 'run', '.', 'src/main.ts', envFile], {
+      cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' }
+      // local-action stubs @actions/core at the path `npm ls` gives, which for a symlinked node_modules (a git
+      // worktree sharing one) is the link; Node imports the real path unless told to keep links, and then the
+      // real @actions/core runs: outputs, masks and the exit code as on a runner, not as local-action reports them.
+      env: {
+        ...process.env,
+        FORCE_COLOR: '0',
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, '--preserve-symlinks'].filter(Boolean).join(' ')
+      }
     })
     let output = ''
     const keep = (chunk: Buffer): void => {
@@ -88,28 +132,46 @@ function printResult(run: LocalActionRun, summary: string): void {
   if (run.failure) console.log(`\n===== The action failed =====\n\n${run.failure}`)
 }
 
+const envFileShown = envFileFlag ?? '.env'
+const envFileName = resolve(envFileShown)
+if (envFileFlag !== undefined && !existsSync(envFileName)) {
+  console.error(`${envFileShown} does not exist (--env-file). Copy .env.example to make one.`)
+  process.exit(2)
+}
+const haveEnvFile = existsSync(envFileName)
+const useDouble = useDoubleFlag || !haveEnvFile
 const dir = mkdtempSync(join(tmpdir(), 'gke-secrets-sync-local-'))
-const useDouble = flags.double || !existsSync(flags['env-file'])
 let double: KubeDouble | undefined
 try {
   let values: Record<string, string>
   if (useDouble) {
-    double = await startKubeDouble()
-    // The values of .env.example, with the cluster replaced by the double. No dry run: the double is thrown
-    // away, so the run may write.
-    values = {
-      ...parse(readFileSync('.env.example', 'utf8')),
-      INPUT_KUBECONFIG: double.writeKubeconfig(),
-      INPUT_CLUSTER_NAME: '',
-      INPUT_DRY_RUN: 'false'
+    // Deployments, StatefulSets, CronJobs and Jobs too, for restart_deployments and check_references.
+    double = await startKubeDouble({ workloads: true })
+    const cluster = {
+      ...Object.fromEntries(CLUSTER_INPUTS.map(name => [name, ''])),
+      INPUT_KUBECONFIG: double.writeKubeconfig()
     }
-    console.log(
-      `No ${flags['env-file']} here, so this run uses the values of .env.example against the Kubernetes test double at ${double.url}.`
-    )
-    console.log('Copy .env.example to .env to run against your own cluster.\n')
+    if (haveEnvFile) {
+      values = { ...parse(readFileSync(envFileName, 'utf8')), ...cluster }
+      console.log(
+        `Running the action with the inputs in ${envFileShown}, against the Kubernetes test double at ${double.url} (namespaces default and dagster-prd) in place of the cluster they name.\n`
+      )
+    } else {
+      // The values of .env.example, with the cluster replaced by the double. No dry run: the double is thrown
+      // away, so the run may write.
+      values = {
+        ...parse(readFileSync(join(root, '.env.example'), 'utf8')),
+        ...cluster,
+        INPUT_DRY_RUN: 'false'
+      }
+      console.log(
+        `No ${envFileShown} here, so this run uses the values of .env.example against the Kubernetes test double at ${double.url}.`
+      )
+      console.log('Copy .env.example to .env to run against your own cluster.\n')
+    }
   } else {
-    values = parse(readFileSync(flags['env-file'], 'utf8'))
-    console.log(`Running the action with the inputs in ${flags['env-file']}.\n`)
+    values = parse(readFileSync(envFileName, 'utf8'))
+    console.log(`Running the action with the inputs in ${envFileShown}.\n`)
   }
   // A runner gives each step an empty summary file; so does this, unless the env file names one.
   const summaryFile = values.GITHUB_STEP_SUMMARY || join(dir, 'summary.md')
@@ -131,22 +193,27 @@ try {
   )
 
   const { code, output } = await localAction(envFile)
-  if (code !== 0 || !output.includes('Running Action')) {
+  const run = readLocalActionLog(output)
+  // local-action 7 exits 0 whatever the action did (its setFailed stub only records the failure); should the real
+  // @actions/core run after all (see above) or a later local-action pass the exit code on, it exits 1 after a
+  // failed action: read that as the action's failure too, not local-action's.
+  if (!output.includes('Running Action') || (code !== 0 && run.failure === undefined)) {
     // local-action itself failed (before or while running the action): everything it said is needed.
     if (!flags.verbose) console.log(output)
     console.log(`local-action exited with ${code}.`)
     process.exitCode = code || 1
   } else {
-    const run = readLocalActionLog(output)
     printResult(run, readFileSync(summaryFile, 'utf8'))
     if (double) {
       const namespace = values.INPUT_NAMESPACE || 'dagster-prd'
       console.log(
         `\n===== Secrets now in namespace ${namespace} of the double (names and keys; values never shown) =====\n`
       )
-      for (const secret of double.listSecrets(namespace)) {
+      const secrets = double.listSecrets(namespace)
+      for (const secret of secrets) {
         console.log(`${secret.metadata.name}: keys ${Object.keys(secret.data ?? {}).join(', ')}`)
       }
+      if (secrets.length === 0) console.log('(none)')
     }
     if (!flags.verbose) console.log('\n(`npm run local -- --verbose` shows the whole local-action output.)')
     // The exit code a runner would give the step.

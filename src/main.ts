@@ -1,11 +1,13 @@
-// run(): read inputs -> connect -> sync -> prune -> restart -> report. One outer catch turns any error into one
-// setFailed line prefixed with the action's name. The folders below it, in the order they may import each other:
+// run(): read inputs -> connect -> sync -> prune -> restart -> report. One outer catch turns any error into a job
+// summary of the failure (unless the report's is out) and one setFailed line prefixed with the action's name.
+// The folders below it, in the order they may import each other:
 // github/ (inputs, outputs, summary), google/ (sign-in, cluster lookup), kube/ (transport and clients), and the
 // core in sync/ that decides what to write (CONTRIBUTING.md, "The layout"). Everything said to the runner goes
 // through github/runner-output.ts, which masks and neutralises it.
 import { readInputs, type ClusterSource } from './github/inputs.js'
-import { origin, publish } from './github/publish.js'
-import { advice, failureMessage, type SyncReport } from './github/report.js'
+import { failOnReport, origin, publish, publishFailure } from './github/publish.js'
+import type { SyncReport } from './github/report.js'
+import { refusePruneWithoutSecrets, startProgress } from './github/run-failure.js'
 import * as runner from './github/runner-output.js'
 import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
@@ -16,24 +18,22 @@ import { SecretsClient } from './kube/secrets-client.js'
 import { WorkloadsClient } from './kube/workloads-client.js'
 import { syncNamespace } from './sync/namespace-sync.js'
 import { Ownership } from './sync/ownership.js'
-import { pruneRefusal } from './sync/plan.js'
 import { selectSecrets } from './sync/selection.js'
 import { checkReferences } from './sync/workload-references.js'
 
 export async function run(): Promise<void> {
-  const started = performance.now()
+  const progress = startProgress()
   let deadline: AbortSignal | undefined
   try {
     const settings = readInputs()
+    Object.assign(progress, { namespace: settings.namespace, prefix: settings.prefix, stage: 'connecting' })
     const selection = selectSecrets(settings.secrets, settings.prefix)
-    const refusal = settings.prune
-      ? pruneRefusal(settings.prefix, selection.selected.length + selection.rejected.length)
-      : undefined
-    if (refusal) throw new Error(refusal)
+    refusePruneWithoutSecrets(settings.prune, settings.prefix, selection)
 
     // The budget covers the whole run: sign-in, the cluster lookup and every Kubernetes request end with it.
     deadline = AbortSignal.timeout(settings.timeoutSeconds * 1000)
     const connection = withProxy(await connect(settings.cluster, deadline), settings.proxies)
+    progress.stage = 'syncing'
     runner.info(`Syncing to namespace ${settings.namespace} through ${connection.description}`)
     if (settings.dryRun) runner.info('Dry run: the API server checks every write and stores nothing.')
 
@@ -63,24 +63,17 @@ export async function run(): Promise<void> {
       restart: settings.restart && { target: settings.restart, results: restarts },
       ignoredCount: selection.ignoredCount,
       origin: origin(),
-      durationMs: performance.now() - started,
+      durationMs: performance.now() - progress.started,
+      ...(listFailure && { runFailure: listFailure.message }),
       ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
     }
     await publish(report)
+    progress.summaryWritten = true
 
     if (stopped) throw new Error(`the sync stopped after an unexpected error: ${stopped.message}`)
-    if (listFailure) {
-      throw new Error(
-        [
-          `Kubernetes API: could not list Secrets in namespace ${settings.namespace}: ${listFailure.message}`,
-          ...advice([listFailure.message], settings.namespace)
-        ].join('\n')
-      )
-    }
-    const failure = failureMessage(report)
-    if (failure) runner.fail(`gke-secrets-sync: ${failure}`)
+    failOnReport(report)
   } catch (error) {
-    runner.fail(`gke-secrets-sync: ${error instanceof Error ? error.message : String(error)}`)
+    await publishFailure(error, progress)
   }
   // Past the budget, a request nothing can cancel may still hold the process open (google-auth-library's STS
   // exchange has its own HTTP client, with neither timeout nor signal), and the step would run on after it

@@ -314,6 +314,8 @@ function expectNothingWritten(run: ActionRun, flow: Flow): void {
   expect(flow.kube.writes()).toEqual([])
   expect(flow.kube.listSecrets(NS)).toEqual([])
   expect(flow.decoy.requests).toEqual([])
+  // Whichever stage stopped it, the run leaves a summary that says it failed.
+  expect(run.summary).toMatch(/^## ❌ gke-secrets-sync: \S/)
 }
 
 describe('signing in to Google', () => {
@@ -725,6 +727,9 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     expectNothingWritten(run, flow)
     expect(failure(run)).toContain('gke-secrets-sync: Google sign-in (federation) failed')
     expect(failure(run)).toContain('needs `permissions: id-token: write`')
+    expect(run.summary).toContain('## ❌ gke-secrets-sync: Google sign-in or the cluster lookup failed\n')
+    expect(run.summary).toContain('needs `permissions: id-token: write`')
+    expect(run.summary).toContain('Nothing was written to the cluster.')
     expect(flow.google.requests).toEqual([])
     expect(flow.kube.requests).toEqual([])
   })
@@ -739,6 +744,7 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     )
 
     expectNothingWritten(run, flow)
+    expect(run.summary).toContain('## ❌ gke-secrets-sync: an input is invalid\n')
     expect(failure(run)).toContain('`workload_identity_provider` names project "my-project"')
     expect(failure(run)).toContain('it needs the project NUMBER, not its ID')
     expect(flow.google.requests).toEqual([])
@@ -816,6 +822,7 @@ describe('failures name the stage and what to fix, and write nothing', () => {
 
     expectNothingWritten(run, flow)
     for (const message of messages) expect(failure(run)).toContain(message)
+    expect(run.summary).toContain('## ❌ gke-secrets-sync: Google sign-in or the cluster lookup failed\n')
     expect(googleCalls(flow)).toEqual(calls)
     expect(flow.kube.requests).toEqual([])
   })
@@ -866,8 +873,12 @@ describe('failures name the stage and what to fix, and write nothing', () => {
 
     expectNothingWritten(run, flow)
     expect(JSON.parse(run.outputs.failed ?? '[]')).toHaveLength(2)
+    // Every write got the same answer: said once, then the Secrets it refused.
     expect(failure(run)).toMatch(
-      /dagster-secret-slack-bot-oauth-token\b.*: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub\.gateway\.post' denied/
+      /^gke-secrets-sync: 2 Secrets could not be synced to namespace \S+: Google's front end answered 403 PERMISSION_DENIED before the API server saw the request: Permission 'gkehub\.gateway\.post' denied/
+    )
+    expect(failure(run)).toMatch(
+      /\n- dagster-secret-slack-bot-oauth-token \(DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN\)\n/
     )
     expect(failure(run)).toContain('roles/gkehub.gatewayReader allows reads only')
     expect(failure(run)).not.toContain('kubectl create role')
@@ -886,12 +897,21 @@ describe('failures name the stage and what to fix, and write nothing', () => {
     expect(failure(run)).toContain(
       `Kubernetes API: could not list Secrets in namespace ${NS}: 403 Forbidden: secrets is forbidden: User "${SERVICE_ACCOUNT}" cannot list resource "secrets"`
     )
-    expect(failure(run)).toContain(
-      `kubectl create role gke-secrets-sync -n ${NS} --verb=get,list,create,update,delete --resource=secrets`
+    // The rule of docs/rbac.md that the refused LIST needs, from the RBAC table.
+    for (const text of [failure(run), run.summary]) {
+      expect(text).toContain(
+        `kubectl create role gke-secrets-sync -n ${NS} --verb=get,list,create,update --resource=secrets`
+      )
+      expect(text).toContain(
+        `kubectl create rolebinding gke-secrets-sync -n ${NS} --role=gke-secrets-sync --user=${SERVICE_ACCOUNT}`
+      )
+    }
+    // The summary says the cause once, above the table, not in every row.
+    expect(run.summary).toContain(
+      '## ❌ gke-secrets-sync: nothing synced, the identity may not list secrets\n'
     )
-    expect(failure(run)).toContain(
-      `kubectl create rolebinding gke-secrets-sync -n ${NS} --role=gke-secrets-sync --user=${SERVICE_ACCOUNT}`
-    )
+    expect(run.summary.match(/cannot list resource/g)).toHaveLength(1)
+    expect(run.summary).not.toContain('| Detail |')
     expect(flow.kube.requests.map(r => [r.method, r.status, r.user])).toEqual([['GET', 403, SERVICE_ACCOUNT]])
   })
 })

@@ -390,7 +390,7 @@ describe('warnings where people look', () => {
     const run = await runAs(INFRA, { DAGSTER_SECRET_KEEP: 'keep-leak-canary' })
     expect(run.exitCode).toBe(0)
     expect(run.stdout).toContain(
-      '::warning::1 Secret made by this action for acme/dagster-infra has no GitHub secret any more and was left in place because `prune` is off: `dagster-secret-gone`. Remove it from the Dagster Helm values (`envSecrets`) first, then run with `prune: true` to delete it.'
+      '::warning::1 Secret made by this action for acme/dagster-infra has no GitHub secret any more and was left in place because `prune` is off: `dagster-secret-gone`. To delete it: first remove it from the Dagster Helm values (`envSecrets`) of every code location, then run with `prune: true`.'
     )
     expect(names()).toContain('dagster-secret-gone')
   })

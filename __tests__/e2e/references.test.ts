@@ -106,7 +106,7 @@ describe('check_references', () => {
 
     expect(run.summary).toContain('| GitHub secret | Kubernetes Secret | Result | Used by |')
     expect(run.summary).toContain(
-      '| `DAGSTER_SECRET_SLACK_BOT_TOKEN` | `dagster-secret-slack-bot-token` | created | `CronJob/nightly-report` |'
+      '| <code>DAGSTER\\_<wbr>SECRET\\_<wbr>SLACK\\_<wbr>BOT\\_<wbr>TOKEN</code> | `dagster-secret-slack-bot-token` | created | `CronJob/nightly-report` |'
     )
     expect(run.summary).toContain(
       '| `DAGSTER_SECRET_DB_URL` | `dagster-secret-db-url` | created | `Deployment/user-code-etl` |'
@@ -179,7 +179,7 @@ describe('check_references', () => {
       'The identity may not list `cronjobs.batch`, `jobs.batch`, `statefulsets.apps` in `dagster-prd`'
     )
     expect(run.summary).toContain(
-      'kubectl create role gke-secrets-sync-references -n dagster-prd --verb=list --resource=deployments.apps,statefulsets.apps,cronjobs.batch,jobs.batch'
+      'kubectl create role gke-secrets-sync-check-references -n dagster-prd --verb=list --resource=cronjobs.batch,jobs.batch,statefulsets.apps'
     )
     expect(run.summary).toContain('--user=system:serviceaccount:ci:gke-secrets-sync')
     // What could be listed is still reported; what nothing listed references is "none found", not "unused".

@@ -302,6 +302,8 @@ describe('hostile conditions', () => {
     expect(run.stdout).toContain('Kubernetes API: could not list Secrets in namespace dagster-prd')
     expect(run.stdout).toContain('`timeout_seconds`')
     expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(NAMES)
+    expect(run.summary).toContain('## ❌ gke-secrets-sync: nothing synced, the API server did not answer\n')
+    expect(run.summary.match(/did not answer within the time budget/g)).toHaveLength(1)
     expect(kube.listSecrets(NS)).toEqual([])
   })
 
@@ -372,6 +374,24 @@ describe('hostile conditions', () => {
     expect(run.stdout).toContain(
       'Namespace dagster-missing does not exist: create it, or fix the `namespace` input.'
     )
+  })
+
+  it('a namespace that does not exist: its LIST answers an empty list, each create 404; said once', async () => {
+    const run = await sync({ namespace: 'dagster-stg' })
+    expect(run.exitCode).toBe(1)
+    const cause = '404 NotFound: namespaces "dagster-stg" not found'
+    expect(run.summary).toContain(
+      '## ❌ gke-secrets-sync: nothing synced, namespace `dagster-stg` does not exist\n'
+    )
+    expect(run.summary.split(cause).length - 1).toBe(1)
+    expect(run.summary).toContain(
+      'Namespace dagster-stg does not exist: create it, or fix the `namespace` input.'
+    )
+    expect(run.summary).not.toContain('| Detail |')
+    expect(run.stdout).toContain(
+      `::error::gke-secrets-sync: 3 Secrets could not be synced to namespace dagster-stg: ${cause}`
+    )
+    expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(NAMES)
   })
 
   it('401: the credentials are refused and nothing is written', async () => {
@@ -493,7 +513,9 @@ describe('prune', () => {
     expect(run.exitCode).toBe(0)
     expect(run.outputs.deleted).toBe('[]')
     expect(kube.writes().filter(w => w.method === 'DELETE')).toEqual([])
-    expect(run.summary).toContain('set `prune: true` to delete them): `dagster-secret-gone`')
+    expect(run.summary).toContain(
+      '1 Secret made by this action for `DAGSTER_SECRET_` has no GitHub secret any more and was left in place: `dagster-secret-gone`. To delete it: first remove it from the Dagster Helm values (`envSecrets`) of every code location, then run with `prune: true`.'
+    )
   })
 
   it('in a dry run shows what would be deleted and deletes nothing', async () => {
@@ -514,6 +536,11 @@ describe('prune', () => {
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain('refusing, and nothing was touched')
     expect(run.stdout).toContain('`secrets: inherit`')
+    expect(run.summary).toContain(
+      '## ❌ gke-secrets-sync: prune refused, no secret of the prefix was given\n'
+    )
+    expect(run.summary).toContain('- the secrets are environment secrets, and the job has no `environment:`')
+    expect(run.summary).not.toContain('prune: true')
     expect(kube.requests).toEqual([])
     expect(kube.getSecret(NS, 'dagster-secret-gone')).toBeDefined()
   })

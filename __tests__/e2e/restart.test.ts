@@ -126,6 +126,12 @@ describe('restart_deployments', () => {
     })
     await denied.close()
     expect(run.exitCode).toBe(1)
-    expect(run.stdout).toContain('grant it verbs get, list, patch on resource deployments (API group apps)')
+    // The rule of restart_deployments in the RBAC table (docs/rbac.md), for the PATCH that was refused.
+    expect(run.stdout).toContain(
+      'The identity may not patch deployments (API group apps) in namespace dagster-prd, which `restart_deployments` needs.'
+    )
+    expect(run.stdout).toContain(
+      'kubectl create role gke-secrets-sync-restart-deployments -n dagster-prd --verb=list,patch --resource=deployments.apps'
+    )
   })
 })

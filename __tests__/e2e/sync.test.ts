@@ -142,8 +142,9 @@ describe.each(protocolCases)(
         new RegExp(`^Kubeconfig context \`[^\`]+\` · namespace \`${NS}\` · owner \`[^\`]+\`$`, 'm')
       )
       expect(run.summary).toContain(`API server \`${kube.url}\``)
+      // A long GitHub secret name may wrap at its underscores (markdown.ts wrappingCode).
       expect(run.summary).toContain(
-        '| `DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN` | `dagster-secret-slack-bot-oauth-token` | created |'
+        '| <code>DAGSTER\\_<wbr>SECRET\\_<wbr>SLACK\\_<wbr>BOT\\_<wbr>OAUTH\\_<wbr>TOKEN</code> | `dagster-secret-slack-bot-oauth-token` | created |'
       )
       expect(run.summary).toContain('3 Secrets: 3 created')
       expect(run.summary).toMatch(/ · took \d+(\.\d)? m?s · /)
@@ -228,7 +229,9 @@ describe('configuration errors', () => {
     const run = await runAction(inputs({ secrets }))
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain(`::error::gke-secrets-sync: ${message}`)
-    expect(run.stdout + run.stderr).not.toContain('leak-canary')
+    expect(run.stdout + run.stderr + run.summary).not.toContain('leak-canary')
+    expect(run.summary).toContain('## ❌ gke-secrets-sync: an input is invalid\n')
+    expect(run.summary).toContain('Nothing was sent to Google or to the cluster.')
     expect(kube.requests).toHaveLength(0)
   })
 
@@ -244,6 +247,9 @@ describe('configuration errors', () => {
     const run = await runAction(inputs(extra))
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain(message)
+    expect(run.summary).toMatch(
+      /^## ❌ gke-secrets-sync: (an input is invalid|the kubeconfig could not be used)\n/
+    )
     expect(kube.requests).toHaveLength(0)
   })
 

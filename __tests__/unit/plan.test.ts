@@ -234,7 +234,7 @@ describe('prune guards', () => {
 
   it('holds back after any failure in the same run', () => {
     expect(pruneBlocker(2)).toBe(
-      'not deleted: 2 secret(s) failed in this run, and pruning only follows a clean sync'
+      'not deleted: pruning only follows a clean sync, and other Secrets failed in this run'
     )
     expect(pruneBlocker(0)).toBeUndefined()
   })

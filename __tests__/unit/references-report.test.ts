@@ -80,7 +80,7 @@ describe('referencesSection', () => {
   it('lists unreferenced Secrets and each dangling reference with workload, container, what is missing and the near miss', () => {
     const text = referencesSection(check(), 'dagster-prd').join('\n')
     expect(text).toContain('Checked the Secret references of 7 workloads')
-    expect(text).toContain('1 Secrets are not referenced by any workload')
+    expect(text).toContain('1 Secret is not referenced by any workload (leftovers')
     expect(text).toContain('`dagster-secret-idle`')
     expect(text).toContain('### References that point nowhere')
     expect(text).toContain(
@@ -113,10 +113,14 @@ describe('referencesSection', () => {
     expect(text.match(/\[!WARNING\]/g)).toHaveLength(1)
     expect(text.match(/kubectl create role /g)).toHaveLength(1)
     expect(text).toContain('may not list `cronjobs.batch`, `jobs.batch` in `ns`')
+    expect(text).toContain('grant the rule of `check_references` (docs/rbac.md): verbs list on these kinds')
+    // Exactly the kinds that were refused, with the verbs of their row in the RBAC table.
     expect(text).toContain(
-      'kubectl create role gke-secrets-sync-references -n ns --verb=list --resource=deployments.apps,statefulsets.apps,cronjobs.batch,jobs.batch'
+      'kubectl create role gke-secrets-sync-check-references -n ns --verb=list --resource=cronjobs.batch,jobs.batch'
     )
-    expect(text).toContain('--user=sync@p.iam.gserviceaccount.com')
+    expect(text).toContain(
+      'kubectl create rolebinding gke-secrets-sync-check-references -n ns --role=gke-secrets-sync-check-references --user=sync@p.iam.gserviceaccount.com'
+    )
   })
 
   it('says what was not checked when a LIST failed otherwise', () => {
@@ -193,6 +197,37 @@ describe('report.ts hooks', () => {
   })
 })
 
+describe('warnings before conclusions', () => {
+  const incomplete = check({
+    dangling: [],
+    unreferenced: ['dagster-secret-idle', 'dagster-secret-old'],
+    failures: [{ resource: 'statefulsets.apps', status: 500, message: '500 InternalError: boom' }]
+  })
+  const lines = referencesSection(incomplete, 'ns')
+
+  it('puts the warning about what could not be listed first', () => {
+    expect(lines[0]).toBe('> [!WARNING]')
+    expect(lines.findIndex(line => line.startsWith('Checked the Secret references'))).toBeGreaterThan(
+      lines.findIndex(line => line.includes('Listing `statefulsets.apps` failed'))
+    )
+  })
+
+  it('draws no conclusion the missing kind could contradict', () => {
+    const text = lines.join('\n')
+    expect(text).not.toContain('points nowhere')
+    expect(text).toContain('of the kinds that could be listed.')
+    expect(text).toContain(
+      '2 Secrets are not referenced by any workload that could be listed (leftovers, or waiting for a Helm change)'
+    )
+  })
+
+  it('says "1 workload", not "1 workloads"', () => {
+    expect(referencesSection(check({ workloadCount: 1 }), 'ns').join('\n')).toContain(
+      'Checked the Secret references of 1 workload ('
+    )
+  })
+})
+
 describe('unknown is not none', () => {
   it('leaves dangling_references empty, and says nothing about none pointing nowhere, when the names were not listed', () => {
     const unchecked = check({
@@ -211,7 +246,27 @@ describe('unknown is not none', () => {
     expect(
       referencesLogLine(check({ failures: [{ resource: 'jobs.batch', status: 403, message: 'm' }] }))
     ).toBe(
-      'check_references: 7 workloads, 1 unreferenced Secrets, 2 references point nowhere; could not list jobs.batch (403), see the job summary'
+      'check_references: 7 workloads checked, 1 unreferenced Secret, 2 references point nowhere; could not list jobs.batch (403), see the job summary'
     )
+  })
+
+  it.each<[string, Partial<ReferenceCheck>, string]>([
+    [
+      'one of each, nothing left out',
+      { workloadCount: 1, dangling: [typo] },
+      'check_references: 1 workload checked, 1 unreferenced Secret, 1 reference points nowhere'
+    ],
+    [
+      'zero counts left out, and the conclusion said when everything was listed',
+      { workloadCount: 0, unreferenced: [], dangling: [] },
+      'check_references: 0 workloads checked, no reference points nowhere'
+    ],
+    [
+      'no conclusion when a kind could not be listed',
+      { unreferenced: [], dangling: [], failures: [{ resource: 'jobs.batch', status: 403, message: 'm' }] },
+      'check_references: 7 workloads checked; could not list jobs.batch (403), see the job summary'
+    ]
+  ])('logs counts in words: %s', (_, over, line) => {
+    expect(referencesLogLine(check(over))).toBe(line)
   })
 })

@@ -8,7 +8,6 @@ import {
   failureMessage,
   formatDuration,
   outcomeOf,
-  plural,
   renderSummary,
   summaryHeading,
   targetLine,
@@ -17,6 +16,7 @@ import {
 } from '../../src/github/report.js'
 import { deletionLimitRefusal } from '../../src/sync/deletion-limit.js'
 import type { SecretResult, SecretState } from '../../src/sync/sync.js'
+import { plural } from '../../src/github/words.js'
 
 const results: SecretResult[] = [
   { githubName: 'DAGSTER_SECRET_C', secretName: 'dagster-secret-c', state: 'unchanged' },
@@ -212,26 +212,33 @@ describe('plural and counts', () => {
   })
 
   it.each([
-    [0, '0 input secrets without the prefix were ignored.'],
-    [1, '1 input secret without the prefix was ignored.'],
-    [7, '7 input secrets without the prefix were ignored.']
+    [1, '1 input secret without the prefix was ignored. API server'],
+    [7, '7 input secrets without the prefix were ignored. API server']
   ])('counts %i ignored secrets without naming them', (ignoredCount, sentence) => {
-    expect(renderSummary({ ...report, ignoredCount })).toContain(sentence)
+    expect(rendered(renderSummary({ ...report, ignoredCount })).paragraphs.at(-1)).toContain(sentence)
+  })
+
+  it('leaves a count of nothing out: no ignored secrets, no sentence', () => {
+    const last = rendered(renderSummary({ ...report, ignoredCount: 0 })).paragraphs.at(-1)
+    expect(last).toBe('API server https://10.0.0.1 · took 2.3 s · acme/dagster-infra run 4242')
   })
 
   it.each([
     [
       ['dagster-secret-old'],
-      '1 Secret made by this action for DAGSTER_SECRET_ has no GitHub secret any more and was left in place (set prune: true to delete them): dagster-secret-old.'
+      '1 Secret made by this action for DAGSTER_SECRET_ has no GitHub secret any more and was left in place: dagster-secret-old. To delete it: first remove it from the Dagster Helm values (envSecrets) of every code location, then run with prune: true.'
     ],
     [
       ['dagster-secret-x', 'dagster-secret-y'],
-      '2 Secrets made by this action for DAGSTER_SECRET_ have no GitHub secret any more and were left in place (set prune: true to delete them): dagster-secret-x, dagster-secret-y.'
+      '2 Secrets made by this action for DAGSTER_SECRET_ have no GitHub secret any more and were left in place: dagster-secret-x, dagster-secret-y. To delete them: first remove them from the Dagster Helm values (envSecrets) of every code location, then run with prune: true.'
     ]
-  ])('names the Secrets left behind when prune is off: %j', (orphans, sentence) => {
-    expect(rendered(renderSummary({ ...report, orphans })).paragraphs).toContain(sentence)
-    expect(renderSummary(report)).not.toContain('prune: true')
-  })
+  ])(
+    'names the Secrets left behind when prune is off, and says to take them out of Helm first: %j',
+    (orphans, sentence) => {
+      expect(rendered(renderSummary({ ...report, orphans })).paragraphs).toContain(sentence)
+      expect(renderSummary(report)).not.toContain('prune: true')
+    }
+  )
 
   it.each([
     [850, '850 ms'],
@@ -355,10 +362,31 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
     )
   })
 
-  it('explains an empty selection', () => {
-    const empty = rendered(renderSummary({ ...report, results: [] }))
+  it('explains an empty selection with its usual causes, and suggests no prune for the Secrets still there', () => {
+    const empty = rendered(
+      renderSummary({ ...report, results: [], orphans: ['dagster-secret-a', 'dagster-secret-b'] })
+    )
+    expect(empty.headings).toEqual(['⚠️ gke-secrets-sync: nothing to sync'])
     expect(empty.table).toEqual([])
-    expect(empty.paragraphs.join('\n')).toContain('the caller must pass secrets: inherit')
+    expect(empty.paragraphs).toContain(
+      'No input secret starts with DAGSTER_SECRET_, so nothing was synced. The usual causes:'
+    )
+    expect(empty.items).toEqual([
+      'the caller of the reusable workflow does not pass secrets: inherit (a caller in another organisation passes them as sync_secrets);',
+      'the secrets are environment secrets, and the job has no environment: (or another one);',
+      'the run comes from a fork or Dependabot, which get no secrets;',
+      'the prefix input (DAGSTER_SECRET) does not match the names of the GitHub secrets.'
+    ])
+    expect(empty.paragraphs).toContain(
+      '2 Secrets made by this action for DAGSTER_SECRET_ were left in place: dagster-secret-a, dagster-secret-b. Their GitHub secrets most likely still exist and did not reach this run (see the causes above); fix that and run again.'
+    )
+    expect(renderSummary({ ...report, results: [], orphans: ['dagster-secret-a'] })).not.toMatch(/prune/i)
+  })
+
+  it('counts only what happened: one Secret is "1 Secret", and no state of zero is named', () => {
+    const page = rendered(renderSummary({ ...report, results: [result('created')], ignoredCount: 1 }))
+    expect(page.paragraphs).toContain('1 Secret: 1 created')
+    expect(page.paragraphs.join('\n')).not.toMatch(/\b0 |\b1 [A-Za-z]+s\b/)
   })
 
   it.each<[string, Partial<SyncReport>]>([
@@ -396,12 +424,45 @@ describe('failureMessage', () => {
   })
 
   it('names each failed Secret, its GitHub secret and the reason, with advice', () => {
-    const message = failureMessage(report) ?? ''
-    expect(message).toContain('1 of 5 Secrets could not be synced to namespace dagster-prd')
+    const denied: SecretResult = {
+      ...(results[3] as SecretResult),
+      detail:
+        '403 Forbidden: secrets is forbidden: User "sync@p.iam.gserviceaccount.com" cannot create resource "secrets" in API group "" in the namespace "dagster-prd"'
+    }
+    const message =
+      failureMessage({ ...report, results: results.map(r => (r.state === 'failed' ? denied : r)) }) ?? ''
+    expect(message).toContain(
+      '1 of 5 Secrets could not be synced to namespace dagster-prd (the job summary lists all 5):'
+    )
     expect(message).toContain('- dagster-secret-f (DAGSTER_SECRET_F): 403 Forbidden')
     expect(message).toContain(
-      'bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace dagster-prd'
+      'The identity may not create secrets (the core API group) in namespace dagster-prd, which `sync` needs.'
     )
+    expect(message).toContain(
+      '  kubectl create role gke-secrets-sync -n dagster-prd --verb=get,list,create,update --resource=secrets'
+    )
+  })
+
+  it.each<[string, SecretResult[], string]>([
+    [
+      'the only Secret',
+      [result('failed', 'f', 'boom')],
+      '1 Secret could not be synced to namespace dagster-prd:'
+    ],
+    [
+      'every Secret',
+      [result('failed', 'f', 'boom'), result('failed', 'g', 'bang')],
+      '2 Secrets could not be synced to namespace dagster-prd:'
+    ],
+    [
+      'every Secret, the same way: the reason once',
+      [result('failed', 'f', 'boom'), result('failed', 'g', 'boom')],
+      '2 Secrets could not be synced to namespace dagster-prd: boom'
+    ]
+  ])('says "%s" without "1 of 1" or "the others"', (_, rows, first) => {
+    const message = failureMessage({ ...report, results: rows }) ?? ''
+    expect(message.split('\n')[0]).toBe(first)
+    expect(message).not.toMatch(/ of \d|the others/)
   })
 
   it.each([
@@ -412,11 +473,11 @@ describe('failureMessage', () => {
       'Prune deleted nothing. If those GitHub secrets were removed on purpose, run once with a higher `max_deletions`'
     ],
     [
-      '403 Forbidden: secrets is forbidden: User "sync@p.iam.gserviceaccount.com" cannot list',
+      '403 Forbidden: secrets is forbidden: User "sync@p.iam.gserviceaccount.com" cannot list resource "secrets" in API group "" in the namespace "dagster-prd"',
       '--user=sync@p.iam.gserviceaccount.com'
     ],
     [
-      '403 Forbidden: secrets is forbidden: User "x`\n::stop-commands::t" cannot list',
+      '403 Forbidden: secrets is forbidden: User "x`\n::stop-commands::t" cannot list resource "secrets" in API group "" in the namespace "dagster-prd"',
       '--user=<the identity>'
     ]
   ])('advises on %s', (detail, words) => {
@@ -441,5 +502,149 @@ describe('renderSummary for several repositories', () => {
     const text = renderSummary(report)
     expect(text).not.toContain('owner `')
     expect(text).not.toContain('record no owner')
+  })
+})
+
+describe("a run-level failure (the LIST of the namespace's Secrets failed)", () => {
+  const notSynced = [result('failed', 'a'), result('failed', 'b'), result('failed', 'c')].map(
+    ({ detail: _, ...row }) => row
+  )
+  const failedRun = (runFailure: string): SyncReport => ({ ...report, results: notSynced, runFailure })
+
+  it.each<[string, string, string, string]>([
+    [
+      'the namespace is missing',
+      '404 NotFound: namespaces "dagster-prd" not found',
+      'nothing synced, namespace dagster-prd does not exist',
+      'Namespace dagster-prd does not exist: create it, or fix the namespace input.'
+    ],
+    [
+      'RBAC refuses the LIST',
+      '403 Forbidden: secrets is forbidden: User "sync@p.iam.gserviceaccount.com" cannot list resource "secrets" in API group "" in the namespace "dagster-prd"',
+      'nothing synced, the identity may not list secrets',
+      'The identity may not list secrets (the core API group) in namespace dagster-prd, which sync needs. Grant the rule of sync (docs/rbac.md): verbs get, list, create, update on secrets in the core API group:'
+    ],
+    [
+      'the API server does not answer',
+      'the API server did not answer (UND_ERR_CONNECT_TIMEOUT)',
+      'nothing synced, the API server did not answer',
+      'An API server that never answers is usually closed to this runner'
+    ]
+  ])('%s: says the cause once, above the table, with the fix', (_, cause, heading, fix) => {
+    const page = rendered(renderSummary(failedRun(cause)))
+    expect(page.headings).toEqual([`❌ gke-secrets-sync: ${heading}`])
+    const said = page.paragraphs.findIndex(p => p.includes(cause))
+    expect(page.paragraphs[said]).toBe(
+      `Listing the Secrets of namespace dagster-prd failed, so nothing was written: ${cause}`
+    )
+    expect(page.paragraphs.some(p => p.startsWith(fix))).toBe(true)
+    expect(page.paragraphs.findIndex(p => p.startsWith('3 Secrets: 3 failed'))).toBeGreaterThan(said)
+    // Not repeated in the rows, which then need no Detail column.
+    expect(page.table[0]).toEqual(['GitHub secret', 'Kubernetes Secret', 'Result'])
+    expect(page.table.slice(1).map(row => row[2])).toEqual(['❌ failed', '❌ failed', '❌ failed'])
+    const everything = [...page.paragraphs, ...page.items, ...page.table.flat()].join('\n')
+    expect(everything.split(cause).length - 1).toBe(1)
+  })
+
+  it('puts the commands of the RBAC advice in a shell block', () => {
+    const markdown = renderSummary(
+      failedRun(
+        '403 Forbidden: secrets is forbidden: User "system:serviceaccount:ci:sync" cannot list resource "secrets" in API group "" in the namespace "dagster-prd"'
+      )
+    )
+    expect(markdown).toContain(
+      '```sh\nkubectl create role gke-secrets-sync -n dagster-prd --verb=get,list,create,update --resource=secrets\nkubectl create rolebinding gke-secrets-sync -n dagster-prd --role=gke-secrets-sync --user=system:serviceaccount:ci:sync\n```'
+    )
+  })
+
+  it('fails the step with the cause and its advice, once', () => {
+    const message = failureMessage(failedRun('404 NotFound: namespaces "dagster-prd" not found')) ?? ''
+    expect(message).toBe(
+      'Kubernetes API: could not list Secrets in namespace dagster-prd: 404 NotFound: namespaces "dagster-prd" not found\nNamespace dagster-prd does not exist: create it, or fix the `namespace` input.'
+    )
+  })
+
+  it.each<[string, string, string, string]>([
+    [
+      'the namespace does not exist (its LIST answers with an empty list; each create with 404)',
+      '404 NotFound: namespaces "dagster-prd" not found',
+      'nothing synced, namespace dagster-prd does not exist',
+      'Nothing was written: the API server answered all 3 writes the same way: 404 NotFound: namespaces "dagster-prd" not found'
+    ],
+    [
+      'RBAC refuses every create',
+      '403 Forbidden: secrets is forbidden: User "u@p.iam.gserviceaccount.com" cannot create resource "secrets" in API group "" in the namespace "dagster-prd"',
+      'nothing synced, the identity may not create secrets',
+      'Nothing was written: the API server answered all 3 writes the same way: 403 Forbidden: secrets is forbidden: User "u@p.iam.gserviceaccount.com" cannot create resource "secrets" in API group "" in the namespace "dagster-prd"'
+    ]
+  ])('every write failing the same way (%s) is said once, above the table', (_, detail, heading, said) => {
+    const rows = ['a', 'b', 'c'].map(name => result('failed', name, detail))
+    const page = rendered(renderSummary({ ...report, results: rows }))
+    expect(page.headings).toEqual([`❌ gke-secrets-sync: ${heading}`])
+    expect(page.paragraphs).toContain(said)
+    expect(page.table[0]).toEqual(['GitHub secret', 'Kubernetes Secret', 'Result'])
+    const everything = [...page.paragraphs, ...page.items, ...page.table.flat()].join('\n')
+    expect(everything.split(detail).length - 1).toBe(1)
+    const message = failureMessage({ ...report, results: rows }) ?? ''
+    expect(message.split(detail).length - 1).toBe(1)
+    expect(message).toContain('\n- dagster-secret-a (DAGSTER_SECRET_A)\n')
+  })
+
+  it('says a shared reason once for the Secrets that failed, and keeps the heading to what happened', () => {
+    const rows = [
+      result('failed', 'a', 'the same'),
+      result('failed', 'b', 'the same'),
+      result('created', 'c')
+    ]
+    const page = rendered(renderSummary({ ...report, results: rows }))
+    expect(page.headings).toEqual(['❌ gke-secrets-sync: 2 Secrets failed'])
+    expect(page.paragraphs).toContain('2 Secrets failed, all with the same answer: the same')
+    expect(page.table[0]).toEqual(['GitHub secret', 'Kubernetes Secret', 'Result'])
+  })
+
+  it.each<[string, SecretResult[]]>([
+    ['different reasons', [result('failed', 'a', 'one'), result('failed', 'b', 'two')]],
+    ['one failed Secret', [result('failed', 'a', '409 Conflict: x'), result('created', 'b')]]
+  ])('keeps each reason in its row with %s', (_, rows) => {
+    const page = rendered(renderSummary({ ...report, results: rows }))
+    expect(page.table[0]).toContain('Detail')
+    expect(page.paragraphs.join('\n')).not.toContain('the same answer')
+  })
+
+  it('is a failure even when no secret was selected', () => {
+    const empty = { ...report, results: [], runFailure: 'could not reach the API server (ECONNREFUSED)' }
+    expect(outcomeOf(empty)).toBe('failed')
+    expect(summaryHeading(empty)).toBe(
+      '## ❌ gke-secrets-sync: nothing synced, could not reach the API server'
+    )
+  })
+})
+
+describe('long names wrap instead of squeezing the table', () => {
+  const long = 'DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN'
+  const html = (markdown: string): string => marked.parse(markdown, { gfm: true, async: false })
+
+  it('gives a long GitHub secret name a break opportunity after each _, and keeps its text', () => {
+    const markdown = renderSummary({
+      ...report,
+      results: [{ githubName: long, secretName: 'dagster-secret-slack-bot-oauth-token', state: 'created' }]
+    })
+    expect(html(markdown)).toContain(
+      '<td><code>DAGSTER_<wbr>SECRET_<wbr>SLACK_<wbr>BOT_<wbr>OAUTH_<wbr>TOKEN</code></td>'
+    )
+    expect(rendered(markdown).table[1]?.[0]).toBe(long)
+  })
+
+  it.each([
+    ['a short name', 'DAGSTER_SECRET_A'],
+    ['a name with characters a secret name cannot have', 'DAGSTER_SECRET_<script>alert(1)</script>_LONG']
+  ])('leaves %s in a plain code span', (_, name) => {
+    const markdown = renderSummary({
+      ...report,
+      results: [{ githubName: name, secretName: 'x', state: 'failed' }]
+    })
+    expect(html(markdown)).not.toContain('<wbr>')
+    expect(html(markdown)).not.toContain('<script>')
+    expect(rendered(markdown).table[1]?.[0]).toBe(name)
   })
 })

@@ -44,7 +44,7 @@ describe('runWarnings', () => {
       [
         '1 Secret made by this action for acme/dagster-dags has no GitHub secret any more',
         '`dagster-secret-gone`',
-        'Remove it from the Dagster Helm values (`envSecrets`) first, then run with `prune: true`'
+        'To delete it: first remove it from the Dagster Helm values (`envSecrets`) of every code location, then run with `prune: true`.'
       ]
     ],
     [
@@ -56,5 +56,15 @@ describe('runWarnings', () => {
     const warnings = runWarnings({ ...base, ...change })
     expect(warnings).toHaveLength(expected.length === 0 ? 0 : 1)
     for (const words of expected) expect(warnings[0]).toContain(words)
+  })
+
+  it('does not suggest prune for Secrets left in place by a run that was given no secret of the prefix', () => {
+    const warnings = runWarnings({ ...base, results: [], orphans: ['dagster-secret-a', 'dagster-secret-b'] })
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain('`secrets: inherit`')
+    expect(warnings[1]).toBe(
+      '2 Secrets made by this action for acme/dagster-dags were left in place: `dagster-secret-a`, `dagster-secret-b`. Their GitHub secrets most likely still exist and did not reach this run (see the causes above); fix that and run again.'
+    )
+    expect(warnings.join('\n')).not.toContain('prune')
   })
 })

@@ -86,3 +86,33 @@ export function section(markdown: string, heading: string): string {
   const end = markdown.indexOf('\n## ', start + 1)
   return markdown.slice(start, end === -1 ? undefined : end)
 }
+
+export interface QuotedBlock {
+  /** The value of the `<!-- NAME: value -->` comment on the last non-blank line before the quote, by NAME. */
+  markers: Record<string, string>
+  /** The quote's Markdown, without its `> ` marks. */
+  text: string
+}
+
+/** The block quotes of a page that start at the left margin, with the marker comment before each. */
+export function quotedBlocks(markdown: string): QuotedBlock[] {
+  const lines = markdown.split('\n')
+  const blocks: QuotedBlock[] = []
+  for (let i = 0; i < lines.length; i++) {
+    if (!(lines[i] as string).startsWith('>') || (i > 0 && (lines[i - 1] as string).startsWith('>'))) continue
+    const before = lines
+      .slice(0, i)
+      .filter(line => line.trim() !== '')
+      .at(-1)
+    const marker = /^<!-- ([\w-]+): (.*) -->$/.exec(before ?? '')
+    const quote: string[] = []
+    for (let j = i; j < lines.length && (lines[j] as string).startsWith('>'); j++) {
+      quote.push((lines[j] as string).replace(/^> ?/, ''))
+    }
+    blocks.push({
+      markers: marker ? { [marker[1] as string]: (marker[2] as string).trim() } : {},
+      text: quote.join('\n')
+    })
+  }
+  return blocks
+}

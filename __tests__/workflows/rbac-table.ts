@@ -1,6 +1,6 @@
 // The table of the action's Kubernetes permissions in docs/rbac.md, read into data: which API group, resources
-// and verbs each feature needs. rbac.test.ts holds every documented Role to it; the action's own 403 advice is
-// meant to come from the same table.
+// and verbs each feature needs. rbac.test.ts holds it to RBAC_RULES (src/github/rbac.ts), from which the action's
+// own 403 advice comes, and every documented Role to it.
 import type { Tokens } from 'marked'
 import { read, tokensOf } from './markdown-docs.js'
 

@@ -1,9 +1,11 @@
-// One source of truth for the action's Kubernetes permissions: the table in docs/rbac.md (feature → API group,
-// resources, verbs). Every Role the documentation shows, as YAML or as Terraform, is preceded by a comment
+// One source of truth for the action's Kubernetes permissions: RBAC_RULES in src/github/rbac.ts (feature → API
+// group, resources, verbs), which the action's own 403 advice reads. The table in docs/rbac.md must be that
+// table, row for row. Every Role the documentation shows, as YAML or as Terraform, is preceded by a comment
 // `<!-- rbac: feature, feature -->` and must grant exactly the union of those features' rows: no verb missing
 // (the run would fail with a 403), none extra (least privilege).
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
+import { RBAC_RULES } from '../../src/github/rbac.js'
 import { codeBlocks, docsPages, read } from './markdown-docs.js'
 import { addGrant, expectedGrants, rbacTable, type Grants } from './rbac-table.js'
 import { blocksOf } from './terraform-blocks.js'
@@ -72,8 +74,17 @@ const roles = ['README.md', ...docsPages].flatMap(page =>
 )
 
 describe('the RBAC table in docs/rbac.md', () => {
-  it('has a row for every feature the action needs permissions for', () => {
-    expect(features).toEqual(['sync', 'prune', 'restart_deployments', 'check_references'])
+  it('is the table the action advises from (src/github/rbac.ts), row for row and in order', () => {
+    expect(table).toEqual(
+      RBAC_RULES.map(rule => ({ ...rule, resources: [...rule.resources], verbs: [...rule.verbs] }))
+    )
+  })
+
+  it('has a row for every feature the action needs permissions for, sync first', () => {
+    expect(features[0]).toBe('sync')
+    expect(features).toEqual(
+      expect.arrayContaining(['sync', 'prune', 'restart_deployments', 'check_references'])
+    )
   })
 
   it.each(table.map(row => [row.feature, row] as const))(

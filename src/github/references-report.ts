@@ -1,8 +1,9 @@
 // What `check_references` adds to the job summary, the outputs and the log: the Used-by column, the Secrets
 // nothing references, references that point nowhere, and what to grant when a workload kind could not be listed.
 // Pure, like report.ts, which calls these through its marked hooks.
-import { identityIn } from '../kube/errors.js'
 import { cell, code, codeInCell } from './markdown.js'
+import { grantCommands, qualifiedResource, refusal, roleName, rulesFor, splitResource } from './rbac.js'
+import { agree, plural } from './words.js'
 import type { SecretResult } from '../sync/sync.js'
 import {
   shortList,
@@ -23,21 +24,27 @@ export function usedByCell(check: ReferenceCheck, result: SecretResult): string 
   return check.failures.some(failure => failure.resource !== 'secrets') ? '_none found_' : '_not referenced_'
 }
 
-/** The summary's section on references, after the table. */
+/**
+ * The summary's section on references, after the table: first what could not be checked (a kind that could not
+ * be listed), then what was found, so that no conclusion ("nothing points nowhere") stands above its caveat.
+ */
 export function referencesSection(check: ReferenceCheck, namespace: string): string[] {
   const out: string[] = []
   const kinds = 'Deployments, StatefulSets, CronJobs and running Jobs'
+  const complete = check.failures.length === 0
+  out.push(...failureNote(check.failures, namespace))
   out.push(
-    `Checked the Secret references of ${check.workloadCount} workloads (${kinds}) in \`${namespace}\`.`,
+    `Checked the Secret references of ${plural(check.workloadCount, 'workload')} (${kinds}) in \`${namespace}\`${complete ? '' : ', of the kinds that could be listed'}.`,
     ''
   )
   if (check.unreferenced.length > 0) {
+    const n = check.unreferenced.length
     out.push(
-      `${check.unreferenced.length} Secrets are not referenced by any workload (leftovers, or waiting for a Helm change): ${check.unreferenced.map(code).join(', ')}.`,
+      `${plural(n, 'Secret')} ${agree(n, 'is', 'are')} not referenced by any ${complete ? 'workload' : 'workload that could be listed'} (leftovers, or waiting for a Helm change): ${check.unreferenced.map(code).join(', ')}.`,
       ''
     )
   }
-  if (check.danglingChecked && check.dangling.length === 0) {
+  if (complete && check.danglingChecked && check.dangling.length === 0) {
     out.push('No reference to a Secret of this prefix points nowhere.', '')
   }
   if (check.dangling.length > 0) {
@@ -56,7 +63,6 @@ export function referencesSection(check: ReferenceCheck, namespace: string): str
       ...danglingTable(check.optionalDangling)
     )
   }
-  out.push(...failureNote(check.failures, namespace))
   return out
 }
 
@@ -80,8 +86,8 @@ function missing(item: DanglingReference): string {
 }
 
 /**
- * Once, whatever failed: a 403 names the permission to add (`list` on the workload kinds), any other failure
- * says what was not checked.
+ * Once, whatever failed: a 403 names the rule of docs/rbac.md (rbac.ts) for the kinds that were refused, with
+ * the commands that grant it; any other failure says what was not checked.
  */
 function failureNote(failures: ListFailure[], namespace: string): string[] {
   if (failures.length === 0) return []
@@ -89,13 +95,21 @@ function failureNote(failures: ListFailure[], namespace: string): string[] {
   const other = failures.filter(failure => failure.status !== 403)
   const out: string[] = ['> [!WARNING]']
   if (forbidden.length > 0) {
-    const user = identityIn(forbidden[0]?.message ?? '')
+    const user = forbidden.map(failure => refusal(failure.message)?.user).find(Boolean)
+    // The call that failed is the reference check's LIST of that resource: its rule is check_references'.
+    const calls = forbidden.map(failure => ({ verb: 'list', ...splitResource(failure.resource) }))
+    const rules = calls.map(call => {
+      const matching = rulesFor(call)
+      return matching.find(rule => rule.feature === 'check_references') ?? matching[0]
+    })
+    const verbs = [...new Set(rules.flatMap(rule => rule?.verbs ?? ['list']))]
+    const feature = rules.find(Boolean)?.feature ?? 'check_references'
+    const resources = calls.map(call => qualifiedResource(call.resource, call.apiGroup))
     out.push(
-      `> The identity may not list ${forbidden.map(f => code(f.resource)).join(', ')} in \`${namespace}\`, so references from them were not checked. To check them, grant \`list\` on the workload kinds:`,
+      `> The identity may not list ${resources.map(code).join(', ')} in \`${namespace}\`, so references from them were not checked. To check them, grant the rule of \`${feature}\` (docs/rbac.md): verbs ${verbs.join(', ')} on these kinds:`,
       '>',
       '> ```sh',
-      `> kubectl create role gke-secrets-sync-references -n ${namespace} --verb=list --resource=deployments.apps,statefulsets.apps,cronjobs.batch,jobs.batch`,
-      `> kubectl create rolebinding gke-secrets-sync-references -n ${namespace} --role=gke-secrets-sync-references --user=${user}`,
+      ...grantCommands(roleName(feature), namespace, verbs, resources, user).map(line => `> ${line}`),
       '> ```'
     )
   }
@@ -134,13 +148,22 @@ export function referenceOutputs(check: ReferenceCheck | undefined): Record<stri
   }
 }
 
-/** One log line on what the check found, and what it could not list. */
+/** One log line on what the check found (counts of nothing left out), and what it could not list. */
 export function referencesLogLine(check: ReferenceCheck): string {
-  const found = check.danglingChecked
-    ? `${check.dangling.length} references point nowhere`
-    : 'dangling references not checked'
+  const dangling = check.dangling.length
+  const found = [
+    `${plural(check.workloadCount, 'workload')} checked`,
+    ...(check.unreferenced.length > 0 ? [plural(check.unreferenced.length, 'unreferenced Secret')] : []),
+    !check.danglingChecked
+      ? 'dangling references not checked'
+      : dangling > 0
+        ? `${plural(dangling, 'reference')} ${agree(dangling, 'points', 'point')} nowhere`
+        : check.failures.length === 0
+          ? 'no reference points nowhere'
+          : undefined
+  ].filter(Boolean)
   const failed = check.failures.map(f => `${f.resource} (${f.status ?? 'no answer'})`).join(', ')
-  return `check_references: ${check.workloadCount} workloads, ${check.unreferenced.length} unreferenced Secrets, ${found}${failed ? `; could not list ${failed}, see the job summary` : ''}`
+  return `check_references: ${found.join(', ')}${failed ? `; could not list ${failed}, see the job summary` : ''}`
 }
 
 /** One `warning` annotation per non-optional dangling reference. */

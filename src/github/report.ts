@@ -3,9 +3,11 @@
 import { stringify } from 'yaml'
 import type { ClusterTarget } from '../kube/cluster-connection.js'
 import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
-import { identityIn, NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
+import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
+import { cell, code, codeInCell, messageBlocks, wrappingCode } from './markdown.js'
+import { missingRuleAdvice, refusal } from './rbac.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
-import { cell, code, codeInCell } from './markdown.js'
+import { agree, nonZero, plural } from './words.js'
 import { compareNames } from '../sync/selection.js'
 import type { SecretResult, SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
@@ -36,6 +38,35 @@ export interface SyncReport {
   durationMs?: number
   /** With `check_references`: which workloads use each Secret, and references that point nowhere. */
   references?: ReferenceCheck
+  /**
+   * Why nothing was written: the LIST of the namespace's Secrets failed (the API server's message). Said once,
+   * above the table, whose rows are then failed without a detail of their own.
+   */
+  runFailure?: string
+}
+
+/**
+ * The one reason the run failed, said once above the table instead of in every row: the LIST of the namespace's
+ * Secrets failed (nothing was written), or every failed write got the same answer (a namespace that does not
+ * exist, whose LIST still answers with an empty list; a 403 on create; an API server that stopped answering).
+ */
+export interface RunCause {
+  message: string
+  listFailed: boolean
+  /** The failed rows, whose detail is this message. */
+  failed: SecretResult[]
+}
+
+export function runCause(
+  report: Pick<SyncReport, 'results' | 'runFailure' | 'namespace'>
+): RunCause | undefined {
+  const failed = sortedResults(report.results).filter(result => result.state === 'failed')
+  if (report.runFailure) return { message: report.runFailure, listFailed: true, failed }
+  const details = new Set(failed.map(result => result.detail ?? ''))
+  const [detail] = details
+  if (details.size !== 1 || !detail) return undefined
+  const namespaceMissing = detail.includes(`namespaces "${report.namespace}" not found`)
+  return failed.length >= 2 || namespaceMissing ? { message: detail, listFailed: false, failed } : undefined
 }
 
 const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
@@ -97,14 +128,28 @@ export function toOutputs(report: SyncReport): Record<string, string> {
 
 /** The message for core.setFailed, or undefined when every secret made it. */
 export function failureMessage(report: SyncReport): string | undefined {
+  if (report.runFailure) {
+    return [
+      `Kubernetes API: could not list Secrets in namespace ${report.namespace}: ${report.runFailure}`,
+      ...advice([report.runFailure], report.namespace)
+    ].join('\n')
+  }
   const failed = sortedResults(report.results).filter(result => result.state === 'failed')
   const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
   if (failed.length === 0 && failedRestarts.length === 0) return undefined
   const lines: string[] = []
+  // Said once when every failed Secret failed the same way, as in the summary.
+  const shared = runCause(report)?.message
   if (failed.length > 0) {
+    const total = report.results.length
+    const end = shared ? `: ${shared}` : ':'
     lines.push(
-      `${failed.length} of ${report.results.length} Secrets could not be synced to namespace ${report.namespace}; the others are listed in the job summary.`,
-      ...failed.map(result => `- ${result.secretName}${from(result)}: ${result.detail ?? 'failed'}`)
+      failed.length === total
+        ? `${plural(failed.length, 'Secret')} could not be synced to namespace ${report.namespace}${end}`
+        : `${failed.length} of ${plural(total, 'Secret')} could not be synced to namespace ${report.namespace} (the job summary lists all ${total})${end}`,
+      ...failed.map(
+        result => `- ${result.secretName}${from(result)}${shared ? '' : `: ${result.detail ?? 'failed'}`}`
+      )
     )
   }
   if (failedRestarts.length > 0) {
@@ -117,27 +162,25 @@ export function failureMessage(report: SyncReport): string | undefined {
   return [...lines, ...advice(details, report.namespace)].join('\n')
 }
 
-/** What to do about the failures the API server reports most, once each. */
+/**
+ * What to do about the failures the API server reports most, once each. A 403 names the rule of
+ * docs/rbac.md that the refused call needs (rbac.ts); the detail may carry a prefix of ours
+ * (`not deleted: `, `listing Deployments failed: `) before the status.
+ */
 export function advice(details: string[], namespace: string): string[] {
   const tips = new Set<string>()
   for (const detail of details) {
-    if (detail.startsWith('401 ')) {
+    if (/(^|: )401 /.test(detail)) {
       tips.add(
         'Check the credentials: the kubeconfig user, or for GKE the Google identity (it needs roles/container.clusterViewer on the project to reach the cluster).'
       )
     }
-    if (detail.startsWith('403 ') && detail.includes('deployments.apps')) {
+    if (/(^|: )403 Forbidden: /.test(detail)) {
+      const denied = refusal(detail)
       tips.add(
-        `The identity may not restart Deployments: grant it verbs get, list, patch on resource deployments (API group apps) in namespace ${namespace}, or leave \`restart_deployments\` empty.`
-      )
-    } else if (detail.startsWith('403 ')) {
-      const user = identityIn(detail)
-      tips.add(
-        [
-          `The identity lacks RBAC on Secrets: bind it a Role with verbs get, list, create, update, delete on resource secrets in namespace ${namespace} (README: "Least-privilege RBAC"), e.g.`,
-          `  kubectl create role gke-secrets-sync -n ${namespace} --verb=get,list,create,update,delete --resource=secrets`,
-          `  kubectl create rolebinding gke-secrets-sync -n ${namespace} --role=gke-secrets-sync --user=${user}`
-        ].join('\n')
+        denied
+          ? missingRuleAdvice(denied, namespace)
+          : `The identity was refused (403): docs/rbac.md lists the Role each feature needs in namespace ${namespace}.`
       )
     }
     if (detail.includes('`max_deletions: ')) {
@@ -159,18 +202,13 @@ export type Outcome = 'failed' | 'dry run' | 'synced' | 'nothing to do'
 export function outcomeOf(report: SyncReport): Outcome {
   const counts = countByState(report.results)
   const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
-  if (counts.failed > 0 || failedRestarts.length > 0) return 'failed'
+  if (report.runFailure || counts.failed > 0 || failedRestarts.length > 0) return 'failed'
   if (report.dryRun) return 'dry run'
   return changesIn(counts) > 0 ? 'synced' : 'nothing to do'
 }
 
 function changesIn(counts: Record<SecretState, number>): number {
   return counts.created + counts.updated + counts.deleted
-}
-
-/** `1 Secret`, `2 Secrets`. */
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count} ${count === 1 ? singular : pluralForm}`
 }
 
 /** `850 ms`, `2.3 s`, `1 min 5 s`: as precise as a reader of a run needs. */
@@ -190,6 +228,11 @@ export function summaryHeading(report: SyncReport): string {
   const [symbol, text] = ((): [string, string] => {
     switch (outcomeOf(report)) {
       case 'failed': {
+        const cause = runCause(report)
+        const words = cause && causeWords(cause, report.namespace)
+        if (cause && words && (cause.listFailed || cause.failed.length === report.results.length)) {
+          return ['❌', `${report.dryRun ? 'dry run, ' : ''}nothing synced, ${words}`]
+        }
         const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted).length
         const what = [
           ...(counts.failed > 0 ? [`${plural(counts.failed, 'Secret')} failed`] : []),
@@ -213,6 +256,19 @@ export function summaryHeading(report: SyncReport): string {
     }
   })()
   return `## ${symbol} gke-secrets-sync: ${text}`
+}
+
+/** The run's cause in a few words, for the heading; the message and the fix follow under it. */
+function causeWords({ message, listFailed }: RunCause, namespace: string): string | undefined {
+  if (message.includes(`namespaces "${namespace}" not found`))
+    return `namespace ${code(namespace)} does not exist`
+  const denied = refusal(message)
+  if (denied) return `the identity may not ${denied.call.verb} ${denied.call.resource}`
+  if (/(^|: )403 /.test(message)) return 'the identity was refused'
+  if (/(^|: )401 /.test(message)) return 'the API server did not accept the credentials'
+  if (message.includes(`the API server ${NO_ANSWER}`)) return 'the API server did not answer'
+  if (message.includes('could not reach the API server')) return 'could not reach the API server'
+  return listFailed ? 'listing Secrets failed' : undefined
 }
 
 /** Where the Secrets went, in the names people use for it: the GKE cluster or the kubeconfig context. */
@@ -247,10 +303,8 @@ export function displayOrder(results: SecretResult[]): SecretResult[] {
 /** `5 Secrets: 1 failed · 2 created · 2 unchanged`, naming only the states that occurred. */
 export function countsLine(results: SecretResult[], dryRun: boolean): string {
   const counts = countByState(results)
-  const parts = DISPLAY_ORDER.filter(state => counts[state] > 0).map(
-    state => `${counts[state]} ${stateLabel(state, dryRun)}`
-  )
-  return `${plural(results.length, 'Secret')}: ${parts.join(' · ')}`
+  const parts = nonZero(DISPLAY_ORDER.map(state => [counts[state], stateLabel(state, dryRun)]))
+  return `${plural(results.length, 'Secret')}: ${parts}`
 }
 
 /** A column of the summary table; `shown` leaves out a column that would say nothing in this run. */
@@ -260,9 +314,10 @@ interface Column {
   shown?: (results: SecretResult[]) => boolean
 }
 
-function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] {
+function summaryColumns(dryRun: boolean, references?: ReferenceCheck, saidAbove?: string): Column[] {
+  const detail = (result: SecretResult): string => (result.detail === saidAbove ? '' : (result.detail ?? ''))
   return [
-    { heading: 'GitHub secret', cell: result => (result.githubName ? codeInCell(result.githubName) : '—') },
+    { heading: 'GitHub secret', cell: result => (result.githubName ? wrappingCode(result.githubName) : '—') },
     { heading: 'Kubernetes Secret', cell: result => codeInCell(result.secretName) },
     {
       heading: 'Result',
@@ -273,8 +328,8 @@ function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] 
     },
     {
       heading: 'Detail',
-      cell: result => cell(result.detail ?? ''),
-      shown: results => results.some(result => result.detail)
+      cell: result => cell(detail(result)),
+      shown: results => results.some(result => detail(result))
     },
     // With check_references (references-report.ts): the workloads that use each Secret.
     {
@@ -285,13 +340,15 @@ function summaryColumns(dryRun: boolean, references?: ReferenceCheck): Column[] 
   ]
 }
 
+/** `saidAbove`: the run's cause, said above the table, which the rows do not repeat. */
 export function summaryTable(
   results: SecretResult[],
   dryRun: boolean,
-  references?: ReferenceCheck
+  references?: ReferenceCheck,
+  saidAbove?: string
 ): string[] {
   const rows = displayOrder(results)
-  const columns = summaryColumns(dryRun, references).filter(column => column.shown?.(rows) ?? true)
+  const columns = summaryColumns(dryRun, references, saidAbove).filter(column => column.shown?.(rows) ?? true)
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
   return [
     line(columns.map(column => column.heading)),
@@ -314,22 +371,15 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  const cause = runCause(report)
+  out.push(...runCauseSection(report, cause))
   const { references } = report
+  if (selectedCount(report) === 0) out.push(...emptySelectionSection(report.prefix))
   if (results.length > 0) {
-    out.push(countsLine(results, report.dryRun), '', ...summaryTable(results, report.dryRun, references), '')
-  } else {
-    out.push(
-      `No input secret starts with \`${report.prefix}_\`. In a reusable workflow the caller must pass \`secrets: inherit\`; environment secrets need the job's \`environment\`.`,
-      ''
-    )
+    const table = summaryTable(results, report.dryRun, references, cause?.message)
+    out.push(countsLine(results, report.dryRun), '', ...table, '')
   }
-  const orphans = report.orphans ?? []
-  if (orphans.length > 0) {
-    out.push(
-      `${plural(orphans.length, 'Secret')} made by this action for \`${report.prefix}_\` ${orphans.length === 1 ? 'has' : 'have'} no GitHub secret any more and ${orphans.length === 1 ? 'was' : 'were'} left in place (set \`prune: true\` to delete them): ${orphans.map(code).join(', ')}.`,
-      ''
-    )
-  }
+  out.push(...orphansSection(report))
   out.push(...unclaimedSection(report))
   out.push(...restartSection(report))
   // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
@@ -351,18 +401,88 @@ export function renderSummary(report: SyncReport): string {
   return out.join('\n')
 }
 
-/** The small print: what was ignored, the raw endpoint, how long it took, and the run it came from. */
+/** The GitHub secrets of the prefix this run was given (pruned Secrets have none). */
+export function selectedCount(report: Pick<SyncReport, 'results'>): number {
+  return report.results.filter(result => result.githubName).length
+}
+
+/**
+ * Why a run sees no secret of the prefix, most likely first: the GitHub secrets exist, but did not reach the
+ * step. Shared by the summary, the warning annotation and prune's refusal.
+ */
+export function emptySelectionCauses(prefix: string): string[] {
+  return [
+    'the caller of the reusable workflow does not pass `secrets: inherit` (a caller in another organisation passes them as `sync_secrets`);',
+    'the secrets are environment secrets, and the job has no `environment:` (or another one);',
+    'the run comes from a fork or Dependabot, which get no secrets;',
+    `the \`prefix\` input (\`${prefix}\`) does not match the names of the GitHub secrets.`
+  ]
+}
+
+function emptySelectionSection(prefix: string): string[] {
+  return [
+    `No input secret starts with \`${prefix}_\`, so nothing was synced. The usual causes:`,
+    '',
+    ...emptySelectionCauses(prefix).map(cause => `- ${cause}`),
+    ''
+  ]
+}
+
+/** The run's cause and its fix, once, before the table (runCause). */
+function runCauseSection(report: SyncReport, cause: RunCause | undefined): string[] {
+  if (!cause) return []
+  const n = cause.failed.length
+  const what = cause.listFailed
+    ? `Listing the Secrets of namespace ${code(report.namespace)} failed, so nothing was written:`
+    : n === report.results.length
+      ? `Nothing was written${agree(n, ':', `: the API server answered all ${n} writes the same way:`)}`
+      : `${plural(n, 'Secret')} failed, all with the same answer:`
+  return [
+    `**${what}** ${cell(cause.message)}`,
+    '',
+    ...advice([cause.message], report.namespace).flatMap(tip => messageBlocks(tip))
+  ]
+}
+
+/**
+ * Secrets of this action whose GitHub secret this run did not see. Deleting one that a code location still
+ * lists in its Helm `envSecrets` stops that code location's pods from starting, so pruning is suggested only
+ * after that, and not at all when the run saw no secret of the prefix: then the GitHub secrets most likely
+ * exist and did not reach the step.
+ */
+export function orphansAdvice(count: number, selected: number): string {
+  const them = agree(count, 'it', 'them')
+  return selected === 0
+    ? `Their GitHub secrets most likely still exist and did not reach this run (see the causes above); fix that and run again.`
+    : `To delete ${them}: first remove ${them} from the Dagster Helm values (\`envSecrets\`) of every code location, then run with \`prune: true\`.`
+}
+
+function orphansSection(report: SyncReport): string[] {
+  const orphans = report.orphans ?? []
+  if (orphans.length === 0) return []
+  const n = orphans.length
+  const selected = selectedCount(report)
+  const state =
+    selected === 0
+      ? `${agree(n, 'was', 'were')} left in place`
+      : `${agree(n, 'has', 'have')} no GitHub secret any more and ${agree(n, 'was', 'were')} left in place`
+  return [
+    `${plural(n, 'Secret')} made by this action for \`${report.prefix}_\` ${state}: ${orphans.map(code).join(', ')}. ${orphansAdvice(n, selected)}`,
+    ''
+  ]
+}
+
+/** The small print: what was ignored (when anything was), the raw endpoint, how long it took, and the run. */
 function footer(report: SyncReport): string {
+  const n = report.ignoredCount
   const ignored =
-    report.ignoredCount === 1
-      ? '1 input secret without the prefix was ignored.'
-      : `${report.ignoredCount} input secrets without the prefix were ignored.`
+    n > 0 ? `${plural(n, 'input secret')} without the prefix ${agree(n, 'was', 'were')} ignored. ` : ''
   const facts = [
     `API server ${code(report.server)}`,
     ...(report.durationMs === undefined ? [] : [`took ${formatDuration(report.durationMs)}`]),
     ...(report.origin ? [report.origin] : [])
   ]
-  return `${ignored} ${facts.join(' · ')}`
+  return `${ignored}${facts.join(' · ')}`
 }
 
 /** Ownerless Secrets (written before owners were recorded) that this run left alone. */
@@ -370,7 +490,7 @@ function unclaimedSection(report: SyncReport): string[] {
   const unclaimed = report.unclaimed ?? []
   if (unclaimed.length === 0) return []
   return [
-    `${plural(unclaimed.length, 'Secret')} made for \`${report.prefix}_\` by an earlier version of this action ${unclaimed.length === 1 ? 'records' : 'record'} no owner, so prune left ${unclaimed.length === 1 ? 'it' : 'them'} in place: ${unclaimed.map(code).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
+    `${plural(unclaimed.length, 'Secret')} made for \`${report.prefix}_\` by an earlier version of this action ${agree(unclaimed.length, 'records', 'record')} no owner, so prune left ${agree(unclaimed.length, 'it', 'them')} in place: ${unclaimed.map(code).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
     ''
   ]
 }

@@ -30,7 +30,7 @@ export interface NamespaceOutcome {
   orphans: string[]
   /** Ownerless Secrets of the prefix that this run does not want (listed only when pruning). */
   unclaimed: string[]
-  /** The LIST failed: nothing was written, and every secret is reported as failed with this reason. */
+  /** The LIST failed: nothing was written, and every secret is reported as failed, for this one reason. */
   listFailure?: KubeApiError
   /** With check_references: the workloads and Secret names, read after the sync and before pruning. */
   inventory?: WorkloadInventory
@@ -59,11 +59,11 @@ export async function syncNamespace(
     if (error instanceof SyncStopped)
       return { results: [...error.results, ...rejected], orphans: [], unclaimed: [], stopped: error }
     if (!(error instanceof KubeApiError)) throw error
+    // The cause is the run's, not each Secret's: the report says it once, above the rows.
     const notSynced = desired.map(({ githubName, secretName }): SecretResult => ({
       githubName,
       secretName,
-      state: 'failed',
-      detail: `not synced: listing Secrets failed (${error.message})`
+      state: 'failed'
     }))
     return { results: [...notSynced, ...rejected], orphans: [], unclaimed: [], listFailure: error }
   }

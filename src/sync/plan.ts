@@ -171,7 +171,7 @@ function includesEntries(actual: Record<string, string>, wanted: Record<string, 
  */
 export function pruneBlocker(failedCount: number): string | undefined {
   return failedCount > 0
-    ? `not deleted: ${failedCount} secret(s) failed in this run, and pruning only follows a clean sync`
+    ? 'not deleted: pruning only follows a clean sync, and other Secrets failed in this run'
     : undefined
 }
 
