@@ -10,6 +10,7 @@ import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
 import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
 import { restartDeployments, restartNeeded } from './kube/deployment-restarts.js'
+import { recordRunEvents } from './kube/events-client.js'
 import { runRequestPolicy } from './kube/requests.js'
 import { SecretsClient } from './kube/secrets-client.js'
 import { WorkloadsClient } from './kube/workloads-client.js'
@@ -48,6 +49,7 @@ export async function run(): Promise<void> {
       settings.restart && !listFailure && !stopped && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
         : undefined
+    const events = await recordRunEvents(connection.kubeConfig, results, { ...requestPolicy, ...settings })
 
     const report: SyncReport = {
       server: connection.server,
@@ -63,6 +65,7 @@ export async function run(): Promise<void> {
       ignoredCount: selection.ignoredCount,
       origin: origin(),
       durationMs: performance.now() - started,
+      events,
       ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
     }
     await publish(report)

@@ -2,6 +2,7 @@
 // reference check's line and warnings, the run's warnings, the step outputs and the job summary.
 import * as core from '@actions/core'
 import { context } from '@actions/github'
+import { driftWarnings, eventsWarning } from './audit-report.js'
 import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { runWarnings } from './run-warnings.js'
@@ -16,6 +17,13 @@ export async function publish(report: SyncReport): Promise<void> {
   if (report.references) core.info(referencesLogLine(report.references))
   for (const { title, message } of referenceWarnings(report.references)) core.warning(message, { title })
   for (const warning of runWarnings(report)) core.warning(warning)
+  for (const { title, message } of driftWarnings(report.results, report.dryRun))
+    core.warning(message, { title })
+  const eventsFailure = eventsWarning(report.events)
+  if (eventsFailure) core.warning(eventsFailure)
+  // On one line: server text must not be able to start a workflow command.
+  const forbidden = report.events?.forbidden?.replace(/\s+/g, ' ')
+  if (forbidden) core.info(`Kubernetes Events not recorded (see the job summary): ${forbidden}`)
   for (const [name, value] of Object.entries(toOutputs(report))) core.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report)).write()

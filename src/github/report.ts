@@ -5,6 +5,8 @@ import type { ClusterTarget } from '../kube/cluster-connection.js'
 import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
 import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
+import { driftedNames, driftSection, eventsSection } from './audit-report.js'
+import type { EventsOutcome } from '../kube/events-client.js'
 import { cell, code } from './markdown.js'
 import { compareNames } from '../sync/selection.js'
 import type { SecretResult, SecretState } from '../sync/sync.js'
@@ -36,6 +38,8 @@ export interface SyncReport {
   durationMs?: number
   /** With `check_references`: which workloads use each Secret, and references that point nowhere. */
   references?: ReferenceCheck
+  /** The Kubernetes Events of the run (absent with `record_events: false` and in a dry run). */
+  events?: EventsOutcome
 }
 
 const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
@@ -91,6 +95,7 @@ export function toOutputs(report: SyncReport): Record<string, string> {
     ),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
     env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
+    drifted: JSON.stringify(driftedNames(report.results)),
     ...referenceOutputs(report.references)
   }
 }
@@ -326,6 +331,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...driftSection(results, report.dryRun))
   out.push(...unclaimedSection(report))
   out.push(...restartSection(report))
   // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
@@ -343,6 +349,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...eventsSection(report.events, report.namespace))
   out.push(footer(report), '')
   return out.join('\n')
 }
