@@ -9,7 +9,9 @@
 //   validation (422 `Event.events.k8s.io "x" is invalid`, field paths in the internal (core) names: `message` for
 //   the note, `involvedObject` for regarding); dry run; generateName; managedFields of the creating manager.
 // - list and get in both versions; field selectors as EventToSelectableFields: `regarding.*` (events.k8s.io) or
-//   `involvedObject.*` (core), `reason`, `reportingController`/`reportingComponent`, `source`, `type`, `metadata.*`.
+//   `involvedObject.*` (core), `reason`, `reportingController`/`reportingComponent`, `source`, `type`, `metadata.*`;
+//   server-side printing for `kubectl get events` (pkg/printers/internalversion/printers.go printEvent, all columns:
+//   the API server prints wide and kubectl hides the priority-1 ones).
 // Not modelled: update, patch, delete, watch, creates through core/v1, and the Events' TTL (an hour by default).
 import { randomBytes, randomUUID } from 'node:crypto'
 import { goJsonType } from './decode.js'
@@ -17,6 +19,7 @@ import { listPage, type Listable } from './paging.js'
 import type { Reply, WriteOptions } from './secrets.js'
 import { StatusError, badRequest, fieldInvalid, fieldRequired, notFound, type FieldError } from './status.js'
 import { timestamp, type KubeStore } from './store.js'
+import { acceptedTableVersion, column, humanDuration } from './table.js'
 import { isDns1123Subdomain, isQualifiedName } from './validation.js'
 
 export const eventsGroup = 'events.k8s.io'
@@ -438,7 +441,7 @@ export class EventsApi {
     return { status: 201, body: this.render(stored, 'events.k8s.io/v1') }
   }
 
-  list(namespace: string, query: URLSearchParams, version: EventsVersion): Reply {
+  list(namespace: string, query: URLSearchParams, version: EventsVersion, accept?: string): Reply {
     const regarding = version === 'v1' ? 'involvedObject' : 'regarding'
     const ref = (read: (r: ObjectReference) => string | undefined) => (s: StoredEvent) =>
       read(s.event.regarding) ?? ''
@@ -463,6 +466,8 @@ export class EventsApi {
       }
     }
     const { page, metadata } = listPage(this.items(namespace), query, this.store.resourceVersion, listable)
+    const table = acceptedTableVersion(accept)
+    if (table) return { status: 200, body: eventTable(page, table, metadata) }
     return {
       status: 200,
       body: {
@@ -474,7 +479,7 @@ export class EventsApi {
     }
   }
 
-  get(namespace: string, name: string, version: EventsVersion): Reply {
+  get(namespace: string, name: string, version: EventsVersion, accept?: string): Reply {
     const stored = this.stored.get(namespace)?.get(name)
     if (!stored) {
       throw new StatusError(404, 'NotFound', `${this.qualified(version)} ${JSON.stringify(name)} not found`, {
@@ -483,6 +488,8 @@ export class EventsApi {
         kind: 'events'
       })
     }
+    const table = acceptedTableVersion(accept)
+    if (table) return { status: 200, body: eventTable([stored], table, { resourceVersion: '' }) }
     return { status: 200, body: this.render(stored, version) }
   }
 
@@ -564,5 +571,87 @@ export class EventsApi {
       deprecatedLastTimestamp: e.deprecatedLastTimestamp ?? null,
       ...(e.deprecatedCount && { deprecatedCount: e.deprecatedCount })
     }
+  }
+}
+
+/** The age of a time, as printers.go translates it (`<unknown>` for none). */
+function since(time: string | undefined, now: number): string {
+  return time ? humanDuration(Math.floor((now - Date.parse(time)) / 1000)) : '<unknown>'
+}
+
+/** `kubectl get events`: the Table of printEvent, every column (the server prints wide). */
+function eventTable(events: StoredEvent[], version: 'v1' | 'v1beta1', listMeta: object): object {
+  const now = Date.now()
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${version}`,
+    metadata: listMeta,
+    columnDefinitions: [
+      column('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
+      column('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
+      column(
+        'Reason',
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."
+      ),
+      column('Object', 'The object that this event is about.'),
+      column(
+        'Subobject',
+        'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].',
+        '',
+        1
+      ),
+      column(
+        'Source',
+        'The component reporting this event. Should be a short machine understandable string.',
+        '',
+        1
+      ),
+      column('Message', 'A human-readable description of the status of this operation.'),
+      column(
+        'First Seen',
+        'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+        '',
+        1
+      ),
+      column('Count', 'The number of times this event has occurred.', '', 1),
+      column('Name', 'Name must be unique within a namespace.', 'name', 1)
+    ],
+    rows: events.map(({ event: e, ...s }) => {
+      const first = since(e.deprecatedFirstTimestamp ?? e.eventTime, now)
+      const last = e.series
+        ? since(e.series.lastObservedTime, now)
+        : e.deprecatedLastTimestamp
+          ? since(e.deprecatedLastTimestamp, now)
+          : first
+      const count = e.series?.count ?? (e.deprecatedCount || 1)
+      const kind = (e.regarding.kind ?? '').toLowerCase()
+      const component = e.deprecatedSource?.component || e.reportingController || ''
+      const instance = e.deprecatedSource?.host || e.reportingInstance || ''
+      return {
+        cells: [
+          last,
+          e.type ?? '',
+          e.reason ?? '',
+          e.regarding.name ? `${kind}/${e.regarding.name}` : kind,
+          e.regarding.fieldPath ?? '',
+          instance ? `${component}, ${instance}` : component,
+          (e.note ?? '').trim(),
+          first,
+          count,
+          e.name
+        ],
+        object: {
+          kind: 'PartialObjectMetadata',
+          apiVersion: `meta.k8s.io/${version}`,
+          metadata: {
+            name: e.name,
+            namespace: e.namespace,
+            uid: s.uid,
+            resourceVersion: s.resourceVersion,
+            creationTimestamp: s.creationTimestamp
+          }
+        }
+      }
+    })
   }
 }

@@ -580,8 +580,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       if (method === 'GET')
         reply =
           name === undefined
-            ? events.list(resourceNamespace, query, version)
-            : events.get(resourceNamespace, name, version)
+            ? events.list(resourceNamespace, query, version, req.headers.accept)
+            : events.get(resourceNamespace, name, version, req.headers.accept)
       else if (method === 'POST' && name === undefined && version !== 'v1') {
         if (dryRunValues.some(v => v !== 'All')) {
           throw invalidOptions('CreateOptions', [
