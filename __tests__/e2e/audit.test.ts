@@ -194,7 +194,11 @@ describe('Events', () => {
         reportingController: 'gke-secrets-sync',
         regarding: { apiVersion: 'v1', kind: 'Secret', namespace: NS }
       })
-      expect(event.note).toContain(`in acme/dagster-infra, run ${RUN(4242)}, actor octocat, commit ${SHA}.`)
+      expect(event.note).toMatch(
+        new RegExp(
+          `\\. By gke-secrets-sync in acme/dagster-infra, run ${RUN(4242)}, actor octocat, commit ${SHA}\\.$`
+        )
+      )
       expect(event.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
       const secret =
         event.regarding.name === 'dagster-secret-gone' ? gone : kube.getSecret(NS, event.regarding.name ?? '')
@@ -205,7 +209,7 @@ describe('Events', () => {
       })
     }
     expect(byName.get('dagster-secret-drifted')?.note).toMatch(
-      /^GitHub's value written back from the GitHub secret DAGSTER_SECRET_DRIFTED by gke-secrets-sync: the value had been changed in the cluster by kubectl-edit \(Update at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)/
+      /^GitHub's value written back from the GitHub secret DAGSTER_SECRET_DRIFTED: the value had been changed in the cluster by kubectl-edit \(Update at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\. By gke-secrets-sync in /
     )
 
     // Nothing changed: no write, no Event.

@@ -206,7 +206,7 @@ describe.each(kubectlClients.map(c => [c.title, c] as const))('%s', (_, client) 
       expect(outcome).toEqual({ planned: 5, recorded: 5 })
     })
 
-    const created = `Created from the GitHub secret ${key} by gke-secrets-sync, in acme/dagster-infra, run ${run.runUrl}, actor octocat, commit ${run.commit}.`
+    const created = `Created from the GitHub secret ${key}. By gke-secrets-sync in acme/dagster-infra, run ${run.runUrl}, actor octocat, commit ${run.commit}.`
     const columns = (stdout: string): string[][] =>
       stdout
         .trimEnd()

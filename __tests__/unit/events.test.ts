@@ -96,7 +96,7 @@ describe('secretEvents', () => {
         uid: 'u-1',
         resourceVersion: '9'
       },
-      note: 'Created from the GitHub secret DAGSTER_SECRET_TOKEN by gke-secrets-sync, in acme/dagster-infra, run https://github.com/acme/dagster-infra/actions/runs/4242/attempts/1, actor octocat, commit 0123456789abcdef0123456789abcdef01234567.'
+      note: 'Created from the GitHub secret DAGSTER_SECRET_TOKEN. By gke-secrets-sync in acme/dagster-infra, run https://github.com/acme/dagster-infra/actions/runs/4242/attempts/1, actor octocat, commit 0123456789abcdef0123456789abcdef01234567.'
     })
     expect(new Set(events.map(e => e.name)).size).toBe(events.length)
   })
@@ -111,7 +111,7 @@ describe('secretEvents', () => {
   it('says it ran outside Actions when the run is unknown, and names the instance `local`', () => {
     const [event] = secretEvents([all[2] as SecretResult], { namespace: 'ns', run: {} })
     expect(event?.note).toBe(
-      'Created from the GitHub secret DAGSTER_SECRET_TOKEN by gke-secrets-sync, outside GitHub Actions.'
+      'Created from the GitHub secret DAGSTER_SECRET_TOKEN. By gke-secrets-sync, outside GitHub Actions.'
     )
     expect(event?.reportingInstance).toBe('local')
   })
@@ -147,7 +147,7 @@ describe('workloadRestartedEvent', () => {
       type: 'Normal',
       regarding: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'dagster-user-code', uid: 'd-1' },
       note: expect.stringMatching(
-        /^Restarted by gke-secrets-sync so its pods read the changed Secrets a, b, in acme\/dagster-infra, run /
+        /^Restarted so its pods read the changed Secrets a, b\. By gke-secrets-sync in acme\/dagster-infra, run /
       )
     })
   })

@@ -82,16 +82,8 @@ export function secretEvents(results: SecretResult[], context: EventContext): Au
       ...(uid && { uid }),
       ...(resourceVersion && { resourceVersion })
     }
-    return [
-      auditEvent(
-        reason,
-        subject,
-        `${whatHappened(reason, result)}${origin(context.run)}`,
-        context,
-        new Date(at),
-        index
-      )
-    ]
+    const note = `${whatHappened(reason, result)}${origin(context.run)}`
+    return [auditEvent(reason, subject, note, context, new Date(at), index)]
   })
 }
 
@@ -133,7 +125,7 @@ export function workloadRestartedEvent(
   return auditEvent(
     'WorkloadRestarted',
     subject,
-    `Restarted by gke-secrets-sync${because}${origin(context.run)}`,
+    `Restarted${because}.${origin(context.run)}`,
     context,
     at,
     index
@@ -164,21 +156,22 @@ function whatHappened(reason: EventReason, result: SecretResult): string {
   const value = result.written?.valueChanged ? `, with the value${from}` : ''
   switch (reason) {
     case 'SecretCreated':
-      return `Created${from} by gke-secrets-sync`
+      return `Created${from}.`
     case 'SecretUpdated':
-      return `Value updated${from} by gke-secrets-sync`
+      return `Value updated${from}.`
     case 'SecretMetadataUpdated':
-      return 'Labels or annotations updated by gke-secrets-sync; the value is unchanged'
+      return 'Labels or annotations updated; the value is unchanged.'
     case 'SecretClaimed':
-      return `Claimed by gke-secrets-sync${value} (an earlier version made it without recording an owner)`
+      return `Claimed (an earlier version made it without recording an owner)${value}.`
     case 'SecretAdopted':
-      return `Adopted by gke-secrets-sync (on_conflict: adopt)${value}`
+      return `Adopted (on_conflict: adopt)${value}.`
     case 'DriftRestored':
-      return `GitHub's value written back${from} by gke-secrets-sync: ${driftWords(result.drift as Drift)}`
+      return `GitHub's value written back${from}: ${driftWords(result.drift as Drift)}.`
     case 'SecretDeleted':
-      return 'Deleted by gke-secrets-sync (prune: its GitHub secret is gone)'
+      return 'Deleted by prune: its GitHub secret is gone.'
     case 'WorkloadRestarted':
-      return 'Restarted by gke-secrets-sync'
+      // Not a Secret's result: workloadRestartedEvent words it.
+      return 'Restarted.'
   }
 }
 
@@ -186,7 +179,7 @@ function driftWords(drift: Drift): string {
   return `the value had been changed in the cluster by ${drift.manager} (${drift.operation}${drift.time ? ` at ${drift.time}` : ''})`
 }
 
-/** Who: the repository, the run's page, the actor and the commit, as far as the run knows them. */
+/** Who: this action, in the repository, the run's page, the actor and the commit, as far as the run knows them. */
 function origin(run: RunProvenance): string {
   const facts = [
     run.repository && `in ${run.repository}`,
@@ -194,7 +187,9 @@ function origin(run: RunProvenance): string {
     run.actor && `actor ${run.actor}`,
     run.commit && `commit ${run.commit}`
   ].filter(Boolean)
-  return facts.length > 0 ? `, ${facts.join(', ')}.` : ', outside GitHub Actions.'
+  return facts.length > 0
+    ? ` By gke-secrets-sync ${facts.join(', ')}.`
+    : ' By gke-secrets-sync, outside GitHub Actions.'
 }
 
 function auditEvent(
