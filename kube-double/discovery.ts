@@ -1,5 +1,6 @@
 // The discovery documents kubectl reads before it talks about any resource (client-go discovery: `/api`, `/apis`,
-// `/api/v1`, `/version`), limited to what this double serves: core/v1 namespaces and secrets.
+// `/api/v1`, `/version`), limited to what this double serves: core/v1 namespaces and secrets (server.ts adds events,
+// events.ts, and the groups it serves when asked).
 
 export const apiVersions = (serverAddress: string): object => ({
   kind: 'APIVersions',

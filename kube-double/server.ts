@@ -26,6 +26,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { stringify as toYaml } from 'yaml'
 import { apiGroupList, apiVersions, coreV1Resources, version } from './discovery.js'
 import {
+  EventsApi,
+  coreEventsDiscovery,
+  eventsApiGroup,
+  eventsGroup,
+  eventsGroupEntry,
+  eventsV1Resources,
+  type EventsV1Like,
+  type EventsVersion
+} from './events.js'
+import {
   DeploymentsApi,
   apiGroupListWithApps,
   appsGroup,
@@ -86,14 +96,16 @@ export type { AdmissionRequest, ValidatingWebhook } from './secrets.js'
 export type { AdmissionDenial } from './status.js'
 export type { DeploymentSeed, V1DeploymentLike } from './deployments.js'
 export type { WorkloadObject, WorkloadResource } from './workloads.js'
+export type { EventsV1Like } from './events.js'
 
-export type KubeResource = 'secrets' | 'namespaces' | 'deployments' | WorkloadResource
+export type KubeResource = 'secrets' | 'namespaces' | 'deployments' | 'events' | WorkloadResource
 
 export interface AuthorizationRequest {
   user: string
   verb: string
   resource: KubeResource
-  /** '' for core/v1 (secrets, namespaces), 'apps' for deployments and statefulsets, 'batch' for cronjobs and jobs. */
+  /** '' for core/v1 (secrets, namespaces, events), 'apps' for deployments and statefulsets, 'batch' for cronjobs and
+   * jobs, 'events.k8s.io' for events created through events.k8s.io/v1. */
   apiGroup: string
   namespace?: string
   name?: string
@@ -214,6 +226,8 @@ export interface KubeDouble {
   seedSecret(namespace: string, secret: object, manager?: string): V1SecretLike
   getSecret(namespace: string, name: string): V1SecretLike | undefined
   listSecrets(namespace: string): V1SecretLike[]
+  /** Every Event of a namespace, as events.k8s.io/v1 returns it. */
+  listEvents(namespace: string): EventsV1Like[]
   /** Store a Deployment as another client (default manager `terraform`) would, bypassing auth and the request log.
    * Needs `deployments: true`. */
   seedDeployment(namespace: string, deployment: DeploymentSeed, manager?: string): V1DeploymentLike
@@ -249,6 +263,7 @@ type Route =
   | { kind: 'secrets'; namespace: string; name?: string }
   | { kind: 'deployments'; namespace: string; name?: string }
   | { kind: 'workloads'; resource: WorkloadResource; namespace: string; name?: string }
+  | { kind: 'events'; version: EventsVersion; namespace: string; name?: string }
   | { kind: 'selfsubjectaccessreviews' }
   | { kind: 'openApiV2' }
 
@@ -305,10 +320,17 @@ function route(
       return { kind: 'discovery', body: authorizationApiGroup }
     case `/apis/${authorizationGroup}/v1`:
       return { kind: 'discovery', body: authorizationV1Resources }
+    case `/apis/${eventsGroup}`:
+      return { kind: 'discovery', body: eventsApiGroup }
+    case `/apis/${eventsGroup}/v1`:
+      return { kind: 'discovery', body: eventsV1Resources }
     case selfSubjectAccessReviewsPath:
       return { kind: 'selfsubjectaccessreviews' }
     case '/api/v1':
-      return { kind: 'discovery', body: coreV1Resources }
+      return {
+        kind: 'discovery',
+        body: { ...coreV1Resources, resources: [...coreV1Resources.resources, coreEventsDiscovery] }
+      }
     case '/version':
       return { kind: 'discovery', body: version }
   }
@@ -317,6 +339,8 @@ function route(
   if (servesApps && path === '/apis/apps') return { kind: 'discovery', body: appsGroup }
   if (servesApps && path === '/apis/apps/v1') return { kind: 'discovery', body: appsV1Resources }
   const segments = path.split('/').filter(Boolean).map(decodeURIComponent)
+  const events = eventsRoute(segments)
+  if (events) return events
   if (servesApps && segments[0] === 'apis') {
     const [, groupName, groupVersion, namespaces, namespace, resource, name, extra] = segments
     if (groupName !== 'apps' || groupVersion !== 'v1' || namespaces !== 'namespaces') return undefined
@@ -331,11 +355,34 @@ function route(
   return name === undefined ? { kind: 'secrets', namespace } : { kind: 'secrets', namespace, name }
 }
 
-/** `/apis` with authorization.k8s.io (SelfSubjectAccessReviews) after the groups the double serves. */
+/** `/apis` with authorization.k8s.io (SelfSubjectAccessReviews) and events.k8s.io after the groups the double
+ * serves when asked. */
 const withAuthorizationGroup = (list: { groups: object[] }): object => ({
   ...list,
-  groups: [...list.groups, authorizationGroupEntry]
+  groups: [...list.groups, authorizationGroupEntry, eventsGroupEntry]
 })
+
+/** `/apis/events.k8s.io/v1/namespaces/NS/events[/NAME]` or `/api/v1/namespaces/NS/events[/NAME]` (events.ts). */
+function eventsRoute(segments: string[]): Route | undefined {
+  const core = segments[0] === 'api' && segments[1] === 'v1'
+  const group = segments[0] === 'apis' && segments[1] === eventsGroup && segments[2] === 'v1'
+  if (!core && !group) return undefined
+  const [namespaces, namespace, resource, name, extra] = segments.slice(core ? 2 : 3)
+  if (
+    namespaces !== 'namespaces' ||
+    namespace === undefined ||
+    resource !== 'events' ||
+    extra !== undefined
+  ) {
+    return undefined
+  }
+  const target = {
+    kind: 'events' as const,
+    version: core ? ('v1' as const) : ('events.k8s.io/v1' as const),
+    namespace
+  }
+  return name === undefined ? target : { ...target, name }
+}
 
 const openApiHash = (doc: object): string =>
   createHash('sha512').update(JSON.stringify(doc)).digest('hex').toUpperCase()
@@ -449,6 +496,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   const store = new KubeStore()
   for (const ns of opts.namespaces ?? ['default', 'dagster-prd']) store.addNamespace(ns)
   const secrets = new SecretsApi(store, () => double.validatingWebhook)
+  const events = new EventsApi(store)
   const servesWorkloads = opts.workloads ?? false
   const servesApps = (opts.deployments ?? false) || servesWorkloads
   const deployments = new DeploymentsApi(store)
@@ -705,12 +753,14 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         ? workloadResources[target.resource].group
         : target.kind === 'deployments'
           ? 'apps'
-          : ''
+          : target.kind === 'events' && target.version !== 'v1'
+            ? eventsGroup
+            : ''
     const check: Parameters<typeof authorize>[0] = { user, verb, resource, apiGroup }
     if (namespace !== undefined) check.namespace = namespace
     if (target.name !== undefined) check.name = target.name
     if (!authorize(check)) {
-      if (target.kind === 'workloads') throw groupForbidden(check)
+      if (target.kind === 'workloads' || apiGroup === eventsGroup) throw groupForbidden(check)
       throw target.kind === 'deployments' ? deploymentsForbidden(check) : forbidden(check)
     }
 
@@ -734,6 +784,41 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
 
     if (verb === 'watch') throw badRequest('watch is not supported by this test double')
     const resourceNamespace = target.namespace
+    if (target.kind === 'events') {
+      const { name, version } = target
+      let reply: Reply
+      if (method === 'GET')
+        reply =
+          name === undefined
+            ? events.list(resourceNamespace, query, version, req.headers.accept)
+            : events.get(resourceNamespace, name, version, req.headers.accept)
+      else if (method === 'POST' && name === undefined && version !== 'v1') {
+        if (dryRunValues.some(v => v !== 'All')) {
+          throw invalidOptions('CreateOptions', [
+            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
+              'All'
+            ])
+          ])
+        }
+        record.dryRun = dryRunValues.length > 0
+        handled.add(record)
+        if (body.tooLarge)
+          throw new StatusError(
+            413,
+            'RequestEntityTooLarge',
+            `Request entity too large: limit is ${maxBodyBytes}`
+          )
+        const fieldManager = query.get('fieldManager')
+        reply = events.create(resourceNamespace, body.text, {
+          dryRun: record.dryRun,
+          manager: fieldManager || ((req.headers['user-agent'] ?? '').split('/')[0] ?? ''),
+          fieldManagerGiven: Boolean(fieldManager),
+          force: false
+        })
+      } else throw methodNotAllowed()
+      sendJson(res, reply.status, reply.body)
+      return
+    }
     if (target.kind === 'workloads') {
       const api = workloads[target.resource]
       const { name } = target
@@ -884,6 +969,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return stored ? renderSecret(stored) : undefined
     },
     listSecrets: namespace => store.listSecrets(namespace).map(s => renderSecret(s)),
+    listEvents: namespace => events.all(namespace),
     seedDeployment: (namespace, deployment, manager = 'terraform') => {
       if (!servesApps) throw new Error('seedDeployment needs a double started with { deployments: true }')
       return deployments.seed(namespace, deployment, manager)
@@ -966,6 +1052,8 @@ function parseJsonBody(text: string): unknown {
 /** `group/resource` -> the resource as `authorize` knows it. */
 const reviewableResources: Record<string, KubeResource> = {
   '/secrets': 'secrets',
+  '/events': 'events',
+  'events.k8s.io/events': 'events',
   '/namespaces': 'namespaces',
   'apps/deployments': 'deployments',
   'apps/statefulsets': 'statefulsets',

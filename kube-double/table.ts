@@ -23,12 +23,12 @@ export function humanDuration(seconds: number): string {
   return `${Math.floor(hours / 24)}d`
 }
 
-const column = (name: string, description: string, format = ''): object => ({
+export const column = (name: string, description: string, format = '', priority = 0): object => ({
   name,
   type: 'string',
   format,
   description,
-  priority: 0
+  priority
 })
 
 export function secretTable(

@@ -13,6 +13,7 @@ import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
 import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
 import { restartDeployments, restartNeeded } from './kube/deployment-restarts.js'
+import { recordRunEvents } from './kube/events-client.js'
 import { runRequestPolicy } from './kube/requests.js'
 import { SecretsClient } from './kube/secrets-client.js'
 import { WorkloadsClient } from './kube/workloads-client.js'
@@ -49,6 +50,7 @@ export async function run(): Promise<void> {
       settings.restart && !listFailure && !stopped && restartNeeded(results)
         ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
         : undefined
+    const events = await recordRunEvents(connection.kubeConfig, results, { ...requestPolicy, ...settings })
 
     const report: SyncReport = {
       server: connection.server,
@@ -65,6 +67,7 @@ export async function run(): Promise<void> {
       origin: origin(),
       durationMs: performance.now() - progress.started,
       ...(listFailure && { runFailure: listFailure.message }),
+      events,
       ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
     }
     await publish(report)

@@ -294,9 +294,12 @@ function expectSynced(run: ActionRun, flow: Flow, user: string, server: string):
     const secret = flow.kube.getSecret(NS, githubName.toLowerCase().replaceAll('_', '-'))
     expect(decode(secret?.data?.[githubName])).toBe(value)
   }
-  expect(flow.kube.writes().map(w => [w.method, w.user])).toEqual([
-    ['POST', user],
-    ['POST', user]
+  // Two creates, then their two Events (events.k8s.io), all as the identity that signed in.
+  expect(flow.kube.writes().map(w => [w.method, w.path.split('/').at(-1), w.user])).toEqual([
+    ['POST', 'secrets', user],
+    ['POST', 'secrets', user],
+    ['POST', 'events', user],
+    ['POST', 'events', user]
   ])
   expect(flow.kube.requests.every(r => r.user === user && r.status < 300)).toBe(true)
   expect(flow.decoy.requests).toEqual([])
@@ -702,8 +705,11 @@ describe('tokens', () => {
       'POST sts',
       'POST iamcredentials'
     ])
+    // The LIST, two creates refused then sent again, and the two Events (with the renewed token).
     expect(flow.kube.requests.map(r => `${r.method} ${r.status}`).sort()).toEqual([
       'GET 200',
+      'POST 201',
+      'POST 201',
       'POST 201',
       'POST 201',
       'POST 401',

@@ -85,8 +85,11 @@ describe('secrets_file', () => {
     expect(failure(run)).toContain(
       '- dagster-secret-huge (DAGSTER_SECRET_HUGE): its value is 1048577 bytes; a Kubernetes Secret holds at most 1048576 bytes'
     )
-    // Nothing was sent for it: the API server would refuse it with a 422.
-    expect(kube.writes().map(w => w.path)).toEqual([`/api/v1/namespaces/${NS}/secrets`])
+    // Nothing was sent for it (the API server would refuse it with a 422): one create, and its Event.
+    expect(kube.writes().map(w => w.path)).toEqual([
+      `/api/v1/namespaces/${NS}/secrets`,
+      `/apis/events.k8s.io/v1/namespaces/${NS}/events`
+    ])
   }, 120_000)
 
   it.each<[string, () => Record<string, string>, string]>([

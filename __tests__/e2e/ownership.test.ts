@@ -140,7 +140,8 @@ describe('prune by one repository', () => {
     expect(dags.exitCode, dags.stdout).toBe(0)
     expect(dags.outputs.deleted).toBe('["dagster-secret-dags-d"]')
     expect(kube.writes().map(w => [w.method, w.path.split('/').pop()])).toEqual([
-      ['DELETE', 'dagster-secret-dags-d']
+      ['DELETE', 'dagster-secret-dags-d'],
+      ['POST', 'events']
     ])
     expect(names()).toEqual(['dagster-secret-dags-c', 'dagster-secret-infra-a', 'dagster-secret-infra-b'])
 
@@ -231,11 +232,14 @@ describe('Secrets written before owners were recorded', () => {
         /^acme\.dagster-infra--/
       )
     }
-    // Each found by create -> 409 AlreadyExists -> GET, then claimed with a PUT on the version read.
+    // Each found by create -> 409 AlreadyExists -> GET, then claimed with a PUT on the version read; then one
+    // Event for each claim.
     expect(kube.requests.map(r => `${r.method} ${r.status}`).sort()).toEqual([
       'GET 200',
       'GET 200',
       'GET 200',
+      'POST 201',
+      'POST 201',
       'POST 409',
       'POST 409',
       'PUT 200',
@@ -270,6 +274,8 @@ describe('Secrets written before owners were recorded', () => {
         .map(w => [w.method, w.path.split('/').pop()])
         .sort()
     ).toEqual([
+      ['POST', 'events'],
+      ['POST', 'events'],
       ['PUT', 'dagster-secret-rotated'],
       ['PUT', 'dagster-secret-same']
     ])

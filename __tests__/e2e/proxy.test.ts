@@ -83,9 +83,9 @@ describe('HTTPS_PROXY', () => {
       const run = await sync({ [name]: proxy.url })
       expect(run.exitCode, run.stdout).toBe(0)
       expect(synced()).toBe(6)
-      // One LIST and six creates, one at a time. Without reuse each request would open its own tunnel (7);
-      // with it, undici may open a second while the first is still being released after the LIST.
-      expect(kube.requests).toHaveLength(7)
+      // One LIST, six creates one at a time and their six Events. Without reuse each request would open its
+      // own tunnel (13); with it, undici may open a second while the first is still being released after the LIST.
+      expect(kube.requests).toHaveLength(13)
       expect(proxy.connects.length).toBeGreaterThan(0)
       expect(proxy.connects.length).toBeLessThanOrEqual(2)
       expect(kube.connectionsOpened).toBe(proxy.connects.length)

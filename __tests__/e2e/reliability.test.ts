@@ -126,7 +126,7 @@ describe('transient failures are retried', () => {
     kube.inject({ kind: 'status', code: 400, times: 1, match: r => isSecretWrite('POST')(r) })
     const run = await sync({ concurrency: '1' })
     expect(run.exitCode).toBe(1)
-    expect(kube.writes().filter(w => w.method === 'POST')).toHaveLength(2)
+    expect(kube.writes().filter(w => w.method === 'POST' && w.path.endsWith('/secrets'))).toHaveLength(2)
     expect(JSON.parse(run.outputs.failed ?? '[]')).toEqual(['dagster-secret-alpha'])
     expect(JSON.parse(run.outputs.created ?? '[]')).toEqual([
       'dagster-secret-bravo',

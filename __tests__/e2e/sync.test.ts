@@ -91,7 +91,11 @@ describe.each(protocolCases)(
           secret?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']
         ).toBeUndefined()
       }
-      expect(kube.writes().map(w => w.method)).toEqual(['POST', 'POST', 'POST'])
+      // Three creates, then their three Events.
+      expect(kube.writes().map(w => [w.method, w.path.split('/').at(-1)])).toEqual([
+        ...Array.from({ length: 3 }, () => ['POST', 'secrets']),
+        ...Array.from({ length: 3 }, () => ['POST', 'events'])
+      ])
       expect(kube.requests.filter(r => r.method === 'GET')).toHaveLength(1)
       expect(first.outputs.created).toBe(
         '["dagster-secret-service-key-pem","dagster-secret-slack-bot-oauth-token","dagster-secret-warehouse-password"]'
@@ -122,7 +126,8 @@ describe.each(protocolCases)(
       )
       expect(third.exitCode).toBe(0)
       expect(kube.writes().map(w => [w.method, w.path])).toEqual([
-        ['PUT', `/api/v1/namespaces/${NS}/secrets/dagster-secret-slack-bot-oauth-token`]
+        ['PUT', `/api/v1/namespaces/${NS}/secrets/dagster-secret-slack-bot-oauth-token`],
+        ['POST', `/apis/events.k8s.io/v1/namespaces/${NS}/events`]
       ])
       expect(third.outputs.updated).toBe('["dagster-secret-slack-bot-oauth-token"]')
       const rotated = kube.getSecret(NS, 'dagster-secret-slack-bot-oauth-token')
@@ -307,9 +312,9 @@ describe('connections', () => {
   it('reuses TLS connections instead of opening one per request', async () => {
     const run = await runAction(inputs({ concurrency: '1' }))
     expect(run.exitCode).toBe(0)
-    // One LIST and three creates. Without reuse client-node opens one connection per request (4); with it,
-    // undici may open a second while the first is still being released after the LIST.
-    expect(kube.requests).toHaveLength(4)
+    // One LIST, three creates and their three Events. Without reuse client-node opens one connection per
+    // request (7); with it, undici may open a second while the first is still being released after the LIST.
+    expect(kube.requests).toHaveLength(7)
     expect(kube.connectionsOpened).toBeLessThanOrEqual(2)
   })
 })

@@ -67,7 +67,7 @@ describe('kube API double: apps/v1 Deployments', () => {
         }[]
       }
       expect(groups.kind).toBe('APIGroupList')
-      expect(groups.groups.map(g => g.name)).toEqual(['apps', 'authorization.k8s.io'])
+      expect(groups.groups.map(g => g.name)).toEqual(['apps', 'authorization.k8s.io', 'events.k8s.io'])
       expect(groups.groups[0]?.versions.map(v => v.groupVersion)).toEqual(['apps/v1'])
       expect(groups.groups[0]?.preferredVersion.version).toBe('v1')
 
@@ -91,7 +91,7 @@ describe('kube API double: apps/v1 Deployments', () => {
       const plain = await startKubeDouble()
       extra.push(plain)
       expect(JSON.parse((await raw(plain, '/apis')).body)).toMatchObject({
-        groups: [{ name: 'authorization.k8s.io' }]
+        groups: [{ name: 'authorization.k8s.io' }, { name: 'events.k8s.io' }]
       })
       for (const path of ['/apis/apps/v1', `/apis/apps/v1/namespaces/${ns}/deployments`]) {
         expect((await raw(plain, path)).status).toBe(404)

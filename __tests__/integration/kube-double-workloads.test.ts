@@ -161,7 +161,7 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
 
   it('lists apps and batch in discovery', async () => {
     const groups = JSON.parse((await raw(double, '/apis')).body) as { groups: { name: string }[] }
-    expect(groups.groups.map(g => g.name)).toEqual(['apps', 'batch', 'authorization.k8s.io'])
+    expect(groups.groups.map(g => g.name)).toEqual(['apps', 'batch', 'authorization.k8s.io', 'events.k8s.io'])
     const appsV1 = JSON.parse((await raw(double, '/apis/apps/v1')).body) as { resources: { name: string }[] }
     expect(appsV1.resources.map(r => r.name)).toEqual(['deployments', 'statefulsets'])
     const batchV1 = JSON.parse((await raw(double, '/apis/batch/v1')).body) as {

@@ -212,7 +212,10 @@ describe('kube API double', () => {
   describe('discovery and namespaces', () => {
     it.each([
       ['/api', { kind: 'APIVersions', versions: ['v1'] }],
-      ['/apis', { kind: 'APIGroupList', groups: [{ name: 'authorization.k8s.io' }] }],
+      [
+        '/apis',
+        { kind: 'APIGroupList', groups: [{ name: 'authorization.k8s.io' }, { name: 'events.k8s.io' }] }
+      ],
       ['/version', { major: '1', minor: '30', gitVersion: 'v1.30.0' }]
     ])('GET %s', async (path, expected) => {
       const r = await raw(double, path)

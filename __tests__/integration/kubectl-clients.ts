@@ -42,11 +42,22 @@ export interface Run {
   stderr: string
 }
 
-/** Runs kubectl with a private HOME, which keeps its discovery and OpenAPI cache (~/.kube/cache) out of the user's. */
-export function runKubectl(kubectl: Kubectl, args: string[], home: string): Promise<Run> {
+/** Runs kubectl with a private HOME, which keeps its discovery and OpenAPI cache (~/.kube/cache) out of the user's;
+ * `env` adds variables (KUBE_EDITOR for a `kubectl edit` that edits by itself). */
+export function runKubectl(
+  kubectl: Kubectl,
+  args: string[],
+  home: string,
+  env: Record<string, string> = {}
+): Promise<Run> {
   return new Promise(resolve => {
-    execFile(kubectl.path, args, { env: { PATH: process.env.PATH, HOME: home } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
-    })
+    execFile(
+      kubectl.path,
+      args,
+      { env: { PATH: process.env.PATH, HOME: home, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      }
+    )
   })
 }

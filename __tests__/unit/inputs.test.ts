@@ -9,6 +9,7 @@ import {
   parseNamespace,
   parseOnConflict,
   parseMaxDeletions,
+  parseOnDrift,
   parseOwner,
   parseOwnerId,
   parsePrefix,
@@ -190,6 +191,10 @@ describe('simple inputs', () => {
       'Input `on_conflict` is "overwrite"; use fail, skip or adopt.'
     )
   })
+  it('on_drift takes restore and fail only', () => {
+    expect(['restore', 'fail'].map(parseOnDrift)).toEqual(['restore', 'fail'])
+    expect(() => parseOnDrift('ignore')).toThrow('Input `on_drift` is "ignore"; use restore or fail.')
+  })
   it.each([
     ['', false],
     ['true', true],
@@ -298,6 +303,8 @@ describe('parseMetadata', () => {
     ['app.kubernetes.io/managed-by=me', 'is set by the action itself'],
     ['gke-secrets-sync/prefix=X', 'is set by the action itself'],
     ['gke-secrets-sync/owner=X', 'is set by the action itself'],
+    ['gke-secrets-sync/run-url=X', 'is set by the action itself'],
+    ['gke-secrets-sync/written-at=X', 'is set by the action itself'],
     ['a=1\na=2', 'line 2: a is given twice.']
   ])('labels %j are refused: %s', (text, message) => {
     expect(() => parseMetadata('labels', text, labelValueProblem)).toThrow(message)

@@ -1,11 +1,12 @@
 // src/kube/api.ts repeats one thing from @kubernetes/client-node's generated object API: the order in which a
 // parameter object's fields become the request factory's positional arguments. A client-node upgrade can move
 // one without a type error (most are strings), so every call is held against the generated source and against
-// the request client-node's own CoreV1Api/AppsV1Api/BatchV1Api builds for the same parameters.
+// the request client-node's own CoreV1Api/AppsV1Api/BatchV1Api/EventsV1Api builds for the same parameters.
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  EventsV1Api,
   KubeConfig,
   Observable,
   setHeaderOptions,
@@ -18,9 +19,11 @@ import {
   APPS_V1_CALLS,
   BATCH_V1_CALLS,
   CORE_V1_CALLS,
+  EVENTS_V1_CALLS,
   appsV1Api,
   batchV1Api,
-  coreV1Api
+  coreV1Api,
+  eventsV1Api
 } from '../../src/kube/api.js'
 import { METADATA_LIST_ACCEPT } from '../../src/kube/workloads-client.js'
 
@@ -49,7 +52,8 @@ function generatedOrder(group: string, method: string): string[] {
 const calls = [
   ...Object.entries(CORE_V1_CALLS).map(([method, fields]) => ({ group: 'CoreV1', method, fields })),
   ...Object.entries(APPS_V1_CALLS).map(([method, fields]) => ({ group: 'AppsV1', method, fields })),
-  ...Object.entries(BATCH_V1_CALLS).map(([method, fields]) => ({ group: 'BatchV1', method, fields }))
+  ...Object.entries(BATCH_V1_CALLS).map(([method, fields]) => ({ group: 'BatchV1', method, fields })),
+  ...Object.entries(EVENTS_V1_CALLS).map(([method, fields]) => ({ group: 'EventsV1', method, fields }))
 ]
 
 type Call = (param: object, options: object) => Promise<unknown>
@@ -60,7 +64,8 @@ function bothApis(group: string, config: KubeConfig): { ours: Api; theirs: Api }
   const apis = {
     CoreV1: () => ({ ours: coreV1Api(config), theirs: config.makeApiClient(CoreV1Api) }),
     AppsV1: () => ({ ours: appsV1Api(config), theirs: config.makeApiClient(AppsV1Api) }),
-    BatchV1: () => ({ ours: batchV1Api(config), theirs: config.makeApiClient(BatchV1Api) })
+    BatchV1: () => ({ ours: batchV1Api(config), theirs: config.makeApiClient(BatchV1Api) }),
+    EventsV1: () => ({ ours: eventsV1Api(config), theirs: config.makeApiClient(EventsV1Api) })
   }[group]
   if (!apis) throw new Error(`no API group ${group}`)
   return apis() as unknown as { ours: Api; theirs: Api }

@@ -239,3 +239,63 @@ describe('prune guards', () => {
     expect(pruneBlocker(0)).toBeUndefined()
   })
 })
+
+describe('provenance stamp (desired.stamp)', () => {
+  const stamp = { 'gke-secrets-sync/run-url': 'https://github.com/acme/x/actions/runs/9/attempts/1' }
+  const stamped: DesiredSecret = { ...desired, stamp }
+  const { 'gke-secrets-sync/owner': _owner, ...ownerless } = ours.labels
+  const dags = new Ownership(prefix, 'acme/dagster-dags')
+
+  it.each([
+    ['a create', undefined, 'fail', true],
+    ['a value update', live({ data: { DAGSTER_SECRET_TOKEN: b64('v0') } }), 'fail', true],
+    [
+      'an extra data key removed',
+      live({ data: { DAGSTER_SECRET_TOKEN: b64('v1'), X: b64('x') } }),
+      'fail',
+      true
+    ],
+    ['a claim, value unchanged', live({ metadata: { annotations: {} } }, ownerless), 'fail', true],
+    [
+      'an adoption, value unchanged',
+      live({ metadata: { annotations: dags.annotations } }, dags.labels),
+      'adopt',
+      true
+    ],
+    ['a labels-only update', live({}, ours.labels), 'fail', false],
+    ['an annotations-only update', live({ metadata: { annotations: { owner: 'someone' } } }), 'fail', false]
+  ] as const)('is written with %s: %s', (_case, current, onConflict, written) => {
+    const step = planSecret(stamped, current, ours, onConflict)
+    expect(step.action === 'create' || step.action === 'update').toBe(true)
+    if (step.action !== 'create' && step.action !== 'update') return
+    const annotations = step.body.metadata?.annotations ?? {}
+    expect(annotations['gke-secrets-sync/run-url']).toBe(
+      written ? stamp['gke-secrets-sync/run-url'] : undefined
+    )
+    expect(annotations).toMatchObject(desired.annotations)
+  })
+
+  it('does not count in "up to date": an unchanged Secret with another run recorded stays unwritten', () => {
+    const recorded = live({
+      metadata: {
+        annotations: {
+          ...desired.annotations,
+          'gke-secrets-sync/run-url': 'https://github.com/acme/x/actions/runs/1'
+        }
+      }
+    })
+    expect(planSecret(stamped, recorded, ours, 'fail')).toEqual({ action: 'unchanged' })
+    expect(planSecret(stamped, live(), ours, 'fail')).toEqual({ action: 'unchanged' })
+  })
+
+  it('keeps the record of the run that set the value on a metadata-only update', () => {
+    const earlier = { 'gke-secrets-sync/run-url': 'https://github.com/acme/x/actions/runs/1' }
+    const step = planSecret(
+      stamped,
+      live({ metadata: { annotations: { ...earlier, owner: 'someone' } } }),
+      ours,
+      'fail'
+    )
+    expect(step.action === 'update' && step.body.metadata?.annotations).toMatchObject(earlier)
+  })
+})

@@ -15,6 +15,7 @@ import {
   type SyncReport
 } from '../../src/github/report.js'
 import { deletionLimitRefusal } from '../../src/sync/deletion-limit.js'
+import { driftWarnings, eventsWarning } from '../../src/github/audit-report.js'
 import type { SecretResult, SecretState } from '../../src/sync/sync.js'
 import { plural } from '../../src/github/words.js'
 
@@ -106,6 +107,7 @@ describe('toOutputs', () => {
       env_secrets_json:
         '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]',
       restarted_deployments: '[]',
+      drifted: '[]',
       // check_references is off.
       unreferenced: '',
       dangling_references: ''
@@ -646,5 +648,94 @@ describe('long names wrap instead of squeezing the table', () => {
     expect(html(markdown)).not.toContain('<wbr>')
     expect(html(markdown)).not.toContain('<script>')
     expect(rendered(markdown).table[1]?.[0]).toBe(name)
+  })
+})
+
+describe('drift and Events in the summary, the warnings and the outputs', () => {
+  const drift = { manager: 'kubectl-edit', operation: 'Update', time: '2025-03-01T10:11:12Z' }
+  const drifted: SecretResult[] = [
+    { ...result('updated', 'restored', 'drift: its value had been changed ...'), drift },
+    {
+      ...result('failed', 'left', 'drift: ... left as it is (on_drift: fail)'),
+      drift: { manager: 'evil | *bold* `x`', operation: 'Apply' }
+    },
+    result('unchanged', 'fine')
+  ]
+  const withDrift: SyncReport = { ...report, results: drifted }
+
+  it('shows a Drift section: the Secret, the manager as written, the operation, the time and what the run did', () => {
+    const page = rendered(renderSummary(withDrift))
+    expect(page.paragraphs).toContainEqual(
+      expect.stringMatching(/^Drift: these Secrets were changed in the cluster rather than through GitHub/)
+    )
+    const header = page.table.findIndex(
+      row => row[0] === 'Kubernetes Secret' && row[1]?.startsWith('Changed by')
+    )
+    expect(page.table.slice(header)).toEqual([
+      ['Kubernetes Secret', 'Changed by (field manager)', 'Operation', 'At', 'This run'],
+      [
+        'dagster-secret-left',
+        'evil | *bold* `x`',
+        'Apply',
+        'unknown',
+        'left as it is, the run fails (on_drift: fail)'
+      ],
+      [
+        'dagster-secret-restored',
+        'kubectl-edit',
+        'Update',
+        '2025-03-01T10:11:12Z',
+        "wrote GitHub's value back (on_drift: restore)"
+      ]
+    ])
+    expect(toOutputs(withDrift).drifted).toBe('["dagster-secret-left","dagster-secret-restored"]')
+  })
+
+  it('says "would" in a dry run, and shows no Drift section when nothing drifted', () => {
+    const dry = rendered(renderSummary({ ...withDrift, dryRun: true }))
+    expect(dry.table.flat()).toContain("would write GitHub's value back (on_drift: restore)")
+    expect(renderSummary(report)).not.toContain('Drift')
+  })
+
+  it('warns once per drifted Secret, naming the manager and the time', () => {
+    expect(driftWarnings(drifted, false)).toEqual([
+      {
+        title: 'Drift: dagster-secret-left',
+        message:
+          'Secret dagster-secret-left: its value had been changed in the cluster by evil | *bold* `x` (Apply), not through GitHub; it was left as it is and the run fails (on_drift: fail). GitHub is the source of truth: change the GitHub secret instead.'
+      },
+      {
+        title: 'Drift: dagster-secret-restored',
+        message:
+          "Secret dagster-secret-restored: its value had been changed in the cluster by kubectl-edit (Update at 2025-03-01T10:11:12Z), not through GitHub; GitHub's value was written back (on_drift: restore). GitHub is the source of truth: change the GitHub secret instead."
+      }
+    ])
+  })
+
+  it('names the RBAC rule to add when Events were refused, in the summary only', () => {
+    const forbidden = 'events.events.k8s.io is forbidden: User "u" cannot create resource "events"'
+    const events = { planned: 3, recorded: 0, forbidden }
+    const markdown = renderSummary({ ...report, events })
+    const page = rendered(markdown)
+    expect(page.paragraphs).toContainEqual(
+      expect.stringContaining(
+        'Kubernetes Events were not recorded: the identity may not create Events in dagster-prd'
+      )
+    )
+    expect(markdown).toContain(
+      '```yaml\n- apiGroups: [events.k8s.io]\n  resources: [events]\n  verbs: [create]\n```'
+    )
+    expect(eventsWarning(events)).toBeUndefined()
+  })
+
+  it('warns when Events failed for another reason, and says nothing when all were recorded', () => {
+    const events = { planned: 3, recorded: 1, failed: { count: 2, message: '500 InternalError: boom' } }
+    expect(rendered(renderSummary({ ...report, events })).paragraphs).toContainEqual(
+      '2 of 3 Kubernetes Events could not be recorded (500 InternalError: boom); the Secrets themselves were written.'
+    )
+    expect(eventsWarning(events)).toBe(
+      '2 of 3 Kubernetes Events could not be recorded: 500 InternalError: boom. The Secrets were synced; only their record in `kubectl events` is missing.'
+    )
+    expect(renderSummary({ ...report, events: { planned: 3, recorded: 3 } })).toBe(renderSummary(report))
   })
 })

@@ -90,7 +90,7 @@ describe('the RBAC table in docs/rbac.md', () => {
   it.each(table.map(row => [row.feature, row] as const))(
     '%s: one API group, resources and verbs',
     (_, row) => {
-      expect(row.apiGroup).toMatch(/^([a-z.]+)?$/)
+      expect(row.apiGroup).toMatch(/^([a-z0-9.-]+)?$/)
       expect(row.resources.length).toBeGreaterThan(0)
       expect(row.verbs.length).toBeGreaterThan(0)
       for (const verb of row.verbs) {

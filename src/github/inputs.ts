@@ -16,6 +16,9 @@ import { maskSecretValues } from './masking.js'
 import * as runner from './runner-output.js'
 import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
 import type { OnConflict } from '../sync/plan.js'
+import type { OnDrift } from '../sync/drift.js'
+import { PROVENANCE_ANNOTATIONS, type RunProvenance } from '../sync/provenance.js'
+import { readRunProvenance } from './provenance.js'
 import type { RestartTarget } from '../kube/deployment-restarts.js'
 import { parseFleetMembership, type GkeEndpoint, type GkeTarget } from '../google/gke-cluster.js'
 import type { GoogleSignIn } from '../google/credentials.js'
@@ -47,6 +50,12 @@ export interface Settings {
   /** How many Secrets one prune may delete. */
   maxDeletions: MaxDeletions
   onConflict: OnConflict
+  /** A managed Secret whose value was changed in the cluster: write GitHub's back, or fail it. */
+  onDrift: OnDrift
+  /** Send a Kubernetes Event for every change (never in a dry run). */
+  recordEvents: boolean
+  /** The workflow run, recorded on every Secret it changes and in its Events. */
+  provenance: RunProvenance
   labels: Record<string, string>
   annotations: Record<string, string>
   concurrency: number
@@ -97,6 +106,9 @@ export function readInputs(
     prune: parseBoolean('prune', input('prune'), false),
     maxDeletions: parseMaxDeletions(input('max_deletions')),
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
+    onDrift: parseOnDrift(input('on_drift') || 'restore'),
+    recordEvents: parseBoolean('record_events', input('record_events'), true),
+    provenance: readRunProvenance(env),
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
     annotations: parseAnnotations(input('annotations')),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
@@ -292,6 +304,11 @@ export function parseNamespace(namespace: string): string {
 export function parseOnConflict(value: string): OnConflict {
   if (value === 'fail' || value === 'skip' || value === 'adopt') return value
   throw new InputError(`Input \`on_conflict\` is "${value}"; use fail, skip or adopt.`)
+}
+
+export function parseOnDrift(value: string): OnDrift {
+  if (value === 'restore' || value === 'fail') return value
+  throw new InputError(`Input \`on_drift\` is "${value}"; use restore or fail.`)
 }
 
 /** The YAML 1.2 core-schema booleans that core.getBooleanInput accepts; empty means the default. */
@@ -490,7 +507,8 @@ export function parseMetadata(
     const value = line.slice(equals + 1).trim()
     const problem = keyProblem(key) ?? valueProblem(value)
     if (problem) throw new InputError(`${at}: ${problem}.`)
-    if ([MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION].includes(key)) {
+    const reserved = [MANAGED_BY_LABEL, PREFIX_LABEL, OWNER_LABEL, OWNER_ANNOTATION]
+    if ([...reserved, ...Object.values(PROVENANCE_ANNOTATIONS)].includes(key)) {
       throw new InputError(`${at}: ${key} is set by the action itself; remove it.`)
     }
     if (key in entries) throw new InputError(`${at}: ${key} is given twice.`)

@@ -2,6 +2,7 @@
 // reference check's line and warnings, the run's warnings, the step outputs and the job summary; and what a run
 // that failed before its report tells it: the job summary of the failure, then the step's error.
 import { context } from '@actions/github'
+import { driftWarnings, eventsWarning } from './audit-report.js'
 import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { renderFailureSummary, type RunProgress } from './run-failure.js'
@@ -22,6 +23,13 @@ export async function publish(report: SyncReport): Promise<void> {
   if (report.references) runner.info(referencesLogLine(report.references))
   for (const { title, message } of referenceWarnings(report.references)) runner.warning(message, title)
   for (const warning of runWarnings(report)) runner.warning(warning)
+  for (const { title, message } of driftWarnings(report.results, report.dryRun))
+    runner.warning(message, title)
+  const eventsFailure = eventsWarning(report.events)
+  if (eventsFailure) runner.warning(eventsFailure)
+  // runner.info keeps server text from starting a workflow command; one line reads better in the log.
+  const forbidden = report.events?.forbidden?.replace(/\s+/g, ' ')
+  if (forbidden) runner.info(`Kubernetes Events not recorded (see the job summary): ${forbidden}`)
   for (const [name, value] of Object.entries(toOutputs(report))) runner.setOutput(name, value)
   // Outside a runner there is no summary file; the log lines above already said everything.
   if (process.env.GITHUB_STEP_SUMMARY) await runner.writeSummary(renderSummary(report))

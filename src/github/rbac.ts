@@ -26,7 +26,8 @@ export const RBAC_RULES: readonly RbacRule[] = [
     verbs: ['list']
   },
   { feature: 'check_references', apiGroup: 'batch', resources: ['cronjobs', 'jobs'], verbs: ['list'] },
-  { feature: 'check_references', apiGroup: '', resources: ['secrets'], verbs: ['list'] }
+  { feature: 'check_references', apiGroup: '', resources: ['secrets'], verbs: ['list'] },
+  { feature: 'record_events', apiGroup: 'events.k8s.io', resources: ['events'], verbs: ['create'] }
 ]
 
 /** A request as RBAC sees it. */

@@ -8,6 +8,8 @@ import { cell, code, codeInCell, messageBlocks, wrappingCode } from './markdown.
 import { missingRuleAdvice, refusal } from './rbac.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
 import { agree, nonZero, plural } from './words.js'
+import { driftedNames, driftSection, eventsSection } from './audit-report.js'
+import type { EventsOutcome } from '../kube/events-client.js'
 import { compareNames } from '../sync/selection.js'
 import type { SecretResult, SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
@@ -43,6 +45,8 @@ export interface SyncReport {
    * above the table, whose rows are then failed without a detail of their own.
    */
   runFailure?: string
+  /** The Kubernetes Events of the run (absent with `record_events: false` and in a dry run). */
+  events?: EventsOutcome
 }
 
 /**
@@ -122,6 +126,7 @@ export function toOutputs(report: SyncReport): Record<string, string> {
     ),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
     env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
+    drifted: JSON.stringify(driftedNames(report.results)),
     ...referenceOutputs(report.references)
   }
 }
@@ -379,6 +384,7 @@ export function renderSummary(report: SyncReport): string {
     const table = summaryTable(results, report.dryRun, references, cause?.message)
     out.push(countsLine(results, report.dryRun), '', ...table, '')
   }
+  out.push(...driftSection(results, report.dryRun))
   out.push(...orphansSection(report))
   out.push(...unclaimedSection(report))
   out.push(...restartSection(report))
@@ -397,6 +403,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...eventsSection(report.events, report.namespace))
   out.push(footer(report), '')
   return out.join('\n')
 }

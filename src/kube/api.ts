@@ -3,7 +3,7 @@
 //
 // Why not CoreV1Api itself: client-node's object API (types/ObjectParamAPI.js) and the observable API under it
 // (types/ObservableAPI.js) are each one module holding all 67 API groups, about 10 MiB of the bundle, loaded
-// and compiled on every run for the 11 calls below. The factory of one group (apis/CoreV1Api.js) builds a
+// and compiled on every run for the 12 calls below. The factory of one group (apis/CoreV1Api.js) builds a
 // request exactly as CoreV1Api does (path, query, headers, body, authentication); the processor turns the
 // response into the typed object or an ApiException. What the two big modules add is the order in which an
 // object parameter's fields become the factory's positional arguments, which this file repeats in one table
@@ -19,6 +19,7 @@ import type {
   BatchV1Api,
   Configuration,
   CoreV1Api,
+  EventsV1Api,
   KubeConfig,
   RequestContext,
   ResponseContext
@@ -35,6 +36,10 @@ import {
   CoreV1ApiRequestFactory,
   CoreV1ApiResponseProcessor
 } from '@kubernetes/client-node/dist/gen/apis/CoreV1Api.js'
+import {
+  EventsV1ApiRequestFactory,
+  EventsV1ApiResponseProcessor
+} from '@kubernetes/client-node/dist/gen/apis/EventsV1Api.js'
 import { mergeConfiguration } from '@kubernetes/client-node/dist/gen/configuration.js'
 import { KubeApiError } from '../sync/kube-api-error.js'
 import { dispatcherHttpLibrary } from './http.js'
@@ -69,9 +74,15 @@ export const BATCH_V1_CALLS = {
   listNamespacedJob: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch']
 } as const satisfies CallTable<BatchV1Api>
 
+// prettier-ignore
+export const EVENTS_V1_CALLS = {
+  createNamespacedEvent: ['namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation']
+} as const satisfies CallTable<EventsV1Api>
+
 export type CoreV1Calls = Pick<CoreV1Api, keyof typeof CORE_V1_CALLS>
 export type AppsV1Calls = Pick<AppsV1Api, keyof typeof APPS_V1_CALLS>
 export type BatchV1Calls = Pick<BatchV1Api, keyof typeof BATCH_V1_CALLS>
+export type EventsV1Calls = Pick<EventsV1Api, keyof typeof EVENTS_V1_CALLS>
 
 export function coreV1Api(kubeConfig: KubeConfig): CoreV1Calls {
   return bindCalls(kubeConfig, CoreV1ApiRequestFactory, CoreV1ApiResponseProcessor, CORE_V1_CALLS)
@@ -83,6 +94,10 @@ export function appsV1Api(kubeConfig: KubeConfig): AppsV1Calls {
 
 export function batchV1Api(kubeConfig: KubeConfig): BatchV1Calls {
   return bindCalls(kubeConfig, BatchV1ApiRequestFactory, BatchV1ApiResponseProcessor, BATCH_V1_CALLS)
+}
+
+export function eventsV1Api(kubeConfig: KubeConfig): EventsV1Calls {
+  return bindCalls(kubeConfig, EventsV1ApiRequestFactory, EventsV1ApiResponseProcessor, EVENTS_V1_CALLS)
 }
 
 type Options = Parameters<typeof mergeConfiguration>[1]

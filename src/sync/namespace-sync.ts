@@ -13,7 +13,7 @@ import { holdBackReferenced, type WorkloadInventory } from './workload-reference
 
 /** What the namespace's sync needs of the run's settings. */
 export interface NamespaceSyncSettings
-  extends ExtraMetadata, Pick<SyncOptions, 'onConflict' | 'concurrency'> {
+  extends ExtraMetadata, Pick<SyncOptions, 'onConflict' | 'concurrency' | 'onDrift' | 'provenance'> {
   prune: boolean
   maxDeletions: MaxDeletions
 }

@@ -3,6 +3,7 @@
 // without a server. Compare, then write only what differs, as External Secrets Operator does.
 import type { V1Secret } from '@kubernetes/client-node'
 import type { Ownership } from './ownership.js'
+import { valueDiffers } from './secret-value.js'
 import type { SelectedSecret } from './selection.js'
 
 // The field manager and ownership labels live with the ownership rules; re-exported for the modules that
@@ -25,6 +26,11 @@ export interface DesiredSecret {
   data: Record<string, string>
   labels: Record<string, string>
   annotations: Record<string, string>
+  /**
+   * Annotations written only with a change of value or owner (create, value update, claim, adoption): the
+   * provenance of the write (provenance.ts). Not part of "up to date", so an unchanged Secret stays unwritten.
+   */
+  stamp?: Record<string, string>
 }
 
 export interface ExtraMetadata {
@@ -106,17 +112,19 @@ export function planSecret(
         'the existing Secret is immutable and its value differs; Kubernetes cannot change it, so delete it by hand and run again'
     }
   }
-  return { action: 'update', body: updatedSecret(desired, live), ...(takeover && { takeover }) }
+  const stamped = takeover !== undefined || valueDiffers(live.data, desired.data)
+  return { action: 'update', body: updatedSecret(desired, live, stamped), ...(takeover && { takeover }) }
 }
 
 function newSecret(desired: DesiredSecret): V1Secret {
+  const annotations = { ...desired.annotations, ...desired.stamp }
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name: desired.secretName,
       labels: desired.labels,
-      ...(Object.keys(desired.annotations).length > 0 && { annotations: desired.annotations })
+      ...(Object.keys(annotations).length > 0 && { annotations })
     },
     type: 'Opaque',
     data: desired.data
@@ -126,8 +134,9 @@ function newSecret(desired: DesiredSecret): V1Secret {
 /**
  * The live object with our data and metadata laid over it. Labels, annotations, finalizers and owner
  * references that others set are kept; managedFields is left out so the server keeps its own record.
+ * `stamped`: the value or the owner changes, so the write records its provenance (`desired.stamp`).
  */
-function updatedSecret(desired: DesiredSecret, live: V1Secret): V1Secret {
+function updatedSecret(desired: DesiredSecret, live: V1Secret, stamped: boolean): V1Secret {
   const { managedFields: _managedFields, ...metadata } = live.metadata ?? {}
   return {
     apiVersion: 'v1',
@@ -135,7 +144,11 @@ function updatedSecret(desired: DesiredSecret, live: V1Secret): V1Secret {
     metadata: {
       ...metadata,
       labels: { ...metadata.labels, ...desired.labels },
-      annotations: withoutLastApplied({ ...metadata.annotations, ...desired.annotations })
+      annotations: withoutLastApplied({
+        ...metadata.annotations,
+        ...desired.annotations,
+        ...(stamped && desired.stamp)
+      })
     },
     type: 'Opaque',
     data: desired.data,

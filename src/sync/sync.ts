@@ -2,9 +2,12 @@
 // only for what is new or different, with bounded concurrency. Every desired Secret ends in exactly one state.
 import type { V1Secret } from '@kubernetes/client-node'
 import pLimit from 'p-limit'
+import { detectDrift, type Drift, type OnDrift } from './drift.js'
 import { KubeApiError } from './kube-api-error.js'
 import type { Ownership } from './ownership.js'
 import { planSecret, type DesiredSecret, type OnConflict, type Takeover } from './plan.js'
+import { provenanceAnnotations, type RunProvenance } from './provenance.js'
+import { valueDiffers } from './secret-value.js'
 import type { SecretsStore } from './secrets-store.js'
 
 export type SecretState = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
@@ -16,6 +19,22 @@ export interface SecretResult {
   state: SecretState
   /** Why it was skipped or failed, or a note on a success (e.g. adopted). Never holds a value. */
   detail?: string
+  /** What this run wrote (or, in a dry run, would have): for the Events of the run (events.ts). */
+  written?: WrittenSecret
+  /** Someone other than this action had changed the value in the cluster (drift.ts); restored or left failed. */
+  drift?: Drift
+}
+
+/** A write of this run, as the API server answered it. */
+export interface WrittenSecret {
+  /** From the write's answer (for a deletion, the version deleted); absent in a dry run's answer. */
+  uid?: string
+  resourceVersion?: string
+  /** When it was written, as `Date.toISOString()`. */
+  at: string
+  /** The data changed: a create, a deletion, or an update of the value (false: labels or annotations only). */
+  valueChanged: boolean
+  takeover?: Takeover['kind']
 }
 
 export interface SyncOptions {
@@ -24,6 +43,12 @@ export interface SyncOptions {
   concurrency: number
   /** Also list the ownerless Secrets of the prefix (see syncSecrets). */
   findUnclaimed: boolean
+  /** A Secret whose value someone changed in the cluster: write GitHub's back (default), or leave it, failed. */
+  onDrift?: OnDrift
+  /** The run recorded on every change of value or owner (provenance.ts); none when absent. */
+  provenance?: RunProvenance
+  /** The clock of the writes (tests set it). */
+  now?: () => Date
 }
 
 export interface SyncOutcome {
@@ -99,42 +124,73 @@ async function syncOne(
     state,
     ...(detail && { detail })
   })
+  const now = options.now ?? (() => new Date())
   let live = listed
   // A write whose answer was lost (reset, timeout) may have landed before its retry was refused with
   // AlreadyExists or Conflict; if the Secret then matches, that write was ours and is reported as such.
-  let landedUnseen: SecretState | undefined
+  let landedUnseen: SecretResult | undefined
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const step = planSecret(desired, live, options.ownership, options.onConflict)
+      const at = now()
+      const stamp = options.provenance && provenanceAnnotations(options.provenance, at)
+      const step = planSecret(
+        { ...desired, ...(stamp && { stamp }) },
+        live,
+        options.ownership,
+        options.onConflict
+      )
       switch (step.action) {
         case 'unchanged':
-          return result(landedUnseen ?? 'unchanged')
+          return landedUnseen ? withAnswer(landedUnseen, live) : result('unchanged')
         case 'skip':
           return result('skipped', step.reason)
         case 'fail':
           return result('failed', step.reason)
-        case 'create':
+        case 'create': {
+          const created: SecretResult = {
+            ...result('created'),
+            written: { at: at.toISOString(), valueChanged: true }
+          }
           try {
-            await client.create(step.body)
-            return result('created')
+            return withAnswer(created, await client.create(step.body))
           } catch (error) {
             if (!isReason(error, 409, 'AlreadyExists')) throw error
-            if (isRetry(error)) landedUnseen = 'created'
+            if (isRetry(error)) landedUnseen = created
             live = await client.get(desired.secretName)
           }
           break
-        case 'update':
+        }
+        case 'update': {
+          // An adopted Secret was someone else's until now: its value is theirs to have set, not drift.
+          const drift =
+            step.takeover?.kind === 'adopted' ? undefined : detectDrift(live as V1Secret, desired.data)
+          if (drift && options.onDrift === 'fail') {
+            return { ...result('failed', driftLeftDetail(drift)), drift }
+          }
+          const detail = [
+            step.takeover && takeoverDetail(step.takeover, options.ownership),
+            drift && driftRestoredDetail(drift)
+          ].filter(Boolean)
+          const updated: SecretResult = {
+            ...result('updated', detail.join('; ')),
+            written: {
+              at: at.toISOString(),
+              valueChanged: valueDiffers(live?.data, desired.data),
+              ...(step.takeover && { takeover: step.takeover.kind })
+            },
+            ...(drift && { drift })
+          }
           try {
-            await client.replace(step.body)
-            return result('updated', step.takeover && takeoverDetail(step.takeover, options.ownership))
+            return withAnswer(updated, await client.replace(step.body))
           } catch (error) {
             if (isReason(error, 404)) live = undefined
             else if (isReason(error, 409, 'Conflict')) {
-              if (isRetry(error)) landedUnseen = 'updated'
+              if (isRetry(error)) landedUnseen = updated
               live = await client.get(desired.secretName)
             } else throw error
           }
           break
+        }
       }
     }
     return result(
@@ -145,6 +201,28 @@ async function syncOne(
     if (error instanceof KubeApiError) return result('failed', error.message)
     throw error
   }
+}
+
+/** The result with the uid and resourceVersion the write answered (or the Secret read after it landed unseen). */
+function withAnswer(result: SecretResult, answer: V1Secret | undefined): SecretResult {
+  if (!result.written) return result
+  const { uid, resourceVersion } = answer?.metadata ?? {}
+  return {
+    ...result,
+    written: { ...result.written, ...(uid && { uid }), ...(resourceVersion && { resourceVersion }) }
+  }
+}
+
+function driftWords(drift: Drift): string {
+  return `its value had been changed in the cluster by ${drift.manager} (${drift.operation}${drift.time ? ` at ${drift.time}` : ''})`
+}
+
+function driftRestoredDetail(drift: Drift): string {
+  return `drift: ${driftWords(drift)}; GitHub's value was written back (on_drift: restore)`
+}
+
+function driftLeftDetail(drift: Drift): string {
+  return `drift: ${driftWords(drift)}; left as it is (on_drift: fail): check the change, then update the GitHub secret or set on_drift: restore`
 }
 
 function takeoverDetail(takeover: Takeover, ownership: Ownership): string {
@@ -161,12 +239,12 @@ function takeoverDetail(takeover: Takeover, ownership: Ownership): string {
 export async function pruneSecrets(
   client: SecretsStore,
   orphans: V1Secret[],
-  options: Pick<SyncOptions, 'ownership' | 'concurrency'>
+  options: Pick<SyncOptions, 'ownership' | 'concurrency' | 'now'>
 ): Promise<SecretResult[]> {
   return runAll(
     orphans,
     options.concurrency,
-    orphan => pruneOne(client, orphan, options.ownership),
+    orphan => pruneOne(client, orphan, options.ownership, options.now ?? (() => new Date())),
     (orphan, detail) => ({
       secretName: orphan.metadata?.name as string,
       state: 'failed',
@@ -175,7 +253,12 @@ export async function pruneSecrets(
   )
 }
 
-async function pruneOne(client: SecretsStore, listed: V1Secret, ownership: Ownership): Promise<SecretResult> {
+async function pruneOne(
+  client: SecretsStore,
+  listed: V1Secret,
+  ownership: Ownership,
+  now: () => Date
+): Promise<SecretResult> {
   const secretName = listed.metadata?.name as string
   let live: V1Secret | undefined = listed
   try {
@@ -188,9 +271,21 @@ async function pruneOne(client: SecretsStore, listed: V1Secret, ownership: Owner
           detail: `not deleted: it is no longer labelled as made by this action for ${ownership.owner}`
         }
       }
+      const { uid, resourceVersion } = live.metadata ?? {}
       try {
-        await client.delete(secretName, live.metadata?.resourceVersion as string)
-        return { secretName, state: 'deleted' }
+        const at = now().toISOString()
+        await client.delete(secretName, resourceVersion as string)
+        // The precondition deleted exactly the version read: the Event is about that one.
+        return {
+          secretName,
+          state: 'deleted',
+          written: {
+            at,
+            valueChanged: true,
+            ...(uid && { uid }),
+            ...(resourceVersion && { resourceVersion })
+          }
+        }
       } catch (error) {
         if (isReason(error, 404)) live = undefined
         else if (isReason(error, 409)) live = await client.get(secretName)
