@@ -80,6 +80,8 @@ export interface DeploymentSeed {
   templateAnnotations?: Record<string, string>
   /** Replace the one default container, or add init containers and volumes (e.g. to reference Secrets). */
   podSpec?: { containers?: object[]; initContainers?: object[]; volumes?: object[] }
+  /** `spec.paused`: the Deployment controller rolls out no template change until it is resumed. */
+  paused?: boolean
 }
 
 // Discovery (client-go discovery: `/apis`, `/apis/apps`, `/apis/apps/v1`), listing only what is served here.
@@ -578,7 +580,8 @@ export class DeploymentsApi {
         },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
         revisionHistoryLimit: 10,
-        progressDeadlineSeconds: 600
+        progressDeadlineSeconds: 600,
+        ...(seed.paused && { paused: true })
       }
     }
     const { body } = decodeDeployment(raw)

@@ -94,6 +94,7 @@ describe('toOutputs', () => {
     expect(toOutputs(report)).toEqual({
       created: '["dagster-secret-a"]',
       updated: '["dagster-secret-b"]',
+      metadata_updated: '[]',
       unchanged: '["dagster-secret-c"]',
       deleted: '[]',
       skipped: '["dagster-secret-s"]',
@@ -113,6 +114,34 @@ describe('toOutputs', () => {
 
   it('says nothing changed when all is unchanged', () => {
     expect(toOutputs({ ...report, results: [results[0] as SecretResult] }).changed).toBe('false')
+  })
+
+  it.each<[string, SecretState[], { changed: string; updated: string; metadata_updated: string }]>([
+    [
+      'a value update',
+      ['updated'],
+      { changed: 'true', updated: '["dagster-secret-x"]', metadata_updated: '[]' }
+    ],
+    [
+      'a metadata-only update (a claim of the same value)',
+      ['metadata-updated'],
+      { changed: 'false', updated: '[]', metadata_updated: '["dagster-secret-x"]' }
+    ],
+    ['a deletion', ['deleted'], { changed: 'true', updated: '[]', metadata_updated: '[]' }],
+    ['a creation', ['created'], { changed: 'true', updated: '[]', metadata_updated: '[]' }],
+    ['nothing', ['unchanged'], { changed: 'false', updated: '[]', metadata_updated: '[]' }]
+  ])('after %s: changed follows value changes only', (_, states, expected) => {
+    const outputs = toOutputs({ ...report, results: states.map(state => result(state, 'x')) })
+    expect({
+      changed: outputs.changed,
+      updated: outputs.updated,
+      metadata_updated: outputs.metadata_updated
+    }).toEqual(expected)
+  })
+
+  it('keeps a metadata-only update in env_secrets: the Secret holds the current value', () => {
+    const outputs = toOutputs({ ...report, results: [result('metadata-updated', 'x')] })
+    expect(outputs.env_secrets).toBe('- name: dagster-secret-x\n')
   })
 
   it('renders an empty envSecrets list as valid YAML', () => {
@@ -159,6 +188,21 @@ describe('summaryHeading', () => {
       'a dry run without changes',
       { dryRun: true, results: [result('unchanged')] },
       '🧪 gke-secrets-sync: dry run, nothing would change'
+    ],
+    [
+      'metadata-only updates',
+      { results: [result('metadata-updated', 'a'), result('metadata-updated', 'b'), result('unchanged')] },
+      '✅ gke-secrets-sync: no value changed, metadata of 2 Secrets updated'
+    ],
+    [
+      'a change and a metadata-only update',
+      { results: [result('updated', 'a'), result('metadata-updated', 'b')] },
+      '✅ gke-secrets-sync: synced 1 change, metadata of 1 Secret updated'
+    ],
+    [
+      'a dry run of a metadata-only update',
+      { dryRun: true, results: [result('metadata-updated')] },
+      '🧪 gke-secrets-sync: dry run, no value would change, metadata of 1 Secret would be updated'
     ]
   ])('after %s: %s', (_, change, heading) => {
     const variant = { ...report, ...change }
@@ -170,6 +214,7 @@ describe('summaryHeading', () => {
     [{}, 'failed'],
     [{ dryRun: true, results: [result('created')] }, 'dry run'],
     [{ results: [result('updated')] }, 'synced'],
+    [{ results: [result('metadata-updated')] }, 'synced'],
     [{ results: [result('unchanged')] }, 'nothing to do']
   ])('names the outcome %#: %s', (change, outcome) => {
     expect(outcomeOf({ ...report, ...change })).toBe(outcome)
@@ -346,6 +391,58 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
       'Deployment restarts (matching app.kubernetes.io/part-of=dagster), so that running pods read the new values:'
     )
     expect(page.items).toEqual([`etl: ${verb}`, 'ml: ❌ not restarted: 403 Forbidden: <no patch>'])
+  })
+
+  it.each([
+    [false, 'metadata updated', '1 Secret had only its labels or annotations written'],
+    [true, 'would update metadata', '1 Secret would have only its labels or annotations written']
+  ])(
+    'shows a metadata-only update in its own words, apart from value updates (dry run: %s)',
+    (dryRun, label, sentence) => {
+      const page = rendered(
+        renderSummary({
+          ...report,
+          dryRun,
+          results: [
+            result('updated', 'value'),
+            result('metadata-updated', 'claim', 'claimed for acme/dagster-infra: an earlier version')
+          ]
+        })
+      )
+      expect(page.table.slice(1).map(row => row[2])).toEqual([dryRun ? 'would update' : 'updated', label])
+      expect(page.paragraphs).toContain(`2 Secrets: 1 ${dryRun ? 'would update' : 'updated'} · 1 ${label}`)
+      const note = page.paragraphs.find(p => p.startsWith(sentence)) ?? ''
+      expect(note).toContain('so it does not count as a change for changed and restart nothing.')
+      expect(rendered(renderSummary(report)).paragraphs.join('\n')).not.toContain(
+        'labels or annotations written'
+      )
+    }
+  )
+
+  it('says a paused Deployment was not restarted, without counting it as restarted or failed', () => {
+    const paused = {
+      ...report,
+      results: [result('updated')],
+      restart: {
+        target: { kind: 'names' as const, names: ['etl', 'ml'] },
+        results: [
+          { name: 'etl', restarted: true },
+          {
+            name: 'ml',
+            restarted: false,
+            paused: true,
+            detail: 'it is paused; run `kubectl rollout resume deployment/ml -n dagster-prd`'
+          }
+        ]
+      }
+    }
+    expect(rendered(renderSummary(paused)).items).toEqual([
+      'etl: restarted',
+      'ml: ⚠️ not restarted: it is paused; run `kubectl rollout resume deployment/ml -n dagster-prd`'
+    ])
+    expect(failureMessage(paused)).toBeUndefined()
+    expect(outcomeOf(paused)).toBe('synced')
+    expect(toOutputs(paused).restarted_deployments).toBe('["etl"]')
   })
 
   it('gives the envSecrets snippet for the Secrets in sync only', () => {

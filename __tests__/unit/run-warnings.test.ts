@@ -51,6 +51,23 @@ describe('runWarnings', () => {
       'ownerless Secrets that prune left',
       { unclaimed: ['dagster-secret-old'] },
       ['records no owner, so prune left it in place: `dagster-secret-old`', 'claims it on its next run']
+    ],
+    [
+      'a paused Deployment that restart_deployments names',
+      {
+        restart: {
+          target: { kind: 'names', names: ['etl'] },
+          results: [
+            {
+              name: 'etl',
+              restarted: false,
+              paused: true,
+              detail: 'it is paused; run kubectl rollout resume'
+            }
+          ]
+        }
+      },
+      ['Deployment etl was not restarted: it is paused; run kubectl rollout resume']
     ]
   ])('%s', (_, change, expected) => {
     const warnings = runWarnings({ ...base, ...change })

@@ -7,7 +7,7 @@ import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
 import { cell, code } from './markdown.js'
 import { compareNames } from '../sync/selection.js'
-import type { SecretResult, SecretState } from '../sync/sync.js'
+import { IN_SYNC, VALUE_CHANGES, type SecretResult, type SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
 
 export interface SyncReport {
@@ -38,15 +38,21 @@ export interface SyncReport {
   references?: ReferenceCheck
 }
 
-const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
-/** The states in which the Secret holds the GitHub secret's current value after the run. */
-const IN_SYNC: SecretState[] = ['created', 'updated', 'unchanged']
+const STATES: SecretState[] = [
+  'created',
+  'updated',
+  'metadata-updated',
+  'unchanged',
+  'deleted',
+  'skipped',
+  'failed'
+]
 
 export function sortedResults(results: SecretResult[]): SecretResult[] {
   return [...results].sort((a, b) => compareNames(a.secretName, b.secretName))
 }
 
-function namesIn(results: SecretResult[], states: SecretState[]): string[] {
+function namesIn(results: SecretResult[], states: readonly SecretState[]): string[] {
   return sortedResults(results)
     .filter(result => states.includes(result.state))
     .map(result => result.secretName)
@@ -69,13 +75,15 @@ export function toOutputs(report: SyncReport): Record<string, string> {
   const counts = countByState(report.results)
   return {
     created: list(['created']),
+    // Value changes only; a write of labels or annotations alone is in metadata_updated.
     updated: list(['updated']),
+    metadata_updated: list(['metadata-updated']),
     unchanged: list(['unchanged']),
     deleted: list(['deleted']),
     skipped: list(['skipped']),
     failed: list(['failed']),
-    // In a dry run this says whether anything would change, like the lists above it.
-    changed: String(counts.created + counts.updated + counts.deleted > 0),
+    // A value created, changed or deleted; in a dry run, whether one would be, like the lists above it.
+    changed: String(changesIn(counts) > 0),
     secret_names: JSON.stringify(
       namesIn(
         report.results.filter(result => result.githubName),
@@ -98,7 +106,7 @@ export function toOutputs(report: SyncReport): Record<string, string> {
 /** The message for core.setFailed, or undefined when every secret made it. */
 export function failureMessage(report: SyncReport): string | undefined {
   const failed = sortedResults(report.results).filter(result => result.state === 'failed')
-  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
+  const failedRestarts = failedRestartsOf(report)
   if (failed.length === 0 && failedRestarts.length === 0) return undefined
   const lines: string[] = []
   if (failed.length > 0) {
@@ -115,6 +123,11 @@ export function failureMessage(report: SyncReport): string | undefined {
   }
   const details = [...failed, ...failedRestarts].map(item => item.detail ?? '')
   return [...lines, ...advice(details, report.namespace)].join('\n')
+}
+
+/** Restarts that failed; a paused Deployment is not restarted, and that is said, not failed. */
+function failedRestartsOf(report: SyncReport): RestartResult[] {
+  return (report.restart?.results ?? []).filter(restart => !restart.restarted && !restart.paused)
 }
 
 /** What to do about the failures the API server reports most, once each. */
@@ -154,14 +167,21 @@ export type Outcome = 'failed' | 'dry run' | 'synced' | 'nothing to do'
 
 export function outcomeOf(report: SyncReport): Outcome {
   const counts = countByState(report.results)
-  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
-  if (counts.failed > 0 || failedRestarts.length > 0) return 'failed'
+  if (counts.failed > 0 || failedRestartsOf(report).length > 0) return 'failed'
   if (report.dryRun) return 'dry run'
-  return changesIn(counts) > 0 ? 'synced' : 'nothing to do'
+  return changesIn(counts) + counts['metadata-updated'] > 0 ? 'synced' : 'nothing to do'
 }
 
+/** Value changes: what `changed` and restarts follow. */
 function changesIn(counts: Record<SecretState, number>): number {
-  return counts.created + counts.updated + counts.deleted
+  return VALUE_CHANGES.reduce((sum, state) => sum + counts[state], 0)
+}
+
+/** `, metadata of 2 Secrets updated`: writes no pod can see, said apart from the changes. */
+function metadataOnly(counts: Record<SecretState, number>, dryRun: boolean): string {
+  const count = counts['metadata-updated']
+  if (count === 0) return ''
+  return `, metadata of ${plural(count, 'Secret')} ${dryRun ? 'would be updated' : 'updated'}`
 }
 
 /** `1 Secret`, `2 Secrets`. */
@@ -183,10 +203,12 @@ export function summaryHeading(report: SyncReport): string {
   const changes = plural(changesIn(counts), 'change')
   const skipped = counts.skipped > 0 ? `, ${plural(counts.skipped, 'Secret')} skipped` : ''
   const caution = skipped ? '⚠️' : undefined
+  // Metadata-only writes are said after the changes, never counted among them.
+  const rest = `${metadataOnly(counts, report.dryRun)}${skipped}`
   const [symbol, text] = ((): [string, string] => {
     switch (outcomeOf(report)) {
       case 'failed': {
-        const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted).length
+        const failedRestarts = failedRestartsOf(report).length
         const what = [
           ...(counts.failed > 0 ? [`${plural(counts.failed, 'Secret')} failed`] : []),
           ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'Deployment restart')} failed`] : [])
@@ -197,11 +219,16 @@ export function summaryHeading(report: SyncReport): string {
         return [
           '🧪',
           changesIn(counts) > 0
-            ? `dry run, ${changes} would be made${skipped}`
-            : `dry run, nothing would change${skipped}`
+            ? `dry run, ${changes} would be made${rest}`
+            : counts['metadata-updated'] > 0
+              ? `dry run, no value would change${rest}`
+              : `dry run, nothing would change${skipped}`
         ]
       case 'synced':
-        return [caution ?? '✅', `synced ${changes}${skipped}`]
+        return [
+          caution ?? '✅',
+          changesIn(counts) > 0 ? `synced ${changes}${rest}` : `no value changed${rest}`
+        ]
       case 'nothing to do':
         return report.results.length === 0
           ? ['⚠️', 'nothing to sync']
@@ -221,17 +248,28 @@ export function targetLine(target: ClusterTarget, namespace: string, owner?: str
 }
 
 /** Attention first (failed, skipped), then what changed, then what was already right. */
-const DISPLAY_ORDER: SecretState[] = ['failed', 'skipped', 'created', 'updated', 'deleted', 'unchanged']
+const DISPLAY_ORDER: SecretState[] = [
+  'failed',
+  'skipped',
+  'created',
+  'updated',
+  'deleted',
+  'metadata-updated',
+  'unchanged'
+]
 const SYMBOLS: Partial<Record<SecretState, string>> = { failed: '❌', skipped: '⚠️' }
+/** How a state reads where it is not one word; `updated` alone means the value changed. */
+const WORDS: Partial<Record<SecretState, string>> = { 'metadata-updated': 'metadata updated' }
 /** A dry run stored nothing, so it must not say "created". */
 const DRY_RUN_WORDS: Partial<Record<SecretState, string>> = {
   created: 'would create',
   updated: 'would update',
+  'metadata-updated': 'would update metadata',
   deleted: 'would delete'
 }
 
 export function stateLabel(state: SecretState, dryRun: boolean): string {
-  return (dryRun && DRY_RUN_WORDS[state]) || state
+  return (dryRun && DRY_RUN_WORDS[state]) || WORDS[state] || state
 }
 
 export function displayOrder(results: SecretResult[]): SecretResult[] {
@@ -319,6 +357,7 @@ export function renderSummary(report: SyncReport): string {
       ''
     )
   }
+  out.push(...metadataOnlySection(results, report.dryRun))
   const orphans = report.orphans ?? []
   if (orphans.length > 0) {
     out.push(
@@ -361,6 +400,17 @@ function footer(report: SyncReport): string {
   return `${ignored} ${facts.join(' · ')}`
 }
 
+/** Writes of labels or annotations alone, said in their own words: no pod sees them, nothing restarts. */
+function metadataOnlySection(results: SecretResult[], dryRun: boolean): string[] {
+  const count = countByState(results)['metadata-updated']
+  if (count === 0) return []
+  const one = count === 1
+  return [
+    `${plural(count, 'Secret')} ${dryRun ? 'would have' : 'had'} only ${one ? 'its' : 'their'} labels or annotations written (claimed or adopted with the same value, a new \`labels\` or \`annotations\` input, or kubectl's last-applied annotation dropped). ${one ? 'Its value is' : 'Their values are'} unchanged, so ${one ? 'it does' : 'they do'} not count as a change for \`changed\` and restart nothing.`,
+    ''
+  ]
+}
+
 /** Ownerless Secrets (written before owners were recorded) that this run left alone. */
 function unclaimedSection(report: SyncReport): string[] {
   const unclaimed = report.unclaimed ?? []
@@ -383,7 +433,7 @@ function restartSection(report: SyncReport): string[] {
     '',
     ...results.map(
       restart =>
-        `- ${code(restart.name)}: ${restart.restarted ? verb : `❌ not restarted: ${cell(restart.detail ?? '')}`}`
+        `- ${code(restart.name)}: ${restart.restarted ? verb : `${restart.paused ? '⚠️' : '❌'} not restarted: ${cell(restart.detail ?? '')}`}`
     ),
     ''
   ]

@@ -31,5 +31,9 @@ export function runWarnings(report: SyncReport): string[] {
       `${plural(unclaimed.length, 'Secret')} of the prefix ${report.prefix} ${unclaimed.length === 1 ? 'was' : 'were'} made by an earlier version of this action and ${unclaimed.length === 1 ? 'records' : 'record'} no owner, so prune left ${unclaimed.length === 1 ? 'it' : 'them'} in place: ${list(unclaimed)}. The repository that still syncs one claims it on its next run; delete by hand any that no repository syncs.`
     )
   }
+  for (const restart of report.restart?.results ?? []) {
+    if (restart.paused)
+      warnings.push(`Deployment ${restart.name} was not restarted: ${restart.detail ?? 'paused'}.`)
+  }
   return warnings
 }

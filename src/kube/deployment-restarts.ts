@@ -2,13 +2,13 @@
 // Secret values (environment variables are read only when a container starts): a strategic-merge patch of the
 // pod template's `kubectl.kubernetes.io/restartedAt` annotation, which rolls the pods.
 // https://kubernetes.io/docs/reference/kubectl/generated/kubectl_rollout/kubectl_rollout_restart/
-import { PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node'
+import { PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment } from '@kubernetes/client-node'
 import { appsV1Api } from './api.js'
 import pLimit from 'p-limit'
 import { KubeApiError } from '../sync/kube-api-error.js'
 import { sendWithRetries, type RequestPolicy } from './requests.js'
 import { MANAGER } from '../sync/plan.js'
-import type { SecretResult } from '../sync/sync.js'
+import { VALUE_CHANGES, type SecretResult } from '../sync/sync.js'
 
 /** Which Deployments to restart: named ones, or those matching a label selector. */
 export type RestartTarget = { kind: 'names'; names: string[] } | { kind: 'selector'; selector: string }
@@ -17,8 +17,17 @@ export interface RestartResult {
   /** A Deployment name, or the selector when nothing matched it. */
   name: string
   restarted: boolean
+  /** Not restarted because it is paused: said, not counted, and not a failure. */
+  paused?: boolean
   detail?: string
 }
+
+/**
+ * kubectl refuses to restart a paused Deployment, with this message (kubectl
+ * pkg/polymorphichelpers/objectrestarter.go, defaultObjectRestarter): the patch would be stored, but the
+ * Deployment controller rolls out nothing while `spec.paused` is true, so its pods keep the old values.
+ */
+export const PAUSED_REFUSAL = "can't restart paused deployment (run rollout resume first)"
 
 export interface RestartOptions extends RequestPolicy {
   namespace: string
@@ -26,9 +35,12 @@ export interface RestartOptions extends RequestPolicy {
   concurrency: number
 }
 
-/** Only a change to a Secret's value is worth rolling pods for; an unchanged run restarts nothing. */
+/**
+ * Only a change to a Secret's value is worth rolling pods for; an unchanged run, or one that wrote only labels or
+ * annotations (a claim, an adoption of the same value), restarts nothing.
+ */
 export function restartNeeded(results: SecretResult[]): boolean {
-  return results.some(result => ['created', 'updated', 'deleted'].includes(result.state))
+  return results.some(result => VALUE_CHANGES.includes(result.state))
 }
 
 export async function restartDeployments(
@@ -39,6 +51,8 @@ export async function restartDeployments(
 ): Promise<RestartResult[]> {
   const api = appsV1Api(kubeConfig)
   const { namespace } = options
+  // Named Deployments are read one by one (GET) and selected ones come with their LIST, to see `spec.paused`.
+  let listed: Map<string, V1Deployment> | undefined
   let names: string[]
   if (target.kind === 'names') {
     names = target.names
@@ -47,7 +61,8 @@ export async function restartDeployments(
       const list = await sendWithRetries(options, requestOptions =>
         api.listNamespacedDeployment({ namespace, labelSelector: target.selector }, requestOptions)
       )
-      names = list.items.map(deployment => deployment.metadata?.name as string)
+      listed = new Map(list.items.map(deployment => [deployment.metadata?.name as string, deployment]))
+      names = [...listed.keys()]
     } catch (error) {
       return [
         { name: target.selector, restarted: false, detail: `listing Deployments failed: ${describe(error)}` }
@@ -74,6 +89,19 @@ export async function restartDeployments(
     names.map(name =>
       limit(async (): Promise<RestartResult> => {
         try {
+          const deployment =
+            listed?.get(name) ??
+            (await sendWithRetries(options, requestOptions =>
+              api.readNamespacedDeployment({ name, namespace }, requestOptions)
+            ))
+          if (deployment.spec?.paused) {
+            return {
+              name,
+              restarted: false,
+              paused: true,
+              detail: `it is paused, so a restart would roll out nothing (kubectl: "${PAUSED_REFUSAL}"); run \`kubectl rollout resume deployment/${name} -n ${namespace}\` when it should roll out again`
+            }
+          }
           await sendWithRetries(options, requestOptions =>
             api.patchNamespacedDeployment(
               { name, namespace, body, fieldManager: MANAGER, ...(options.dryRun && { dryRun: 'All' }) },

@@ -7,7 +7,19 @@ import type { Ownership } from './ownership.js'
 import { planSecret, type DesiredSecret, type OnConflict, type Takeover } from './plan.js'
 import type { SecretsStore } from './secrets-store.js'
 
-export type SecretState = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
+/**
+ * `updated`: the value changed. `metadata-updated`: only labels or annotations were written (a claim, an
+ * adoption of the same value, a new `labels` input, kubectl's last-applied annotation dropped); no pod can see
+ * that, so it is not a change for `changed` or for restarts.
+ */
+export type SecretState =
+  'created' | 'updated' | 'metadata-updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
+
+/** The states of a write that changed what pods read: a new value, or a Secret gone. */
+export const VALUE_CHANGES: readonly SecretState[] = ['created', 'updated', 'deleted']
+
+/** The states in which the Secret holds its GitHub secret's current value after the run. */
+export const IN_SYNC: readonly SecretState[] = ['created', 'updated', 'metadata-updated', 'unchanged']
 
 export interface SecretResult {
   /** Absent for Secrets that have no GitHub secret any more (pruned ones). */
@@ -16,6 +28,8 @@ export interface SecretResult {
   state: SecretState
   /** Why it was skipped or failed, or a note on a success (e.g. adopted). Never holds a value. */
   detail?: string
+  /** Created or updated: the data keys whose value this run set, changed or removed (names only), sorted. */
+  changedKeys?: string[]
 }
 
 export interface SyncOptions {
@@ -86,48 +100,57 @@ async function syncOne(
   listed: V1Secret | undefined,
   options: SyncOptions
 ): Promise<SecretResult> {
-  const result = (state: SecretState, detail?: string): SecretResult => ({
+  const result = (state: SecretState, detail?: string, changedKeys?: string[]): SecretResult => ({
     githubName: desired.githubName,
     secretName: desired.secretName,
     state,
-    ...(detail && { detail })
+    ...(detail && { detail }),
+    ...(changedKeys && { changedKeys })
   })
   let live = listed
   // A write whose answer was lost (reset, timeout) may have landed before its retry was refused with
   // AlreadyExists or Conflict; if the Secret then matches, that write was ours and is reported as such.
-  let landedUnseen: SecretState | undefined
+  let landedUnseen: SecretResult | undefined
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const step = planSecret(desired, live, options.ownership, options.onConflict)
       switch (step.action) {
         case 'unchanged':
-          return result(landedUnseen ?? 'unchanged')
+          return landedUnseen ?? result('unchanged')
         case 'skip':
           return result('skipped', step.reason)
         case 'fail':
           return result('failed', step.reason)
-        case 'create':
+        case 'create': {
+          const created = result('created', undefined, Object.keys(desired.data).sort())
           try {
             await client.create(step.body)
-            return result('created')
+            return created
           } catch (error) {
             if (!isReason(error, 409, 'AlreadyExists')) throw error
-            if (isRetry(error)) landedUnseen = 'created'
+            if (isRetry(error)) landedUnseen = created
             live = await client.get(desired.secretName)
           }
           break
-        case 'update':
+        }
+        case 'update': {
+          const detail = step.takeover && takeoverDetail(step.takeover, options.ownership)
+          const updated =
+            step.changedKeys.length > 0
+              ? result('updated', detail, step.changedKeys)
+              : result('metadata-updated', detail)
           try {
             await client.replace(step.body)
-            return result('updated', step.takeover && takeoverDetail(step.takeover, options.ownership))
+            return updated
           } catch (error) {
             if (isReason(error, 404)) live = undefined
             else if (isReason(error, 409, 'Conflict')) {
-              if (isRetry(error)) landedUnseen = 'updated'
+              if (isRetry(error)) landedUnseen = updated
               live = await client.get(desired.secretName)
             } else throw error
           }
           break
+        }
       }
     }
     return result(

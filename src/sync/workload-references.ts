@@ -10,7 +10,7 @@
 import type { V1Container, V1Job, V1PodSpec } from '@kubernetes/client-node'
 import { distance } from 'fastest-levenshtein'
 import { compareNames, toSecretName } from './selection.js'
-import type { SecretResult, SecretState } from './sync.js'
+import { IN_SYNC, type SecretResult } from './sync.js'
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'CronJob' | 'Job'
 
@@ -75,8 +75,6 @@ export interface WorkloadInventory {
   secretNames?: string[]
   failures: ListFailure[]
 }
-
-const IN_SYNC: SecretState[] = ['created', 'updated', 'unchanged']
 
 export function workloadLabel(workload: Pick<Workload, 'kind' | 'name'>): string {
   return `${workload.kind}/${workload.name}`
