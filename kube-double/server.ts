@@ -1,5 +1,6 @@
 // A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
-// Deployments, or with `workloads` also StatefulSets and batch/v1 CronJobs and Jobs), over HTTPS on 127.0.0.1.
+// Deployments, or with `workloads` also StatefulSets, DaemonSets, batch/v1 CronJobs and Jobs and core/v1 Pods),
+// over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, routing, bearer-token authentication, RBAC through `authorize`, injected faults
 // and the record of requests. What each verb does lives in secrets.ts, deployments.ts and
 // workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour it
@@ -44,11 +45,14 @@ import {
   batchGroup,
   batchGroupEntry,
   batchV1Resources,
+  daemonSetsDiscovery,
   groupForbidden,
+  podsDiscovery,
   statefulSetsDiscovery,
   workloadResources,
   type WorkloadObject,
-  type WorkloadResource
+  type WorkloadResource,
+  type WorkloadSeed
 } from './workloads.js'
 import {
   StatusError,
@@ -66,7 +70,7 @@ import { testTls, type ServerTls } from './tls.js'
 
 export type { V1SecretLike } from './store.js'
 export type { DeploymentSeed, V1DeploymentLike } from './deployments.js'
-export type { WorkloadObject, WorkloadResource } from './workloads.js'
+export type { WorkloadObject, WorkloadResource, WorkloadSeed } from './workloads.js'
 
 export type KubeResource = 'secrets' | 'namespaces' | 'deployments' | WorkloadResource
 
@@ -74,7 +78,8 @@ export interface AuthorizationRequest {
   user: string
   verb: string
   resource: KubeResource
-  /** '' for core/v1 (secrets, namespaces), 'apps' for deployments and statefulsets, 'batch' for cronjobs and jobs. */
+  /** '' for core/v1 (secrets, namespaces, pods), 'apps' for deployments, statefulsets and daemonsets, 'batch' for
+   * cronjobs and jobs. */
   apiGroup: string
   namespace?: string
   name?: string
@@ -93,8 +98,8 @@ export interface KubeDoubleOptions {
   /** Serve apps/v1 Deployments and list the `apps` group in discovery. Off by default, so a double started
    * without it answers discovery as before (`/apis` with no groups, `/apis/apps/v1` 404). */
   deployments?: boolean
-  /** Serve apps/v1 StatefulSets and batch/v1 CronJobs and Jobs too (implies `deployments`), and list them in
-   * discovery. See workloads.ts. */
+  /** Serve apps/v1 StatefulSets and DaemonSets, batch/v1 CronJobs and Jobs and core/v1 Pods too (implies
+   * `deployments`), and list them in discovery. See workloads.ts. */
   workloads?: boolean
 }
 
@@ -147,17 +152,9 @@ export interface KubeDouble {
    * Needs `deployments: true`. */
   seedDeployment(namespace: string, deployment: DeploymentSeed, manager?: string): V1DeploymentLike
   getDeployment(namespace: string, name: string): V1DeploymentLike | undefined
-  /** Store a StatefulSet, CronJob or Job as another client would (a Job may be seeded finished, with its status),
-   * bypassing auth and the request log. Needs `workloads: true`. */
-  seedWorkload(
-    namespace: string,
-    resource: WorkloadResource,
-    body: {
-      metadata: { name: string; labels?: Record<string, string>; ownerReferences?: object[] }
-      spec: object
-      status?: object
-    }
-  ): WorkloadObject
+  /** Store a StatefulSet, DaemonSet, CronJob, Job or Pod as another client would (a Job may be seeded finished, a
+   * Pod with its phase and container states), bypassing auth and the request log. Needs `workloads: true`. */
+  seedWorkload(namespace: string, resource: WorkloadResource, body: WorkloadSeed): WorkloadObject
   writeKubeconfig(opts?: { token?: string; path?: string; namespace?: string }): string
   close(): Promise<void>
 }
@@ -181,9 +178,14 @@ type Route =
   | { kind: 'selfsubjectaccessreviews' }
   | { kind: 'openApiV2' }
 
-/** StatefulSets, CronJobs and Jobs (workloads.ts), when the double serves them. */
+/** StatefulSets, DaemonSets, CronJobs, Jobs and Pods (workloads.ts), when the double serves them. */
 function workloadRoute(path: string): Route | undefined {
   switch (path) {
+    case '/api/v1':
+      return {
+        kind: 'discovery',
+        body: { ...coreV1Resources, resources: [...coreV1Resources.resources, podsDiscovery] }
+      }
     case '/apis':
       return {
         kind: 'discovery',
@@ -195,19 +197,23 @@ function workloadRoute(path: string): Route | undefined {
     case '/apis/apps/v1':
       return {
         kind: 'discovery',
-        body: { ...appsV1Resources, resources: [...appsV1Resources.resources, statefulSetsDiscovery] }
+        body: {
+          ...appsV1Resources,
+          resources: [...appsV1Resources.resources, statefulSetsDiscovery, daemonSetsDiscovery]
+        }
       }
     case '/apis/batch':
       return { kind: 'discovery', body: batchGroup }
     case '/apis/batch/v1':
       return { kind: 'discovery', body: batchV1Resources }
   }
-  const [apis, groupName, groupVersion, namespaces, namespace, resource, name, extra] = path
-    .split('/')
-    .filter(Boolean)
-    .map(decodeURIComponent)
-  const info = workloadResources[resource as WorkloadResource] as
-    (typeof workloadResources)[WorkloadResource] | undefined
+  const segments = path.split('/').filter(Boolean).map(decodeURIComponent)
+  // The core group has no group segment: /api/v1/namespaces/NS/pods.
+  if (segments[0] === 'api') segments.splice(0, 1, 'apis', '')
+  const [apis, groupName, groupVersion, namespaces, namespace, resource, name, extra] = segments
+  const info = Object.hasOwn(workloadResources, resource ?? '')
+    ? workloadResources[resource as WorkloadResource]
+    : undefined
   if (apis !== 'apis' || !info || groupName !== info.group || groupVersion !== 'v1') return undefined
   if (namespaces !== 'namespaces' || namespace === undefined || extra !== undefined) return undefined
   const target = { kind: 'workloads' as const, resource: resource as WorkloadResource, namespace }
@@ -361,8 +367,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   const deployments = new DeploymentsApi(store)
   const workloads: Record<WorkloadResource, WorkloadsApi> = {
     statefulsets: new WorkloadsApi(store, 'statefulsets'),
+    daemonsets: new WorkloadsApi(store, 'daemonsets'),
     cronjobs: new WorkloadsApi(store, 'cronjobs'),
-    jobs: new WorkloadsApi(store, 'jobs')
+    jobs: new WorkloadsApi(store, 'jobs'),
+    pods: new WorkloadsApi(store, 'pods')
   }
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
@@ -756,6 +764,8 @@ const reviewableResources: Record<string, KubeResource> = {
   '/namespaces': 'namespaces',
   'apps/deployments': 'deployments',
   'apps/statefulsets': 'statefulsets',
+  'apps/daemonsets': 'daemonsets',
+  '/pods': 'pods',
   'batch/cronjobs': 'cronjobs',
   'batch/jobs': 'jobs'
 }

@@ -1,11 +1,13 @@
-// The apps/v1 StatefulSets and batch/v1 CronJobs and Jobs REST storage, limited to what `check_references` reads
-// and what tests need to set a namespace up: LIST (label and field selectors, limit/continue), GET and POST.
+// The apps/v1 StatefulSets and DaemonSets, batch/v1 CronJobs and Jobs and core/v1 Pods REST storage, limited to what
+// `check_references` reads and what tests need to set a namespace up: LIST (label and field selectors,
+// limit/continue), GET and POST.
 // After k8s.io/apiserver/pkg/endpoints/handlers (create.go, get.go) and pkg/registry/{apps,batch}:
 // - LIST answers `<Kind>List` with `apiVersion` `apps/v1` or `batch/v1`, the store's resourceVersion, items without
 //   kind and apiVersion (as every JSON list of built-in kinds), and an empty list for a namespace that does not
 //   exist (a LIST is not checked against the namespace; only a create is, by NamespaceLifecycle admission: 404).
 // - Errors name the qualified resource (`statefulsets.apps "x" not found`, `cronjobs.batch is forbidden: ...`), with
-//   `details.group`, as errors.NewNotFound/NewForbidden do for a GroupResource.
+//   `details.group`, as errors.NewNotFound/NewForbidden do for a GroupResource; Pods, of the core group, are named
+//   `pods` with no group.
 // - Validation on create is a subset of pkg/apis/{apps,batch}/validation: name, pod template containers,
 //   CronJob `schedule`. The Job strategy's generated selector and labels (`batch.kubernetes.io/controller-uid`,
 //   `batch.kubernetes.io/job-name`) are added as on a real server.
@@ -21,6 +23,7 @@ import {
   badRequest,
   fieldInvalid,
   fieldRequired,
+  forbidden,
   invalid,
   notFound,
   type FieldError
@@ -30,15 +33,16 @@ import { isDns1123Subdomain } from './validation.js'
 
 type JsonObject = { [key: string]: Json }
 
-export type WorkloadResource = 'statefulsets' | 'cronjobs' | 'jobs'
+export type WorkloadResource = 'statefulsets' | 'daemonsets' | 'cronjobs' | 'jobs' | 'pods'
 
 interface ResourceInfo {
-  group: 'apps' | 'batch'
-  kind: 'StatefulSet' | 'CronJob' | 'Job'
+  /** '' for the core group (Pods). */
+  group: 'apps' | 'batch' | ''
+  kind: 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job' | 'Pod'
   singular: string
   shortNames?: string[]
-  /** Where the pod template sits in `spec`. */
-  templatePath: string[]
+  /** Where the pod spec sits in `spec` (a Pod's `spec` is its pod spec). */
+  podSpecPath: string[]
 }
 
 export const workloadResources: Record<WorkloadResource, ResourceInfo> = {
@@ -47,16 +51,36 @@ export const workloadResources: Record<WorkloadResource, ResourceInfo> = {
     kind: 'StatefulSet',
     singular: 'statefulset',
     shortNames: ['sts'],
-    templatePath: ['template']
+    podSpecPath: ['template', 'spec']
+  },
+  daemonsets: {
+    group: 'apps',
+    kind: 'DaemonSet',
+    singular: 'daemonset',
+    shortNames: ['ds'],
+    podSpecPath: ['template', 'spec']
   },
   cronjobs: {
     group: 'batch',
     kind: 'CronJob',
     singular: 'cronjob',
     shortNames: ['cj'],
-    templatePath: ['jobTemplate', 'spec', 'template']
+    podSpecPath: ['jobTemplate', 'spec', 'template', 'spec']
   },
-  jobs: { group: 'batch', kind: 'Job', singular: 'job', templatePath: ['template'] }
+  jobs: { group: 'batch', kind: 'Job', singular: 'job', podSpecPath: ['template', 'spec'] },
+  pods: { group: '', kind: 'Pod', singular: 'pod', shortNames: ['po'], podSpecPath: [] }
+}
+
+/** `statefulsets.apps`, or `pods` for the core group: how errors and RBAC messages name a resource. */
+export const qualifiedResource = (resource: WorkloadResource): string => {
+  const group = workloadResources[resource].group
+  return group ? `${resource}.${group}` : resource
+}
+
+/** `apps/v1`, `batch/v1`, or `v1` for the core group. */
+export const apiVersionOf = (resource: WorkloadResource): string => {
+  const group = workloadResources[resource].group
+  return group ? `${group}/v1` : 'v1'
 }
 
 /** A workload as the API returns it. */
@@ -76,6 +100,18 @@ export interface WorkloadObject {
   }
   spec: JsonObject
   status: JsonObject
+}
+
+/** What `seedWorkload` takes: an object as another client would have created it, with its status. */
+export interface WorkloadSeed {
+  metadata: {
+    name: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    ownerReferences?: object[]
+  }
+  spec: object
+  status?: object
 }
 
 interface StoredWorkload {
@@ -112,6 +148,8 @@ const discoveryEntry = (resource: WorkloadResource): object => {
   }
 }
 export const statefulSetsDiscovery = discoveryEntry('statefulsets')
+export const daemonSetsDiscovery = discoveryEntry('daemonsets')
+export const podsDiscovery = discoveryEntry('pods')
 export const batchV1Resources = {
   kind: 'APIResourceList',
   apiVersion: 'v1',
@@ -119,7 +157,8 @@ export const batchV1Resources = {
   resources: [discoveryEntry('cronjobs'), discoveryEntry('jobs')]
 }
 
-/** 403 from the RBAC authorizer for a resource of a named group (responsewriters.Forbidden, errors.NewForbidden). */
+/** 403 from the RBAC authorizer (responsewriters.Forbidden, errors.NewForbidden): the resource qualified by its
+ * group, or bare with no `details.group` for the core group. */
 export function groupForbidden(a: {
   user: string
   verb: string
@@ -128,6 +167,7 @@ export function groupForbidden(a: {
   namespace?: string
   name?: string
 }): StatusError {
+  if (!a.apiGroup) return forbidden(a)
   const qualified = `${a.resource}.${a.apiGroup}`
   const subject = a.name ? `${qualified} ${quote(a.name)}` : qualified
   const scope = a.namespace ? `in the namespace ${quote(a.namespace)}` : 'at the cluster scope'
@@ -153,7 +193,7 @@ export class WorkloadsApi {
   }
 
   private get qualified(): string {
-    return `${this.resource}.${this.info.group}`
+    return qualifiedResource(this.resource)
   }
 
   private byName(namespace: string): Map<string, StoredWorkload> {
@@ -164,7 +204,7 @@ export class WorkloadsApi {
 
   private render(w: StoredWorkload, withKind = true): WorkloadObject {
     const object = structuredClone(w.object)
-    if (withKind) return { kind: this.info.kind, apiVersion: `${this.info.group}/v1`, ...object }
+    if (withKind) return { kind: this.info.kind, apiVersion: apiVersionOf(this.resource), ...object }
     return object
   }
 
@@ -188,7 +228,7 @@ export class WorkloadsApi {
       status: 200,
       body: {
         kind: `${this.info.kind}List`,
-        apiVersion: `${this.info.group}/v1`,
+        apiVersion: apiVersionOf(this.resource),
         metadata,
         items: page.map(w => this.render(w, false))
       }
@@ -215,14 +255,7 @@ export class WorkloadsApi {
   }
 
   /** Store a workload as another client would, with a status (e.g. a finished Job); throws what a create would. */
-  seed(
-    namespace: string,
-    body: {
-      metadata: { name: string; labels?: Record<string, string>; ownerReferences?: object[] }
-      spec: object
-      status?: object
-    }
-  ): WorkloadObject {
+  seed(namespace: string, body: WorkloadSeed): WorkloadObject {
     const created = this.admit(
       namespace,
       body.metadata,
@@ -253,7 +286,7 @@ export class WorkloadsApi {
     if (this.stored.get(namespace)?.has(name)) {
       throw new StatusError(409, 'AlreadyExists', `${this.qualified} ${quote(name)} already exists`, {
         name,
-        group: this.info.group,
+        ...(this.info.group && { group: this.info.group }),
         kind: this.resource
       })
     }
@@ -285,7 +318,7 @@ export class WorkloadsApi {
       throw new StatusError(
         400,
         'BadRequest',
-        `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonType(raw)} into Go value of type ${this.info.group}.${kind}`
+        `${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${goJsonType(raw)} into Go value of type ${this.info.group || 'core'}.${kind}`
       )
     }
     if (raw.kind !== undefined && raw.kind !== kind) {
@@ -312,18 +345,19 @@ export class WorkloadsApi {
       errors.push(fieldRequired('spec.schedule', ''))
     }
     let node: Json | undefined = spec
-    for (const key of this.info.templatePath) node = isObject(node) ? node[key] : undefined
-    const podSpec = isObject(node) && isObject(node.spec) ? node.spec : {}
+    for (const key of this.info.podSpecPath) node = isObject(node) ? node[key] : undefined
+    const podSpec = isObject(node) ? node : {}
     if (!Array.isArray(podSpec.containers) || podSpec.containers.length === 0) {
-      errors.push(fieldRequired(['spec', ...this.info.templatePath, 'spec', 'containers'].join('.'), ''))
+      errors.push(fieldRequired(['spec', ...this.info.podSpecPath, 'containers'].join('.'), ''))
     }
-    return errors.length ? invalid(`${this.info.kind}.${this.info.group}`, name, errors) : undefined
+    const kind = this.info.group ? `${this.info.kind}.${this.info.group}` : this.info.kind
+    return errors.length ? invalid(kind, name, errors) : undefined
   }
 
   private notFound(name: string): StatusError {
     return new StatusError(404, 'NotFound', `${this.qualified} ${quote(name)} not found`, {
       name,
-      group: this.info.group,
+      ...(this.info.group && { group: this.info.group }),
       kind: this.resource
     })
   }

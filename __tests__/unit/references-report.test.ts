@@ -114,7 +114,7 @@ describe('referencesSection', () => {
     expect(text.match(/kubectl create role /g)).toHaveLength(1)
     expect(text).toContain('may not list `cronjobs.batch`, `jobs.batch` in `ns`')
     expect(text).toContain(
-      'kubectl create role gke-secrets-sync-references -n ns --verb=list --resource=deployments.apps,statefulsets.apps,cronjobs.batch,jobs.batch'
+      'kubectl create role gke-secrets-sync-references -n ns --verb=list --resource=deployments.apps,statefulsets.apps,daemonsets.apps,cronjobs.batch,jobs.batch,pods'
     )
     expect(text).toContain('--user=sync@p.iam.gserviceaccount.com')
   })

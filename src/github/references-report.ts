@@ -25,7 +25,7 @@ export function usedByCell(check: ReferenceCheck, result: SecretResult): string 
 /** The summary's section on references, after the table. */
 export function referencesSection(check: ReferenceCheck, namespace: string): string[] {
   const out: string[] = []
-  const kinds = 'Deployments, StatefulSets, CronJobs and running Jobs'
+  const kinds = 'Deployments, StatefulSets, DaemonSets, CronJobs, running Jobs and Pods'
   out.push(
     `Checked the Secret references of ${check.workloadCount} workloads (${kinds}) in \`${namespace}\`.`,
     ''
@@ -93,7 +93,7 @@ function failureNote(failures: ListFailure[], namespace: string): string[] {
       `> The identity may not list ${forbidden.map(f => code(f.resource)).join(', ')} in \`${namespace}\`, so references from them were not checked. To check them, grant \`list\` on the workload kinds:`,
       '>',
       '> ```sh',
-      `> kubectl create role gke-secrets-sync-references -n ${namespace} --verb=list --resource=deployments.apps,statefulsets.apps,cronjobs.batch,jobs.batch`,
+      `> kubectl create role gke-secrets-sync-references -n ${namespace} --verb=list --resource=deployments.apps,statefulsets.apps,daemonsets.apps,cronjobs.batch,jobs.batch,pods`,
       `> kubectl create rolebinding gke-secrets-sync-references -n ${namespace} --role=gke-secrets-sync-references --user=${user}`,
       '> ```'
     )

@@ -3,7 +3,7 @@
 //
 // Why not CoreV1Api itself: client-node's object API (types/ObjectParamAPI.js) and the observable API under it
 // (types/ObservableAPI.js) are each one module holding all 67 API groups, about 10 MiB of the bundle, loaded
-// and compiled on every run for the 11 calls below. The factory of one group (apis/CoreV1Api.js) builds a
+// and compiled on every run for the dozen calls below. The factory of one group (apis/CoreV1Api.js) builds a
 // request exactly as CoreV1Api does (path, query, headers, body, authentication); the processor turns the
 // response into the typed object or an ApiException. What the two big modules add is the order in which an
 // object parameter's fields become the factory's positional arguments, which this file repeats in one table
@@ -48,6 +48,7 @@ type CallTable<Api> = {
 // prettier-ignore
 export const CORE_V1_CALLS = {
   listNamespacedSecret: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
+  listNamespacedPod: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   readNamespacedSecret: ['name', 'namespace', 'pretty'],
   createNamespacedSecret: ['namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation'],
   replaceNamespacedSecret: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation'],
@@ -58,6 +59,7 @@ export const CORE_V1_CALLS = {
 export const APPS_V1_CALLS = {
   listNamespacedDeployment: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   listNamespacedStatefulSet: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
+  listNamespacedDaemonSet: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   readNamespacedDeployment: ['name', 'namespace', 'pretty'],
   patchNamespacedDeployment: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation', 'force']
 } as const satisfies CallTable<AppsV1Api>
