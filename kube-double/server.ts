@@ -65,12 +65,15 @@ import {
   statusForCode,
   unauthorized
 } from './status.js'
+import { RolloutController, type RolloutPlan, type RolloutResource, type RolloutStore } from './rollouts.js'
 import { KubeStore, renderNamespace, renderSecret, type V1SecretLike } from './store.js'
+import type { WatchedObject } from './watch.js'
 import { testTls, type ServerTls } from './tls.js'
 
 export type { V1SecretLike } from './store.js'
 export type { DeploymentSeed, V1DeploymentLike } from './deployments.js'
 export type { WorkloadObject, WorkloadResource, WorkloadSeed } from './workloads.js'
+export type { PodWaiting, RolloutPlan, RolloutResource } from './rollouts.js'
 
 export type KubeResource = 'secrets' | 'namespaces' | 'deployments' | WorkloadResource
 
@@ -101,6 +104,8 @@ export interface KubeDoubleOptions {
   /** Serve apps/v1 StatefulSets and DaemonSets, batch/v1 CronJobs and Jobs and core/v1 Pods too (implies
    * `deployments`), and list them in discovery. See workloads.ts. */
   workloads?: boolean
+  /** Time between two steps of a rollout (rollouts.ts); default 25 ms. */
+  rolloutStepMs?: number
 }
 
 export interface RecordedRequest {
@@ -152,6 +157,14 @@ export interface KubeDouble {
    * Needs `deployments: true`. */
   seedDeployment(namespace: string, deployment: DeploymentSeed, manager?: string): V1DeploymentLike
   getDeployment(namespace: string, name: string): V1DeploymentLike | undefined
+  /** A StatefulSet, DaemonSet, CronJob, Job or Pod as stored. */
+  getWorkload(namespace: string, resource: WorkloadResource, name: string): WorkloadObject | undefined
+  /** What the next rollout of a Deployment, StatefulSet or DaemonSet comes to (rollouts.ts); default `complete`. */
+  setRollout(namespace: string, resource: RolloutResource, name: string, plan: RolloutPlan): void
+  /** Forget the changes up to the current resourceVersion: a watch from an older one is told 410 Expired. */
+  compactWatchHistory(): void
+  /** End every open watch, as an API server does when its watch times out or it restarts. */
+  endWatches(): void
   /** Store a StatefulSet, DaemonSet, CronJob, Job or Pod as another client would (a Job may be seeded finished, a
    * Pod with its phase and container states), bypassing auth and the request log. Needs `workloads: true`. */
   seedWorkload(namespace: string, resource: WorkloadResource, body: WorkloadSeed): WorkloadObject
@@ -372,6 +385,30 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
     jobs: new WorkloadsApi(store, 'jobs'),
     pods: new WorkloadsApi(store, 'pods')
   }
+  const rolloutStore: RolloutStore = {
+    read: (resource, namespace, name) =>
+      resource === 'deployments'
+        ? deployments.read(namespace, name)
+        : workloads[resource].read(namespace, name),
+    setStatus: (resource, namespace, name, status) =>
+      resource === 'deployments'
+        ? deployments.setStatus(namespace, name, status)
+        : workloads[resource].setStatus(namespace, name, status),
+    ...(servesWorkloads && {
+      pods: {
+        list: namespace => workloads.pods.all(namespace),
+        put: (namespace, pod) => workloads.pods.put(namespace, pod),
+        remove: (namespace, name) => workloads.pods.remove(namespace, name)
+      }
+    })
+  }
+  const rollouts = new RolloutController(rolloutStore, opts.rolloutStepMs ?? 25)
+  deployments.onSpecChange = (namespace, name, templateChanged) =>
+    rollouts.onSpecChange('deployments', namespace, name, templateChanged)
+  for (const resource of ['statefulsets', 'daemonsets'] as const) {
+    workloads[resource].onSpecChange = (namespace, name, templateChanged) =>
+      rollouts.onSpecChange(resource, namespace, name, templateChanged)
+  }
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
   const tempDirs: string[] = []
@@ -530,8 +567,33 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return
     }
 
-    if (verb === 'watch') throw badRequest('watch is not supported by this test double')
     const resourceNamespace = target.namespace
+    if (verb === 'watch') {
+      if (method !== 'GET' || target.name !== undefined) throw methodNotAllowed()
+      if (target.kind !== 'deployments' && target.kind !== 'workloads') {
+        throw badRequest('watch is not supported by this test double for secrets')
+      }
+      const resource = target.kind === 'workloads' ? target.resource : 'deployments'
+      const current = (): WatchedObject[] =>
+        target.kind === 'workloads'
+          ? workloads[target.resource].all(resourceNamespace)
+          : deployments.all(resourceNamespace)
+      const info = target.kind === 'workloads' ? workloadResources[target.resource] : undefined
+      store.changes.serve(
+        res,
+        {
+          resource,
+          namespace: resourceNamespace,
+          query,
+          current,
+          revision: store.resourceVersion,
+          kind: info?.kind ?? 'Deployment',
+          apiVersion: info ? (info.group ? `${info.group}/v1` : 'v1') : 'apps/v1'
+        },
+        status => writeHead(res, status, { 'Content-Type': 'application/json' })
+      )
+      return
+    }
     if (target.kind === 'workloads') {
       const api = workloads[target.resource]
       const { name } = target
@@ -554,6 +616,27 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
           manager: '',
           fieldManagerGiven: false,
           force: false
+        })
+      } else if (
+        method === 'PATCH' &&
+        name !== undefined &&
+        (target.resource === 'statefulsets' || target.resource === 'daemonsets')
+      ) {
+        if (dryRunValues.some(v => v !== 'All')) {
+          throw invalidOptions('PatchOptions', [
+            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
+              'All'
+            ])
+          ])
+        }
+        record.dryRun = dryRunValues.length > 0
+        handled.add(record)
+        const fieldManager = query.get('fieldManager')
+        reply = api.patch(resourceNamespace, name, patchTypeOf(req.headers['content-type']), body.text, {
+          dryRun: record.dryRun,
+          manager: fieldManager ?? (req.headers['user-agent'] ?? '').split('/')[0] ?? '',
+          fieldManagerGiven: fieldManager !== null && fieldManager !== '',
+          force: query.get('force') === 'true'
         })
       } else throw methodNotAllowed()
       sendJson(res, reply.status, reply.body)
@@ -684,6 +767,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return deployments.seed(namespace, deployment, manager)
     },
     getDeployment: (namespace, name) => deployments.read(namespace, name),
+    getWorkload: (namespace, resource, name) => workloads[resource].read(namespace, name),
+    setRollout: (namespace, resource, name, plan) => rollouts.setPlan(resource, namespace, name, plan),
+    compactWatchHistory: () => store.changes.compact(Number(store.resourceVersion)),
+    endWatches: () => store.changes.endAll(),
     seedWorkload: (namespace, resource, body) => {
       if (!servesWorkloads) throw new Error('seedWorkload needs a double started with { workloads: true }')
       return workloads[resource].seed(namespace, body)
@@ -717,6 +804,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return file
     },
     close: async () => {
+      rollouts.close()
+      store.changes.endAll()
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       server.closeAllConnections()
       await closed

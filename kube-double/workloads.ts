@@ -11,13 +11,22 @@
 // - Validation on create is a subset of pkg/apis/{apps,batch}/validation: name, pod template containers,
 //   CronJob `schedule`. The Job strategy's generated selector and labels (`batch.kubernetes.io/controller-uid`,
 //   `batch.kubernetes.io/job-name`) are added as on a real server.
-// Not modelled: update, patch, delete, watch, server-side apply, managedFields, defaulting of the pod spec, and
-// any controller (status stays as seeded, `{}` by default).
+// - PATCH of StatefulSets and DaemonSets (strategic merge, JSON merge, JSON Patch; dry run): a change of `spec` bumps
+//   `metadata.generation` (pkg/registry/apps/statefulset and daemonset strategy.go, PrepareForUpdate), `status`
+//   cannot change through the main resource, `spec.selector` is immutable.
+// - Every stored change is an event for WATCH (watch.ts). A StatefulSet or DaemonSet starts with the status of a
+//   finished rollout and the API server's defaults (`replicas` 1, a RollingUpdate `updateStrategy`); a change of its
+//   template is rolled out by rollouts.ts, which also makes and removes Pods.
+// Not modelled: update, delete, server-side apply, managedFields, defaulting of the pod spec, and controllers for
+// CronJobs and Jobs (their status stays as seeded, `{}` by default).
 import { randomUUID } from 'node:crypto'
 import { goJsonType } from './decode.js'
 import { listPage, type Listable } from './paging.js'
-import type { Json } from './patch.js'
-import type { Reply, WriteOptions } from './secrets.js'
+import { strategicMergePatch } from './deployments.js'
+import { jsonPatch, mergePatch, type Json } from './patch.js'
+import { settledStatus, type RolloutResource } from './rollouts.js'
+import { parseNonApplyPatch, type Reply, type WriteOptions } from './secrets.js'
+import type { WatchEventType } from './watch.js'
 import {
   StatusError,
   badRequest,
@@ -142,7 +151,10 @@ const discoveryEntry = (resource: WorkloadResource): object => {
     namespaced: true,
     kind: info.kind,
     // A real server lists every verb; this double serves these.
-    verbs: ['create', 'get', 'list'],
+    verbs:
+      resource === 'statefulsets' || resource === 'daemonsets'
+        ? ['create', 'get', 'list', 'patch', 'watch']
+        : ['create', 'get', 'list', 'watch'],
     ...(info.shortNames && { shortNames: info.shortNames }),
     categories: ['all']
   }
@@ -194,6 +206,86 @@ export class WorkloadsApi {
 
   private get qualified(): string {
     return qualifiedResource(this.resource)
+  }
+
+  /** Called after a stored change that gave a StatefulSet or DaemonSet a new generation: the controller's cue. */
+  onSpecChange?: (namespace: string, name: string, templateChanged: boolean) => void
+
+  private get rolls(): boolean {
+    return this.resource === 'statefulsets' || this.resource === 'daemonsets'
+  }
+
+  /** Stores (or replaces) a workload under a new resourceVersion and tells the watches. */
+  private save(namespace: string, w: StoredWorkload, type: WatchEventType): StoredWorkload {
+    const resourceVersion = this.store.claimResourceVersion()
+    const saved = {
+      object: { ...structuredClone(w.object), metadata: { ...w.object.metadata, resourceVersion } }
+    }
+    this.byName(namespace).set(saved.object.metadata.name, saved)
+    this.publish(namespace, saved, type)
+    return saved
+  }
+
+  private publish(namespace: string, w: StoredWorkload, type: WatchEventType): void {
+    this.store.changes.publish({
+      resource: this.resource,
+      namespace,
+      type,
+      object: this.render(w),
+      revision: Number(w.object.metadata.resourceVersion)
+    })
+  }
+
+  /** A deep copy of a stored object, with kind and apiVersion. */
+  read(namespace: string, name: string): WorkloadObject | undefined {
+    const w = this.stored.get(namespace)?.get(name)
+    return w ? this.render(w) : undefined
+  }
+
+  /** Every object of a namespace, rendered, in name order. */
+  all(namespace: string): WorkloadObject[] {
+    return [...(this.stored.get(namespace)?.values() ?? [])]
+      .sort((a, b) => (a.object.metadata.name < b.object.metadata.name ? -1 : 1))
+      .map(w => this.render(w))
+  }
+
+  /** A controller's write of `status`: a new resourceVersion, no new generation. */
+  setStatus(namespace: string, name: string, status: JsonObject): void {
+    const w = this.stored.get(namespace)?.get(name)
+    if (w) this.save(namespace, { object: { ...w.object, status: structuredClone(status) } }, 'MODIFIED')
+  }
+
+  /** A controller's Pod: created, or replacing the one of that name (a StatefulSet's pod `name-0`). */
+  put(namespace: string, pod: { metadata: JsonObject; spec: JsonObject; status: JsonObject }): void {
+    const name = String(pod.metadata.name)
+    const existing = this.stored.get(namespace)?.get(name)
+    const metadata = {
+      ...(structuredClone(pod.metadata) as unknown as WorkloadObject['metadata']),
+      name,
+      namespace,
+      uid: randomUUID(),
+      resourceVersion: '',
+      generation: 1,
+      creationTimestamp: timestamp()
+    }
+    this.save(
+      namespace,
+      { object: { metadata, spec: structuredClone(pod.spec), status: structuredClone(pod.status) } },
+      existing ? 'MODIFIED' : 'ADDED'
+    )
+  }
+
+  /** A controller's delete (a Pod of an old revision). */
+  remove(namespace: string, name: string): void {
+    const w = this.stored.get(namespace)?.get(name)
+    if (!w) return
+    this.stored.get(namespace)?.delete(name)
+    const resourceVersion = this.store.claimResourceVersion()
+    this.publish(
+      namespace,
+      { object: { ...w.object, metadata: { ...w.object.metadata, resourceVersion } } },
+      'DELETED'
+    )
   }
 
   private byName(namespace: string): Map<string, StoredWorkload> {
@@ -250,8 +342,8 @@ export class WorkloadsApi {
       )
     }
     const created = this.admit(namespace, object.metadata, object.spec, {})
-    if (!options.dryRun) this.byName(namespace).set(created.object.metadata.name, created)
-    return { status: 201, body: this.render(created) }
+    if (options.dryRun) return { status: 201, body: this.render(created) }
+    return { status: 201, body: this.render(this.save(namespace, created, 'ADDED')) }
   }
 
   /** Store a workload as another client would, with a status (e.g. a finished Job); throws what a create would. */
@@ -262,8 +354,115 @@ export class WorkloadsApi {
       structuredClone(body.spec) as JsonObject,
       structuredClone(body.status ?? {}) as JsonObject
     )
-    this.byName(namespace).set(created.object.metadata.name, created)
-    return this.render(created)
+    return this.render(this.save(namespace, created, 'ADDED'))
+  }
+
+  /**
+   * PATCH of a StatefulSet or DaemonSet: the patch applied to the object as JSON, then the checks of an update
+   * (name, namespace, resourceVersion, validation, immutable selector) and the strategy's generation rule.
+   */
+  patch(namespace: string, name: string, contentType: string, text: string, options: WriteOptions): Reply {
+    if (contentType === 'application/apply-patch+yaml') {
+      throw new StatusError(
+        415,
+        'UnsupportedMediaType',
+        `the test double does not implement server-side apply for ${this.qualified}; accepted media types here: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`
+      )
+    }
+    const patch = parseNonApplyPatch(text, options)
+    const current = this.stored.get(namespace)?.get(name)
+    if (!current) throw this.notFound(name)
+    const before = this.render(current) as unknown as Json
+    const patched =
+      contentType === 'application/json-patch+json'
+        ? jsonPatch(before, patch)
+        : contentType === 'application/merge-patch+json'
+          ? mergePatch(before, patch)
+          : strategicMergePatch(before, patch)
+    const decoded = this.decode(patched)
+    const raw = isObject(patched) && isObject(patched.metadata) ? patched.metadata : {}
+    if (decoded.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${decoded.metadata.name ?? ''}) does not match the name on the URL (${name})`
+      )
+    }
+    if (decoded.metadata.namespace && decoded.metadata.namespace !== namespace) {
+      throw badRequest(
+        `the namespace of the object (${decoded.metadata.namespace}) does not match the namespace on the request (${namespace})`
+      )
+    }
+    if (
+      typeof raw.resourceVersion === 'string' &&
+      raw.resourceVersion !== current.object.metadata.resourceVersion
+    ) {
+      throw new StatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${this.qualified} ${quote(name)}: the object has been modified; please apply your changes to the latest version and try again`,
+        { name, ...(this.info.group && { group: this.info.group }), kind: this.resource }
+      )
+    }
+    const spec = this.defaulted(decoded.spec)
+    const errors = this.validate(name, spec)?.details?.causes ?? []
+    if (JSON.stringify(spec.selector) !== JSON.stringify(current.object.spec.selector)) {
+      errors.push({
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: field is immutable',
+        field: 'spec.selector'
+      })
+    }
+    if (errors.length > 0) {
+      throw invalid(
+        `${this.info.kind}.${this.info.group}`,
+        name,
+        errors.map(c => ({ type: c.reason, field: c.field, body: c.message }))
+      )
+    }
+    const specChanged = JSON.stringify(spec) !== JSON.stringify(current.object.spec)
+    const next: StoredWorkload = {
+      object: {
+        metadata: {
+          ...current.object.metadata,
+          ...(decoded.metadata.labels ? { labels: decoded.metadata.labels } : {}),
+          ...(decoded.metadata.annotations ? { annotations: decoded.metadata.annotations } : {}),
+          generation: current.object.metadata.generation + (specChanged ? 1 : 0)
+        },
+        spec,
+        status: current.object.status
+      }
+    }
+    if (!decoded.metadata.labels) delete next.object.metadata.labels
+    if (!decoded.metadata.annotations) delete next.object.metadata.annotations
+    const unchanged = JSON.stringify(next.object) === JSON.stringify(current.object)
+    // Nothing changed: etcd is not written. A dry run answers what would be stored, under the current version.
+    if (unchanged || options.dryRun) return { status: 200, body: this.render(next) }
+    const saved = this.save(namespace, next, 'MODIFIED')
+    if (specChanged && this.rolls) {
+      const templateChanged = JSON.stringify(spec.template) !== JSON.stringify(current.object.spec.template)
+      this.onSpecChange?.(namespace, name, templateChanged)
+    }
+    return { status: 200, body: this.render(saved) }
+  }
+
+  /** The API server's defaults for the fields a rollout reads (SetDefaults_StatefulSet, SetDefaults_DaemonSet). */
+  private defaulted(spec: JsonObject): JsonObject {
+    if (this.resource === 'statefulsets') {
+      return {
+        replicas: 1,
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        revisionHistoryLimit: 10,
+        ...spec
+      }
+    }
+    if (this.resource === 'daemonsets') {
+      return {
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+        revisionHistoryLimit: 10,
+        ...spec
+      }
+    }
+    return spec
   }
 
   private admit(
@@ -281,6 +480,10 @@ export class WorkloadsApi {
     const name = meta.name ?? ''
     const uid = randomUUID()
     if (this.resource === 'jobs') addJobSelector(spec, name, uid)
+    spec = this.defaulted(spec)
+    if (this.rolls && Object.keys(status).length === 0) {
+      status = settledStatus(this.resource as RolloutResource, name, spec, 1)
+    }
     const invalidity = this.validate(name, spec)
     if (invalidity) throw invalidity
     if (this.stored.get(namespace)?.has(name)) {
@@ -294,7 +497,7 @@ export class WorkloadsApi {
       name,
       namespace,
       uid,
-      resourceVersion: this.store.claimResourceVersion(),
+      resourceVersion: '',
       generation: 1,
       creationTimestamp: timestamp()
     }
