@@ -9,9 +9,9 @@ import { advice, failureMessage, type SyncReport } from './github/report.js'
 import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
 import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
-import { restartDeployments, restartNeeded } from './kube/deployment-restarts.js'
 import { runRequestPolicy } from './kube/requests.js'
 import { SecretsClient } from './kube/secrets-client.js'
+import { restartWorkloads } from './kube/workload-restarts.js'
 import { WorkloadsClient } from './kube/workloads-client.js'
 import { syncNamespace } from './sync/namespace-sync.js'
 import { Ownership } from './sync/ownership.js'
@@ -39,15 +39,16 @@ export async function run(): Promise<void> {
     const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection.renewCredentials)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const ownership = new Ownership(settings.prefix, settings.owner)
-    const workloads = settings.checkReferences
-      ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
-      : undefined
+    const workloads =
+      settings.checkReferences || settings.restartReferencing
+        ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
+        : undefined
     const outcome = await syncNamespace(client, settings, ownership, selection, workloads)
     const { results, orphans, unclaimed, listFailure, inventory, stopped } = outcome
     const restarts =
-      settings.restart && !listFailure && !stopped && restartNeeded(results)
-        ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
-        : undefined
+      listFailure || stopped
+        ? undefined
+        : await restartWorkloads(connection.kubeConfig, settings, { results, inventory }, requestPolicy)
 
     const report: SyncReport = {
       server: connection.server,
@@ -59,11 +60,14 @@ export async function run(): Promise<void> {
       results,
       orphans,
       unclaimed,
-      restart: settings.restart && { target: settings.restart, results: restarts },
+      ...(restarts && { restarts }),
       ignoredCount: selection.ignoredCount,
       origin: origin(),
       durationMs: performance.now() - started,
-      ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
+      ...(inventory &&
+        settings.checkReferences && {
+          references: checkReferences(inventory, results, settings.prefix, settings.dryRun)
+        })
     }
     await publish(report)
 

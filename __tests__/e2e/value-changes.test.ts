@@ -79,7 +79,7 @@ describe('only a value change is a change', () => {
     expect(summary).toContain('## ✅ gke-secrets-sync: no value changed, metadata of 1 Secret updated')
     expect(summary).toContain('| `dagster-secret-same` | metadata updated | claimed for acme/dagster-infra')
     expect(summary).toContain('1 Secret had only its labels or annotations written')
-    expect(summary).toContain('No Secret changed, so no Deployment was restarted')
+    expect(summary).toContain("No Secret's value changed, so nothing was restarted")
   })
 
   it('a claim that changes the value is an update, and restarts once beside a same-value claim', async () => {
@@ -161,8 +161,10 @@ describe('a paused Deployment', () => {
     expect(patches()).toEqual([`/apis/apps/v1/namespaces/${NS}/deployments/user-code-etl`])
     expect(restartedAt('user-code-paused')).toBeUndefined()
     expect(synced.stdout).toMatch(
-      /::warning::Deployment user-code-paused was not restarted: it is paused.*can't restart paused deployment \(run rollout resume first\).*kubectl rollout resume deployment\/user-code-paused -n dagster-prd/
+      /::warning::Deployment\/user-code-paused was not restarted: it is paused.*can't restart paused deployment \(run rollout resume first\).*kubectl rollout resume deployment\/user-code-paused -n dagster-prd/
     )
-    expect(plainText(synced.summary)).toContain('- `user-code-paused`: ⚠️ not restarted: it is paused')
+    expect(synced.summary).toContain(
+      '| `Deployment/user-code-paused` | named in `restart_deployments` | ⚠️ paused, not restarted: run `kubectl rollout resume deployment/user-code-paused -n dagster-prd` first |'
+    )
   })
 })

@@ -15,6 +15,7 @@ import {
   toOutputs,
   type SyncReport
 } from '../../src/github/report.js'
+import type { RestartsReport, WorkloadRestart } from '../../src/sync/restarts.js'
 import type { SecretResult, SecretState } from '../../src/sync/sync.js'
 
 const results: SecretResult[] = [
@@ -45,6 +46,25 @@ const report: SyncReport = {
   origin: '[acme/dagster-infra run 4242](https://github.com/acme/dagster-infra/actions/runs/4242)',
   durationMs: 2345
 }
+
+/** A restart step's report with these restarts of Deployments named in restart_deployments. */
+const restartsOf = (...restarts: Partial<WorkloadRestart>[]): RestartsReport => ({
+  target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
+  referencing: false,
+  anyChange: true,
+  restarts: restarts.map(restart => ({
+    kind: 'Deployment',
+    name: 'etl',
+    namespace: 'dagster-prd',
+    causes: [],
+    named: true,
+    outcome: 'restarted',
+    ...restart
+  })),
+  nextRun: [],
+  problems: [],
+  waited: false
+})
 
 const result = (state: SecretState, name: string = state, detail?: string): SecretResult => ({
   githubName: `DAGSTER_SECRET_${name.toUpperCase()}`,
@@ -105,6 +125,7 @@ describe('toOutputs', () => {
       env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n',
       env_secrets_json:
         '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]',
+      restarted: '[]',
       restarted_deployments: '[]',
       // check_references is off.
       unreferenced: '',
@@ -150,17 +171,14 @@ describe('toOutputs', () => {
 })
 
 describe('summaryHeading', () => {
-  const failedRestart = {
-    target: { kind: 'names' as const, names: ['etl'] },
-    results: [{ name: 'etl', restarted: false, detail: '403' }]
-  }
+  const failedRestart = restartsOf({ outcome: 'failed', detail: '403' })
   it.each<[string, Partial<SyncReport>, string]>([
     ['a failed Secret', {}, '❌ gke-secrets-sync: 1 Secret failed'],
     ['a failed dry run', { dryRun: true }, '❌ gke-secrets-sync: dry run, 1 Secret failed'],
     [
       'a failed restart',
-      { results: [result('created')], restart: failedRestart },
-      '❌ gke-secrets-sync: 1 Deployment restart failed'
+      { results: [result('created')], restarts: failedRestart },
+      '❌ gke-secrets-sync: 1 restart failed'
     ],
     [
       'one change',
@@ -207,7 +225,7 @@ describe('summaryHeading', () => {
   ])('after %s: %s', (_, change, heading) => {
     const variant = { ...report, ...change }
     expect(summaryHeading(variant)).toBe(`## ${heading}`)
-    expect(rendered(renderSummary(variant)).headings).toEqual([heading])
+    expect(rendered(renderSummary(variant)).headings[0]).toBe(heading)
   })
 
   it.each<[Partial<SyncReport>, string]>([
@@ -369,28 +387,22 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
     expect(rendered(renderSummary(report)).paragraphs.join('\n')).not.toContain('Dry run')
   })
 
-  it.each([
-    [false, 'restarted'],
-    [true, 'would be restarted']
-  ])('lists each Deployment restart, a failed one marked (dry run: %s)', (dryRun, verb) => {
+  it('has a Restarts section, after the table, when restarts were asked for', () => {
     const page = rendered(
       renderSummary({
         ...report,
-        dryRun,
         results: [result('updated')],
-        restart: {
-          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
-          results: [
-            { name: 'etl', restarted: true },
-            { name: 'ml', restarted: false, detail: '403 Forbidden: <no patch>' }
-          ]
-        }
+        restarts: restartsOf(
+          { name: 'etl' },
+          { name: 'ml', outcome: 'failed', detail: '403 Forbidden: <no patch>' }
+        )
       })
     )
-    expect(page.paragraphs).toContain(
-      'Deployment restarts (matching app.kubernetes.io/part-of=dagster), so that running pods read the new values:'
-    )
-    expect(page.items).toEqual([`etl: ${verb}`, 'ml: ❌ not restarted: 403 Forbidden: <no patch>'])
+    expect(page.headings).toEqual(['❌ gke-secrets-sync: 1 restart failed', 'Restarts'])
+    expect(page.table.slice(-2)).toEqual([
+      ['Deployment/etl', 'named in restart_deployments', 'restarted'],
+      ['Deployment/ml', 'named in restart_deployments', '❌ not restarted: 403 Forbidden: <no patch>']
+    ])
   })
 
   it.each([
@@ -419,27 +431,12 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
     }
   )
 
-  it('says a paused Deployment was not restarted, without counting it as restarted or failed', () => {
+  it('does not count a paused Deployment as restarted or failed', () => {
     const paused = {
       ...report,
       results: [result('updated')],
-      restart: {
-        target: { kind: 'names' as const, names: ['etl', 'ml'] },
-        results: [
-          { name: 'etl', restarted: true },
-          {
-            name: 'ml',
-            restarted: false,
-            paused: true,
-            detail: 'it is paused; run `kubectl rollout resume deployment/ml -n dagster-prd`'
-          }
-        ]
-      }
+      restarts: restartsOf({ name: 'etl' }, { name: 'ml', outcome: 'paused', detail: 'it is paused' })
     }
-    expect(rendered(renderSummary(paused)).items).toEqual([
-      'etl: restarted',
-      'ml: ⚠️ not restarted: it is paused; run `kubectl rollout resume deployment/ml -n dagster-prd`'
-    ])
     expect(failureMessage(paused)).toBeUndefined()
     expect(outcomeOf(paused)).toBe('synced')
     expect(toOutputs(paused).restarted_deployments).toBe('["etl"]')
@@ -465,13 +462,7 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
       'a run with restarts',
       {
         results: [result('updated')],
-        restart: {
-          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
-          results: [
-            { name: 'etl', restarted: true },
-            { name: 'ml', restarted: false, detail: '403 Forbidden' }
-          ]
-        }
+        restarts: restartsOf({ name: 'etl' }, { name: 'ml', outcome: 'failed', detail: '403 Forbidden' })
       }
     ]
   ])('leaks no Markdown syntax into the text of %s', (_, change) => {
@@ -525,5 +516,181 @@ describe('renderSummary for several repositories', () => {
     const text = renderSummary(report)
     expect(text).not.toContain('owner `')
     expect(text).not.toContain('record no owner')
+  })
+})
+
+describe('the Restarts section, rendered', () => {
+  const referencing = (
+    restarts: Partial<WorkloadRestart>[],
+    change: Partial<RestartsReport> = {}
+  ): SyncReport => ({
+    ...report,
+    results: [result('updated', 'a')],
+    restarts: {
+      ...restartsOf(...restarts),
+      target: { kind: 'names', names: ['webserver'] },
+      referencing: true,
+      waited: true,
+      ...change
+    }
+  })
+  const cause = { secretName: 'dagster-secret-a', keys: ['DAGSTER_SECRET_A'] }
+
+  it.each<[string, Partial<WorkloadRestart>, string]>([
+    ['a complete rollout', { rollout: { state: 'complete', message: 'done' } }, '✅ restarted, rolled out'],
+    [
+      'a failed rollout, with the condition and the waiting pods',
+      {
+        rollout: {
+          state: 'failed',
+          message:
+            'deployment "etl" exceeded its progress deadline (ProgressDeadlineExceeded: ReplicaSet "etl-7c" has timed out progressing.)',
+          waiting: [
+            {
+              pod: 'etl-7c-x',
+              container: 'app',
+              reason: 'CreateContainerConfigError',
+              message: 'secret "dagster-secret-b" not found'
+            }
+          ]
+        }
+      },
+      '❌ restarted, rollout failed: deployment "etl" exceeded its progress deadline (ProgressDeadlineExceeded: ReplicaSet "etl-7c" has timed out progressing.); pod etl-7c-x (app): CreateContainerConfigError: secret "dagster-secret-b" not found'
+    ],
+    [
+      'a rollout still going when the budget ran out',
+      {
+        rollout: { state: 'still rolling out', message: '0 of 1 updated replicas are available', waiting: [] }
+      },
+      '⏳ restarted, still rolling out when the time budget (timeout_seconds) ran out: 0 of 1 updated replicas are available'
+    ],
+    [
+      'a paused Deployment',
+      { outcome: 'paused', detail: 'it is paused' },
+      '⚠️ paused, not restarted: run kubectl rollout resume deployment/etl -n dagster-prd first'
+    ],
+    ['a dry run', { outcome: 'would restart' }, 'would restart']
+  ])('%s', (_, restart, resultText) => {
+    const page = rendered(renderSummary(referencing([{ causes: [cause], named: false, ...restart }])))
+    expect(page.headings).toContain('Restarts')
+    expect(page.table.at(-1)).toEqual(['Deployment/etl', 'dagster-secret-a (DAGSTER_SECRET_A)', resultText])
+  })
+
+  it('says what Jobs and CronJobs do and what it means for Dagster, naming those that read a changed Secret', () => {
+    const page = rendered(
+      renderSummary(
+        referencing([{ causes: [cause], named: true, rollout: { state: 'complete', message: '' } }], {
+          nextRun: [{ workload: 'CronJob/nightly', causes: [cause] }]
+        })
+      )
+    )
+    expect(page.table.at(-1)?.[1]).toBe('dagster-secret-a (DAGSTER_SECRET_A), named in restart_deployments')
+    const note = page.paragraphs.find(p => p.startsWith('Jobs and CronJobs are never restarted')) ?? ''
+    expect(note).toContain('These read a changed Secret: CronJob/nightly (dagster-secret-a)')
+    expect(note).toContain('runs launched after this sync get the new values')
+    expect(note).toContain('runs already in flight keep the old ones')
+    expect(note).toContain('code servers (user-code Deployments, which evaluate sensors and schedules)')
+  })
+
+  it.each<[string, Partial<RestartsReport>, string]>([
+    [
+      'no value changed',
+      { anyChange: false },
+      "No Secret's value changed, so nothing was restarted (restart_deployments: webserver; restart_referencing: what reads a changed Secret)."
+    ],
+    [
+      'nothing reads what changed',
+      { restarts: [] },
+      'No Deployment, StatefulSet or DaemonSet reads a Secret whose value changed, so nothing was restarted'
+    ],
+    [
+      'a selector that matched nothing',
+      {
+        restarts: [],
+        problems: ['restart_deployments app=x: no Deployment in namespace dagster-prd matches this selector']
+      },
+      '❌ restart_deployments app=x: no Deployment in namespace dagster-prd matches this selector'
+    ]
+  ])('when %s, says so', (_, change, sentence) => {
+    const page = rendered(renderSummary(referencing([], change)))
+    expect(page.paragraphs.some(p => p.startsWith(sentence))).toBe(true)
+  })
+
+  it('fails the run on a failed rollout, naming the workload, the message and the pods, with the RBAC advice on a 403', () => {
+    const failing = referencing([
+      {
+        name: 'etl',
+        causes: [cause],
+        rollout: {
+          state: 'failed',
+          message: 'its new pods cannot start (CrashLoopBackOff)',
+          waiting: [
+            {
+              pod: 'etl-1',
+              container: 'app',
+              reason: 'CrashLoopBackOff',
+              message: 'back-off 10s\n::error::x'
+            }
+          ]
+        }
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'cache',
+        causes: [cause],
+        outcome: 'failed',
+        detail:
+          '403 Forbidden: statefulsets.apps "cache" is forbidden: User "sa@p.iam.gserviceaccount.com" cannot patch resource "statefulsets" in API group "apps" in the namespace "dagster-prd"'
+      }
+    ])
+    expect(outcomeOf(failing)).toBe('failed')
+    expect(summaryHeading(failing)).toBe('## ❌ gke-secrets-sync: 2 restarts failed')
+    const message = failureMessage(failing) ?? ''
+    expect(message).toContain(
+      '- Deployment/etl: rollout failed: its new pods cannot start (CrashLoopBackOff); pod etl-1 (app): CrashLoopBackOff: back-off 10s ::error::x'
+    )
+    expect(message).not.toMatch(/\n::/)
+    expect(message).toContain(
+      '- StatefulSet/cache: not restarted: 403 Forbidden: statefulsets.apps "cache" is forbidden'
+    )
+    expect(message).toContain(
+      'kubectl create role gke-secrets-sync-restarts -n dagster-prd --verb=get,list,watch,patch --resource=deployments.apps,statefulsets.apps,daemonsets.apps'
+    )
+    expect(message).toContain('--user=sa@p.iam.gserviceaccount.com')
+    expect(message).not.toContain('on resource secrets')
+  })
+
+  it('puts every restart and its rollout in the restarted output, and the Deployments in restarted_deployments', () => {
+    const outputs = toOutputs(
+      referencing([
+        { name: 'etl', causes: [cause], rollout: { state: 'complete', message: '' } },
+        {
+          kind: 'StatefulSet',
+          name: 'cache',
+          causes: [cause],
+          named: false,
+          rollout: { state: 'still rolling out', message: '', waiting: [] }
+        },
+        { name: 'paused', outcome: 'paused' }
+      ])
+    )
+    expect(JSON.parse(outputs.restarted ?? '')).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'etl',
+        namespace: 'dagster-prd',
+        secrets: ['dagster-secret-a'],
+        named: true,
+        rollout: 'complete'
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'cache',
+        namespace: 'dagster-prd',
+        secrets: ['dagster-secret-a'],
+        rollout: 'still rolling out'
+      }
+    ])
+    expect(outputs.restarted_deployments).toBe('["etl"]')
   })
 })

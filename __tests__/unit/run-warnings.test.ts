@@ -55,19 +55,27 @@ describe('runWarnings', () => {
     [
       'a paused Deployment that restart_deployments names',
       {
-        restart: {
+        restarts: {
           target: { kind: 'names', names: ['etl'] },
-          results: [
+          referencing: false,
+          anyChange: true,
+          restarts: [
             {
+              kind: 'Deployment',
               name: 'etl',
-              restarted: false,
-              paused: true,
+              namespace: 'dagster-prd',
+              causes: [],
+              named: true,
+              outcome: 'paused',
               detail: 'it is paused; run kubectl rollout resume'
             }
-          ]
+          ],
+          nextRun: [],
+          problems: [],
+          waited: false
         }
       },
-      ['Deployment etl was not restarted: it is paused; run kubectl rollout resume']
+      ['Deployment/etl was not restarted: it is paused; run kubectl rollout resume']
     ]
   ])('%s', (_, change, expected) => {
     const warnings = runWarnings({ ...base, ...change })

@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import { context } from '@actions/github'
 import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
+import { restartLogLines } from './restarts-report.js'
 import { runWarnings } from './run-warnings.js'
 
 export async function publish(report: SyncReport): Promise<void> {
@@ -13,6 +14,7 @@ export async function publish(report: SyncReport): Promise<void> {
     else if (result.state === 'skipped') core.warning(line)
     else core.info(line)
   }
+  for (const line of restartLogLines(report.restarts)) core.info(line)
   if (report.references) core.info(referencesLogLine(report.references))
   for (const { title, message } of referenceWarnings(report.references)) core.warning(message, { title })
   for (const warning of runWarnings(report)) core.warning(warning)

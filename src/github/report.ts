@@ -2,11 +2,12 @@
 // and reasons go in, text comes out; values never reach this module.
 import { stringify } from 'yaml'
 import type { ClusterTarget } from '../kube/cluster-connection.js'
-import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
 import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { referenceOutputs, referencesSection, usedByCell } from './references-report.js'
+import { restartFailures, restartOutputs, restartsSection } from './restarts-report.js'
 import { cell, code } from './markdown.js'
 import { compareNames } from '../sync/selection.js'
+import { failedRestarts, type RestartsReport } from '../sync/restarts.js'
 import { IN_SYNC, VALUE_CHANGES, type SecretResult, type SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
 
@@ -26,8 +27,8 @@ export interface SyncReport {
   orphans?: string[]
   /** Ownerless Secrets of the prefix (written before owners were recorded) that prune left in place. */
   unclaimed?: string[]
-  /** Asked for with `restart_deployments`; `results` is undefined when no Secret changed (nothing restarted). */
-  restart?: { target: RestartTarget; results?: RestartResult[] }
+  /** With `restart_deployments` or `restart_referencing`: what was restarted, why, and how each rollout ended. */
+  restarts?: RestartsReport
   /** Input secrets without the prefix; shown as a count only. */
   ignoredCount: number
   /** A Markdown link to the workflow run this came from; absent outside Actions. */
@@ -91,12 +92,7 @@ export function toOutputs(report: SyncReport): Record<string, string> {
       )
     ),
     env_secrets: envSecretsYaml(report.results),
-    restarted_deployments: JSON.stringify(
-      (report.restart?.results ?? [])
-        .filter(restart => restart.restarted)
-        .map(restart => restart.name)
-        .sort(compareNames)
-    ),
+    ...restartOutputs(report.restarts),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
     env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
     ...referenceOutputs(report.references)
@@ -106,8 +102,8 @@ export function toOutputs(report: SyncReport): Record<string, string> {
 /** The message for core.setFailed, or undefined when every secret made it. */
 export function failureMessage(report: SyncReport): string | undefined {
   const failed = sortedResults(report.results).filter(result => result.state === 'failed')
-  const failedRestarts = failedRestartsOf(report)
-  if (failed.length === 0 && failedRestarts.length === 0) return undefined
+  const restarts = restartFailures(report.restarts)
+  if (failed.length === 0 && restarts.lines.length === 0) return undefined
   const lines: string[] = []
   if (failed.length > 0) {
     lines.push(
@@ -115,19 +111,14 @@ export function failureMessage(report: SyncReport): string | undefined {
       ...failed.map(result => `- ${result.secretName}${from(result)}: ${result.detail ?? 'failed'}`)
     )
   }
-  if (failedRestarts.length > 0) {
-    lines.push(
-      `The Secrets were synced, but ${plural(failedRestarts.length, 'Deployment restart')} failed, so those pods still run with the old values:`,
-      ...failedRestarts.map(restart => `- ${restart.name}: ${restart.detail ?? 'failed'}`)
-    )
-  }
-  const details = [...failed, ...failedRestarts].map(item => item.detail ?? '')
+  lines.push(...restarts.lines)
+  const details = [...failed.map(item => item.detail ?? ''), ...restarts.details]
   return [...lines, ...advice(details, report.namespace)].join('\n')
 }
 
-/** Restarts that failed; a paused Deployment is not restarted, and that is said, not failed. */
-function failedRestartsOf(report: SyncReport): RestartResult[] {
-  return (report.restart?.results ?? []).filter(restart => !restart.restarted && !restart.paused)
+/** How many restarts fail the run: a refused restart, a failed or unverifiable rollout, a target not found. */
+function restartFailureCount(report: SyncReport): number {
+  return failedRestarts(report.restarts).length + (report.restarts?.problems.length ?? 0)
 }
 
 /** What to do about the failures the API server reports most, once each. */
@@ -139,9 +130,15 @@ export function advice(details: string[], namespace: string): string[] {
         'Check the credentials: the kubeconfig user, or for GKE the Google identity (it needs roles/container.clusterViewer on the project to reach the cluster).'
       )
     }
-    if (detail.startsWith('403 ') && detail.includes('deployments.apps')) {
+    if (/(^|: |\()403 /.test(detail) && /\b(deployments|statefulsets|daemonsets)\.apps\b/.test(detail)) {
+      const user = /User "([^"]+)"/.exec(detail)?.[1] ?? '<the identity>'
       tips.add(
-        `The identity may not restart Deployments: grant it verbs get, list, patch on resource deployments (API group apps) in namespace ${namespace}, or leave \`restart_deployments\` empty.`
+        [
+          `The identity may not restart or watch workloads: bind it a Role with verbs get, list, watch, patch on resources deployments, statefulsets, daemonsets (API group apps) in namespace ${namespace} (README: "Restarting what uses a Secret"), e.g.`,
+          `  kubectl create role gke-secrets-sync-restarts -n ${namespace} --verb=get,list,watch,patch --resource=deployments.apps,statefulsets.apps,daemonsets.apps`,
+          `  kubectl create rolebinding gke-secrets-sync-restarts -n ${namespace} --role=gke-secrets-sync-restarts --user=${user}`,
+          'or leave `restart_deployments` and `restart_referencing` off.'
+        ].join('\n')
       )
     } else if (detail.startsWith('403 ')) {
       // The API server names the identity: `User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`.
@@ -167,7 +164,7 @@ export type Outcome = 'failed' | 'dry run' | 'synced' | 'nothing to do'
 
 export function outcomeOf(report: SyncReport): Outcome {
   const counts = countByState(report.results)
-  if (counts.failed > 0 || failedRestartsOf(report).length > 0) return 'failed'
+  if (counts.failed > 0 || restartFailureCount(report) > 0) return 'failed'
   if (report.dryRun) return 'dry run'
   return changesIn(counts) + counts['metadata-updated'] > 0 ? 'synced' : 'nothing to do'
 }
@@ -208,10 +205,10 @@ export function summaryHeading(report: SyncReport): string {
   const [symbol, text] = ((): [string, string] => {
     switch (outcomeOf(report)) {
       case 'failed': {
-        const failedRestarts = failedRestartsOf(report).length
+        const failedRestarts = restartFailureCount(report)
         const what = [
           ...(counts.failed > 0 ? [`${plural(counts.failed, 'Secret')} failed`] : []),
-          ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'Deployment restart')} failed`] : [])
+          ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'restart')} failed`] : [])
         ].join(', ')
         return ['❌', report.dryRun ? `dry run, ${what}` : what]
       }
@@ -366,7 +363,7 @@ export function renderSummary(report: SyncReport): string {
     )
   }
   out.push(...unclaimedSection(report))
-  out.push(...restartSection(report))
+  if (report.restarts) out.push(...restartsSection(report.restarts, report.dryRun))
   // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
   if (references) out.push(...referencesSection(references, report.namespace))
   const inSync = namesIn(results, IN_SYNC)
@@ -417,24 +414,6 @@ function unclaimedSection(report: SyncReport): string[] {
   if (unclaimed.length === 0) return []
   return [
     `${plural(unclaimed.length, 'Secret')} made for \`${report.prefix}_\` by an earlier version of this action ${unclaimed.length === 1 ? 'records' : 'record'} no owner, so prune left ${unclaimed.length === 1 ? 'it' : 'them'} in place: ${unclaimed.map(code).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
-    ''
-  ]
-}
-
-function restartSection(report: SyncReport): string[] {
-  if (!report.restart) return []
-  const { target, results } = report.restart
-  const asked =
-    target.kind === 'names' ? target.names.map(code).join(', ') : `matching ${code(target.selector)}`
-  if (!results) return [`No Secret changed, so no Deployment was restarted (${asked}).`, '']
-  const verb = report.dryRun ? 'would be restarted' : 'restarted'
-  return [
-    `Deployment restarts (${asked}), so that running pods read the new values:`,
-    '',
-    ...results.map(
-      restart =>
-        `- ${code(restart.name)}: ${restart.restarted ? verb : `${restart.paused ? '⚠️' : '❌'} not restarted: ${cell(restart.detail ?? '')}`}`
-    ),
     ''
   ]
 }

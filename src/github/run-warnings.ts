@@ -3,6 +3,7 @@
 // comes out; main.ts hands each line to core.warning.
 // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-a-warning-message
 import { plural, type SyncReport } from './report.js'
+import { restartWarnings } from './restarts-report.js'
 
 const list = (names: string[]): string => names.map(name => `\`${name}\``).join(', ')
 
@@ -31,9 +32,6 @@ export function runWarnings(report: SyncReport): string[] {
       `${plural(unclaimed.length, 'Secret')} of the prefix ${report.prefix} ${unclaimed.length === 1 ? 'was' : 'were'} made by an earlier version of this action and ${unclaimed.length === 1 ? 'records' : 'record'} no owner, so prune left ${unclaimed.length === 1 ? 'it' : 'them'} in place: ${list(unclaimed)}. The repository that still syncs one claims it on its next run; delete by hand any that no repository syncs.`
     )
   }
-  for (const restart of report.restart?.results ?? []) {
-    if (restart.paused)
-      warnings.push(`Deployment ${restart.name} was not restarted: ${restart.detail ?? 'paused'}.`)
-  }
+  warnings.push(...restartWarnings(report.restarts))
   return warnings
 }

@@ -1,4 +1,5 @@
-// Reads what `check_references` needs from one namespace: one LIST per workload kind (Deployments, StatefulSets,
+// Reads what `check_references` and `restart_referencing` need from one namespace (main.ts reads it once for
+// both, and prune then keeps what it finds in use): one LIST per workload kind (Deployments, StatefulSets,
 // DaemonSets, CronJobs, Jobs), one of the running Pods (they catch every owner: standalone ReplicaSets,
 // ReplicationControllers, bare Pods), and one metadata-only LIST of the namespace's Secrets, each through
 // kube-requests.ts for its timeout, deadline and retries. Decides nothing (that is workload-references.ts). A kind that cannot be listed
