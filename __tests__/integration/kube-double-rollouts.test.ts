@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble, type WorkloadResource } from '../../kube-double/server.js'
 import { failure } from '../doubles/api-failure.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
@@ -54,6 +54,15 @@ interface Event {
   }
 }
 
+/** Waits, without a clock of its own, until the controller's steps made `check` true (at most 5 s). */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('the rollout did not get there in 5 s')
+    await sleep(10)
+  }
+}
+
 /** A WATCH read until the server ends it (`timeoutSeconds`), as its lines of events. */
 async function watch(
   double: KubeDouble,
@@ -72,11 +81,14 @@ describe('kube API double: restarts and rollouts', () => {
   let double: KubeDouble
   let apps: AppsV1Api
   let denied: Set<string>
+  /** Time between a rollout's steps; the PATCH tests hold the API's own writes, with no controller step between. */
+  let rolloutStepMs = 25
 
   beforeEach(async () => {
     denied = new Set()
     double = await startKubeDouble({
       workloads: true,
+      rolloutStepMs,
       authorize: a => !denied.has(`${a.verb} ${a.resource}`)
     })
     apps = kubeConfigFor(double).makeApiClient(AppsV1Api)
@@ -85,6 +97,13 @@ describe('kube API double: restarts and rollouts', () => {
   afterEach(() => double.close())
 
   describe('PATCH of StatefulSets and DaemonSets', () => {
+    beforeAll(() => {
+      rolloutStepMs = 60_000
+    })
+    afterAll(() => {
+      rolloutStepMs = 25
+    })
+
     it.each(['statefulsets', 'daemonsets'] as const)(
       'restarts %s with a strategic merge patch: restartedAt set, other annotations kept, generation bumped',
       async resource => {
@@ -180,7 +199,7 @@ describe('kube API double: restarts and rollouts', () => {
 
     it('from resourceVersion 0: ADDED for what matches now, then every change, one JSON event per line', async () => {
       double.seedDeployment(ns, { name: 'other' })
-      const watching = watch(double, path, 'fieldSelector=metadata.name%3Dweb&timeoutSeconds=1')
+      const watching = watch(double, path, 'fieldSelector=metadata.name%3Dweb&timeoutSeconds=2')
       await sleep(100)
       await apps.patchNamespacedDeployment(
         { name: 'web', namespace: ns, body: restartPatch('2024-06-01T12:00:00Z') },
@@ -215,7 +234,11 @@ describe('kube API double: restarts and rollouts', () => {
         { name: 'web', namespace: ns, body: restartPatch('t1') },
         strategic
       )
-      await sleep(100)
+      await until(
+        () =>
+          double.getDeployment(ns, 'web')?.status.replicas === 1 &&
+          double.getDeployment(ns, 'web')?.status.observedGeneration === 2
+      )
       const resumed = await watch(double, path, `resourceVersion=${rv}&timeoutSeconds=1`)
       expect(resumed.events.map(e => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'MODIFIED'])
 
@@ -282,12 +305,12 @@ describe('kube API double: restarts and rollouts', () => {
         else if (resource === 'statefulsets')
           await apps.patchNamespacedStatefulSet({ name, namespace: ns, body }, strategic)
         else await apps.patchNamespacedDaemonSet({ name, namespace: ns, body }, strategic)
-        await sleep(150)
-        const object =
+        const object = () =>
           resource === 'deployments'
             ? double.getDeployment(ns, name)
             : double.getWorkload(ns, resource as WorkloadResource, name)
-        expect(object?.status).toMatchObject(status)
+        await until(() => Object.entries(status).every(([key, value]) => object()?.status[key] === value))
+        expect(object()?.status).toMatchObject(status)
         const running = await podsOf(name)
         expect(running).toHaveLength(pods)
         for (const pod of running) {
@@ -306,7 +329,9 @@ describe('kube API double: restarts and rollouts', () => {
         { name: 'web', namespace: ns, body: restartPatch('t2') },
         strategic
       )
-      await sleep(150)
+      const conditions = (): { type: string; reason?: string }[] =>
+        (double.getDeployment(ns, 'web')?.status.conditions ?? []) as { type: string; reason?: string }[]
+      await until(() => conditions().some(c => c.reason === 'ProgressDeadlineExceeded'))
       const progressing = (double.getDeployment(ns, 'web')?.status.conditions as { type: string }[]).find(
         c => c.type === 'Progressing'
       )
@@ -334,7 +359,9 @@ describe('kube API double: restarts and rollouts', () => {
         { name: 'db', namespace: ns, body: restartPatch('t3') },
         strategic
       )
-      await sleep(150)
+      await until(() => double.getWorkload(ns, 'statefulsets', 'db')?.status.observedGeneration === 2)
+      // Nothing more comes: the controller's last step was the first.
+      await sleep(100)
       expect(double.getWorkload(ns, 'statefulsets', 'db')?.status).toMatchObject({
         observedGeneration: 2,
         readyReplicas: 0
