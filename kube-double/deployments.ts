@@ -4,8 +4,10 @@
 // (kubernetes pkg/registry/apps/deployment/strategy.go PrepareForUpdate: a change of `spec` or of
 // `metadata.annotations` bumps `metadata.generation`; `status` cannot change through the main resource).
 // Errors name the resource `deployments.apps` as errors.NewNotFound/NewForbidden do for a qualified GroupResource.
+// WATCH (watch.ts) sees every stored change. The Deployment controller's part in a rollout (status, pods) is
+// rollouts.ts; a seeded Deployment starts with the status of a finished rollout.
 // Not modelled: create, update and delete over HTTP, server-side apply, `/scale` and `/status`, defaulting beyond
-// `spec.replicas`, and any controller (status stays `{}`, no ReplicaSets).
+// `spec.replicas`, and ReplicaSet objects.
 import { randomUUID } from 'node:crypto'
 import { cannotHandleAs, decodeStringMap, goJsonType } from './decode.js'
 import { encodeManagedFields, trackFieldUpdate, type ManagerEntry } from './managed-fields.js'
@@ -21,7 +23,9 @@ import {
   notFound,
   type FieldError
 } from './status.js'
+import { settledStatus } from './rollouts.js'
 import { timestamp, type KubeStore } from './store.js'
+import type { WatchEventType } from './watch.js'
 import { isAnnotationKey, isDns1123Subdomain, isLabelValue, isQualifiedName } from './validation.js'
 
 type JsonObject = { [key: string]: Json }
@@ -70,6 +74,8 @@ interface StoredDeployment {
   generation: number
   creationTimestamp: string
   managers: ManagerEntry[]
+  /** Written by the controller (rollouts.ts), never through the main resource. */
+  status: JsonObject
 }
 
 /** What `seedDeployment` takes: a Deployment with one container, selected by `app: <name>`. */
@@ -80,6 +86,8 @@ export interface DeploymentSeed {
   templateAnnotations?: Record<string, string>
   /** Replace the one default container, or add init containers and volumes (e.g. to reference Secrets). */
   podSpec?: { containers?: object[]; initContainers?: object[]; volumes?: object[] }
+  /** `spec.paused`: the Deployment controller rolls out no template change until it is resumed. */
+  paused?: boolean
 }
 
 // Discovery (client-go discovery: `/apis`, `/apis/apps`, `/apis/apps/v1`), listing only what is served here.
@@ -107,7 +115,7 @@ export const appsV1Resources = {
       namespaced: true,
       kind: 'Deployment',
       // A real server lists create, delete, deletecollection, update and watch too; this double serves these.
-      verbs: ['get', 'list', 'patch'],
+      verbs: ['get', 'list', 'patch', 'watch'],
       shortNames: ['deploy'],
       categories: ['all']
     }
@@ -423,7 +431,7 @@ function render(d: StoredDeployment, withKind = true): V1DeploymentLike {
     ...(withKind && { kind: 'Deployment' as const, apiVersion: 'apps/v1' as const }),
     metadata,
     spec: structuredClone(d.body.spec) as V1DeploymentLike['spec'],
-    status: {}
+    status: structuredClone(d.status)
   }
 }
 
@@ -447,12 +455,34 @@ export class DeploymentsApi {
     return this.deployments.get(namespace)?.get(name)
   }
 
-  private save(d: StoredDeployment): StoredDeployment {
-    const saved = { ...structuredClone(d), resourceVersion: this.store.claimResourceVersion() }
+  /** Called after a stored change of a Deployment's spec (a new generation): the controller's cue. */
+  onSpecChange?: (namespace: string, name: string, templateChanged: boolean) => void
+
+  private save(d: StoredDeployment, type: WatchEventType = 'MODIFIED'): StoredDeployment {
+    const resourceVersion = this.store.claimResourceVersion()
+    const saved = { ...structuredClone(d), resourceVersion }
     let byName = this.deployments.get(d.namespace)
     if (!byName) this.deployments.set(d.namespace, (byName = new Map()))
     byName.set(d.body.metadata.name, saved)
+    this.store.changes.publish({
+      resource,
+      namespace: d.namespace,
+      type,
+      object: render(saved),
+      revision: Number(resourceVersion)
+    })
     return saved
+  }
+
+  /** The controller's write of `status` (the `/status` subresource): a new resourceVersion, no new generation. */
+  setStatus(namespace: string, name: string, status: JsonObject): void {
+    const current = this.stored(namespace, name)
+    if (current) this.save({ ...current, status: structuredClone(status) })
+  }
+
+  /** Every Deployment of a namespace, rendered, for a watch's initial events. */
+  all(namespace: string): V1DeploymentLike[] {
+    return [...(this.deployments.get(namespace)?.values() ?? [])].map(d => render(d))
   }
 
   /** A deep copy of a stored Deployment. */
@@ -538,7 +568,13 @@ export class DeploymentsApi {
       managers: trackUpdate(current.managers, current.body, next, options.manager, timestamp())
     }
     // A dry run answers what would be stored, under the current resourceVersion.
-    return { status: 200, body: render(options.dryRun ? updated : this.save(updated)) }
+    if (options.dryRun) return { status: 200, body: render(updated) }
+    const saved = this.save(updated)
+    if (saved.generation !== current.generation) {
+      const templateChanged = canonical(next.spec.template) !== canonical(current.body.spec.template)
+      this.onSpecChange?.(namespace, name, templateChanged)
+    }
+    return { status: 200, body: render(saved) }
   }
 
   /** Store a Deployment as if another client had created it; throws the Status a real create would answer. */
@@ -577,7 +613,8 @@ export class DeploymentsApi {
         },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
         revisionHistoryLimit: 10,
-        progressDeadlineSeconds: 600
+        progressDeadlineSeconds: 600,
+        ...(seed.paused && { paused: true })
       }
     }
     const { body } = decodeDeployment(raw)
@@ -591,15 +628,19 @@ export class DeploymentsApi {
       })
     }
     const now = timestamp()
-    const saved = this.save({
-      body,
-      namespace,
-      uid: randomUUID(),
-      resourceVersion: '',
-      generation: 1,
-      creationTimestamp: now,
-      managers: trackUpdate([], undefined, body, manager, now)
-    })
+    const saved = this.save(
+      {
+        body,
+        namespace,
+        uid: randomUUID(),
+        resourceVersion: '',
+        generation: 1,
+        creationTimestamp: now,
+        managers: trackUpdate([], undefined, body, manager, now),
+        status: settledStatus('deployments', seed.name, body.spec, 1)
+      },
+      'ADDED'
+    )
     return render(saved)
   }
 }

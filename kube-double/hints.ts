@@ -13,6 +13,7 @@ export const kubectlHints: string[][] = [
   ['describe', 'secret', 'demo'],
   ['auth', 'can-i', 'create', 'secrets'],
   ['rollout', 'restart', `deployment/${hintDeployment}`],
+  ['rollout', 'status', `deployment/${hintDeployment}`, '--timeout=30s'],
   ['delete', 'secret', 'demo']
 ]
 

@@ -1,5 +1,6 @@
 // A strict test double of the Kubernetes API server for Secrets and Namespaces (and, when asked, apps/v1
-// Deployments, or with `workloads` also StatefulSets and batch/v1 CronJobs and Jobs), over HTTPS on 127.0.0.1.
+// Deployments, or with `workloads` also StatefulSets, DaemonSets, batch/v1 CronJobs and Jobs and core/v1 Pods),
+// over HTTPS on 127.0.0.1.
 // This file is the transport: TLS, HTTP/2 with HTTP/1.1 fallback, routing, bearer-token authentication, RBAC
 // through `authorize`, injected faults and the record of requests. What each verb does lives in secrets.ts,
 // deployments.ts and workloads.ts; the REFERENCE.md section "Kubernetes API, core/v1 Secrets" lists the behaviour
@@ -70,11 +71,14 @@ import {
   batchGroup,
   batchGroupEntry,
   batchV1Resources,
+  daemonSetsDiscovery,
   groupForbidden,
+  podsDiscovery,
   statefulSetsDiscovery,
   workloadResources,
   type WorkloadObject,
-  type WorkloadResource
+  type WorkloadResource,
+  type WorkloadSeed
 } from './workloads.js'
 import {
   StatusError,
@@ -88,14 +92,17 @@ import {
   unauthorized
 } from './status.js'
 import { gkeUserName, type GoogleTokenIdentity } from './google-identity.js'
+import { RolloutController, type RolloutPlan, type RolloutResource, type RolloutStore } from './rollouts.js'
 import { KubeStore, renderNamespace, renderSecret, type V1SecretLike } from './store.js'
+import type { WatchedObject } from './watch.js'
 import { testTls, type ServerTls } from './tls.js'
 
 export type { V1SecretLike } from './store.js'
 export type { AdmissionRequest, ValidatingWebhook } from './secrets.js'
 export type { AdmissionDenial } from './status.js'
 export type { DeploymentSeed, V1DeploymentLike } from './deployments.js'
-export type { WorkloadObject, WorkloadResource } from './workloads.js'
+export type { WorkloadObject, WorkloadResource, WorkloadSeed } from './workloads.js'
+export type { PodWaiting, RolloutPlan, RolloutResource } from './rollouts.js'
 export type { EventsV1Like } from './events.js'
 
 export type KubeResource = 'secrets' | 'namespaces' | 'deployments' | 'events' | WorkloadResource
@@ -104,8 +111,8 @@ export interface AuthorizationRequest {
   user: string
   verb: string
   resource: KubeResource
-  /** '' for core/v1 (secrets, namespaces, events), 'apps' for deployments and statefulsets, 'batch' for cronjobs and
-   * jobs, 'events.k8s.io' for events created through events.k8s.io/v1. */
+  /** '' for core/v1 (secrets, namespaces, pods, events), 'apps' for deployments, statefulsets and daemonsets,
+   * 'batch' for cronjobs and jobs, 'events.k8s.io' for events created through events.k8s.io/v1. */
   apiGroup: string
   namespace?: string
   name?: string
@@ -131,12 +138,14 @@ export interface KubeDoubleOptions {
   /** Serve apps/v1 Deployments and list the `apps` group in discovery. Off by default, so a double started
    * without it answers discovery as before (`/apis` with no groups, `/apis/apps/v1` 404). */
   deployments?: boolean
-  /** Serve apps/v1 StatefulSets and batch/v1 CronJobs and Jobs too (implies `deployments`), and list them in
-   * discovery. See workloads.ts. */
+  /** Serve apps/v1 StatefulSets and DaemonSets, batch/v1 CronJobs and Jobs and core/v1 Pods too (implies
+   * `deployments`), and list them in discovery. See workloads.ts. */
   workloads?: boolean
   /** The protocols served. Default `['h2', 'http/1.1']`, h2 preferred, as kube-apiserver (`servedProtocols`);
    * `['http/1.1']` is an API server with HTTP/2 turned off, `['h2']` one that refuses HTTP/1.1. */
   protocols?: readonly HttpProtocol[]
+  /** Time between two steps of a rollout (rollouts.ts); default 25 ms. */
+  rolloutStepMs?: number
 }
 
 export type HttpProtocol = 'h2' | 'http/1.1'
@@ -232,17 +241,17 @@ export interface KubeDouble {
    * Needs `deployments: true`. */
   seedDeployment(namespace: string, deployment: DeploymentSeed, manager?: string): V1DeploymentLike
   getDeployment(namespace: string, name: string): V1DeploymentLike | undefined
-  /** Store a StatefulSet, CronJob or Job as another client would (a Job may be seeded finished, with its status),
-   * bypassing auth and the request log. Needs `workloads: true`. */
-  seedWorkload(
-    namespace: string,
-    resource: WorkloadResource,
-    body: {
-      metadata: { name: string; labels?: Record<string, string>; ownerReferences?: object[] }
-      spec: object
-      status?: object
-    }
-  ): WorkloadObject
+  /** A StatefulSet, DaemonSet, CronJob, Job or Pod as stored. */
+  getWorkload(namespace: string, resource: WorkloadResource, name: string): WorkloadObject | undefined
+  /** What the next rollout of a Deployment, StatefulSet or DaemonSet comes to (rollouts.ts); default `complete`. */
+  setRollout(namespace: string, resource: RolloutResource, name: string, plan: RolloutPlan): void
+  /** Forget the changes up to the current resourceVersion: a watch from an older one is told 410 Expired. */
+  compactWatchHistory(): void
+  /** End every open watch, as an API server does when its watch times out or it restarts. */
+  endWatches(): void
+  /** Store a StatefulSet, DaemonSet, CronJob, Job or Pod as another client would (a Job may be seeded finished, a
+   * Pod with its phase and container states), bypassing auth and the request log. Needs `workloads: true`. */
+  seedWorkload(namespace: string, resource: WorkloadResource, body: WorkloadSeed): WorkloadObject
   writeKubeconfig(opts?: { token?: string; path?: string; namespace?: string }): string
   close(): Promise<void>
 }
@@ -267,9 +276,14 @@ type Route =
   | { kind: 'selfsubjectaccessreviews' }
   | { kind: 'openApiV2' }
 
-/** StatefulSets, CronJobs and Jobs (workloads.ts), when the double serves them. */
+/** StatefulSets, DaemonSets, CronJobs, Jobs and Pods (workloads.ts), when the double serves them. */
 function workloadRoute(path: string): Route | undefined {
   switch (path) {
+    case '/api/v1':
+      return {
+        kind: 'discovery',
+        body: { ...coreV1Resources, resources: [...coreV1Resources.resources, podsDiscovery] }
+      }
     case '/apis':
       return {
         kind: 'discovery',
@@ -281,19 +295,23 @@ function workloadRoute(path: string): Route | undefined {
     case '/apis/apps/v1':
       return {
         kind: 'discovery',
-        body: { ...appsV1Resources, resources: [...appsV1Resources.resources, statefulSetsDiscovery] }
+        body: {
+          ...appsV1Resources,
+          resources: [...appsV1Resources.resources, statefulSetsDiscovery, daemonSetsDiscovery]
+        }
       }
     case '/apis/batch':
       return { kind: 'discovery', body: batchGroup }
     case '/apis/batch/v1':
       return { kind: 'discovery', body: batchV1Resources }
   }
-  const [apis, groupName, groupVersion, namespaces, namespace, resource, name, extra] = path
-    .split('/')
-    .filter(Boolean)
-    .map(decodeURIComponent)
-  const info = workloadResources[resource as WorkloadResource] as
-    (typeof workloadResources)[WorkloadResource] | undefined
+  const segments = path.split('/').filter(Boolean).map(decodeURIComponent)
+  // The core group has no group segment: /api/v1/namespaces/NS/pods.
+  if (segments[0] === 'api') segments.splice(0, 1, 'apis', '')
+  const [apis, groupName, groupVersion, namespaces, namespace, resource, name, extra] = segments
+  const info = Object.hasOwn(workloadResources, resource ?? '')
+    ? workloadResources[resource as WorkloadResource]
+    : undefined
   if (apis !== 'apis' || !info || groupName !== info.group || groupVersion !== 'v1') return undefined
   if (namespaces !== 'namespaces' || namespace === undefined || extra !== undefined) return undefined
   const target = { kind: 'workloads' as const, resource: resource as WorkloadResource, namespace }
@@ -502,8 +520,34 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   const deployments = new DeploymentsApi(store)
   const workloads: Record<WorkloadResource, WorkloadsApi> = {
     statefulsets: new WorkloadsApi(store, 'statefulsets'),
+    daemonsets: new WorkloadsApi(store, 'daemonsets'),
     cronjobs: new WorkloadsApi(store, 'cronjobs'),
-    jobs: new WorkloadsApi(store, 'jobs')
+    jobs: new WorkloadsApi(store, 'jobs'),
+    pods: new WorkloadsApi(store, 'pods')
+  }
+  const rolloutStore: RolloutStore = {
+    read: (resource, namespace, name) =>
+      resource === 'deployments'
+        ? deployments.read(namespace, name)
+        : workloads[resource].read(namespace, name),
+    setStatus: (resource, namespace, name, status) =>
+      resource === 'deployments'
+        ? deployments.setStatus(namespace, name, status)
+        : workloads[resource].setStatus(namespace, name, status),
+    ...(servesWorkloads && {
+      pods: {
+        list: namespace => workloads.pods.all(namespace),
+        put: (namespace, pod) => workloads.pods.put(namespace, pod),
+        remove: (namespace, name) => workloads.pods.remove(namespace, name)
+      }
+    })
+  }
+  const rollouts = new RolloutController(rolloutStore, opts.rolloutStepMs ?? 25)
+  deployments.onSpecChange = (namespace, name, templateChanged) =>
+    rollouts.onSpecChange('deployments', namespace, name, templateChanged)
+  for (const resource of ['statefulsets', 'daemonsets'] as const) {
+    workloads[resource].onSpecChange = (namespace, name, templateChanged) =>
+      rollouts.onSpecChange(resource, namespace, name, templateChanged)
   }
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
@@ -782,7 +826,6 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return
     }
 
-    if (verb === 'watch') throw badRequest('watch is not supported by this test double')
     const resourceNamespace = target.namespace
     if (target.kind === 'events') {
       const { name, version } = target
@@ -819,6 +862,32 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       sendJson(res, reply.status, reply.body)
       return
     }
+    if (verb === 'watch') {
+      if (method !== 'GET' || target.name !== undefined) throw methodNotAllowed()
+      if (target.kind !== 'deployments' && target.kind !== 'workloads') {
+        throw badRequest('watch is not supported by this test double for secrets')
+      }
+      const resource = target.kind === 'workloads' ? target.resource : 'deployments'
+      const current = (): WatchedObject[] =>
+        target.kind === 'workloads'
+          ? workloads[target.resource].all(resourceNamespace)
+          : deployments.all(resourceNamespace)
+      const info = target.kind === 'workloads' ? workloadResources[target.resource] : undefined
+      store.changes.serve(
+        res,
+        {
+          resource,
+          namespace: resourceNamespace,
+          query,
+          current,
+          revision: store.resourceVersion,
+          kind: info?.kind ?? 'Deployment',
+          apiVersion: info ? (info.group ? `${info.group}/v1` : 'v1') : 'apps/v1'
+        },
+        status => writeHead(res, status, { 'Content-Type': 'application/json' })
+      )
+      return
+    }
     if (target.kind === 'workloads') {
       const api = workloads[target.resource]
       const { name } = target
@@ -841,6 +910,27 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
           manager: '',
           fieldManagerGiven: false,
           force: false
+        })
+      } else if (
+        method === 'PATCH' &&
+        name !== undefined &&
+        (target.resource === 'statefulsets' || target.resource === 'daemonsets')
+      ) {
+        if (dryRunValues.some(v => v !== 'All')) {
+          throw invalidOptions('PatchOptions', [
+            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
+              'All'
+            ])
+          ])
+        }
+        record.dryRun = dryRunValues.length > 0
+        handled.add(record)
+        const fieldManager = query.get('fieldManager')
+        reply = api.patch(resourceNamespace, name, patchTypeOf(req.headers['content-type']), body.text, {
+          dryRun: record.dryRun,
+          manager: fieldManager ?? (req.headers['user-agent'] ?? '').split('/')[0] ?? '',
+          fieldManagerGiven: fieldManager !== null && fieldManager !== '',
+          force: query.get('force') === 'true'
         })
       } else throw methodNotAllowed()
       sendJson(res, reply.status, reply.body)
@@ -975,6 +1065,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return deployments.seed(namespace, deployment, manager)
     },
     getDeployment: (namespace, name) => deployments.read(namespace, name),
+    getWorkload: (namespace, resource, name) => workloads[resource].read(namespace, name),
+    setRollout: (namespace, resource, name, plan) => rollouts.setPlan(resource, namespace, name, plan),
+    compactWatchHistory: () => store.changes.compact(Number(store.resourceVersion)),
+    endWatches: () => store.changes.endAll(),
     seedWorkload: (namespace, resource, body) => {
       if (!servesWorkloads) throw new Error('seedWorkload needs a double started with { workloads: true }')
       return workloads[resource].seed(namespace, body)
@@ -1008,6 +1102,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
       return file
     },
     close: async () => {
+      rollouts.close()
+      store.changes.endAll()
       const closed = new Promise<void>(resolve => server.close(() => resolve()))
       for (const socket of connections.values()) socket.destroy()
       await closed
@@ -1057,6 +1153,8 @@ const reviewableResources: Record<string, KubeResource> = {
   '/namespaces': 'namespaces',
   'apps/deployments': 'deployments',
   'apps/statefulsets': 'statefulsets',
+  'apps/daemonsets': 'daemonsets',
+  '/pods': 'pods',
   'batch/cronjobs': 'cronjobs',
   'batch/jobs': 'jobs'
 }

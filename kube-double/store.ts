@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { encodeManagedFields, type ManagedFieldsEntry, type ManagerEntry } from './managed-fields.js'
 import type { SecretObject } from './validation.js'
+import { WatchHub } from './watch.js'
 
 /** A Secret as the API returns it. */
 export interface V1SecretLike {
@@ -44,6 +45,8 @@ export const timestamp = (date = new Date()): string => date.toISOString().repla
 
 export class KubeStore {
   private revision = 1
+  /** Every change of a watchable object (Deployments, the workloads), for WATCH requests. */
+  readonly changes = new WatchHub()
   readonly namespaces = new Map<string, StoredNamespace>()
   private readonly secrets = new Map<string, Map<string, StoredSecret>>()
 

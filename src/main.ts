@@ -12,10 +12,10 @@ import * as runner from './github/runner-output.js'
 import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
 import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
-import { restartDeployments, restartNeeded } from './kube/deployment-restarts.js'
 import { recordRunEvents } from './kube/events-client.js'
 import { runRequestPolicy } from './kube/requests.js'
 import { SecretsClient } from './kube/secrets-client.js'
+import { restartWorkloads } from './kube/workload-restarts.js'
 import { WorkloadsClient } from './kube/workloads-client.js'
 import { syncNamespace } from './sync/namespace-sync.js'
 import { Ownership } from './sync/ownership.js'
@@ -41,15 +41,16 @@ export async function run(): Promise<void> {
     const requestPolicy = runRequestPolicy(settings.timeoutSeconds, deadline, connection)
     const client = new SecretsClient(connection.kubeConfig, { ...requestPolicy, ...settings })
     const ownership = new Ownership(settings.prefix, settings.owner, settings.ownerId)
-    const workloads = settings.checkReferences
-      ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
-      : undefined
+    const workloads =
+      settings.checkReferences || settings.restartReferencing
+        ? new WorkloadsClient(connection.kubeConfig, { ...requestPolicy, namespace: settings.namespace })
+        : undefined
     const outcome = await syncNamespace(client, settings, ownership, selection, workloads)
     const { results, orphans, unclaimed, listFailure, inventory, stopped } = outcome
     const restarts =
-      settings.restart && !listFailure && !stopped && restartNeeded(results)
-        ? await restartDeployments(connection.kubeConfig, settings.restart, { ...requestPolicy, ...settings })
-        : undefined
+      listFailure || stopped
+        ? undefined
+        : await restartWorkloads(connection.kubeConfig, settings, { results, inventory }, requestPolicy)
     const events = await recordRunEvents(connection.kubeConfig, results, { ...requestPolicy, ...settings })
 
     const report: SyncReport = {
@@ -62,13 +63,16 @@ export async function run(): Promise<void> {
       results,
       orphans,
       unclaimed,
-      restart: settings.restart && { target: settings.restart, results: restarts },
+      ...(restarts && { restarts }),
       ignoredCount: selection.ignoredCount,
       origin: origin(),
       durationMs: performance.now() - progress.started,
       ...(listFailure && { runFailure: listFailure.message }),
       events,
-      ...(inventory && { references: checkReferences(inventory, results, settings.prefix, settings.dryRun) })
+      ...(inventory &&
+        settings.checkReferences && {
+          references: checkReferences(inventory, results, settings.prefix, settings.dryRun)
+        })
     }
     await publish(report)
     progress.summaryWritten = true

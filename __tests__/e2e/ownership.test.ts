@@ -221,7 +221,9 @@ describe('Secrets written before owners were recorded', () => {
   it('are claimed by the first run that wants them, with one conditional write each; then the run is one request', async () => {
     const run = await runAs(INFRA, wanted)
     expect(run.exitCode, run.stdout).toBe(0)
-    expect(JSON.parse(run.outputs.updated ?? '')).toEqual(['dagster-secret-rotated', 'dagster-secret-same'])
+    // The claim of the same value writes only metadata: it is no change, and no restart follows it.
+    expect(JSON.parse(run.outputs.updated ?? '')).toEqual(['dagster-secret-rotated'])
+    expect(JSON.parse(run.outputs.metadata_updated ?? '')).toEqual(['dagster-secret-same'])
     // The summary's Detail cells escape Markdown (`_` becomes `\_`).
     expect(plainText(run.summary)).toContain(
       'claimed for acme/dagster-infra: an earlier version of gke-secrets-sync made it for the prefix DAGSTER_SECRET without recording an owner'

@@ -152,9 +152,10 @@ describe('check_references', () => {
     expect(run.summary).toContain('Optional references (`optional: true`)')
     expect(run.summary).toContain('Secret `dagster-secret-feature-flag`')
 
-    // One LIST per kind and one metadata-only LIST of Secret names on top of the sync's own requests.
+    // One LIST per kind, one of Pods and one metadata-only LIST of Secret names on top of the sync's own requests.
     const reads = kube.requests.filter(r => r.method === 'GET').map(r => r.path)
-    expect(reads.filter(p => p.startsWith('/apis/'))).toHaveLength(4)
+    expect(reads.filter(p => p.startsWith('/apis/'))).toHaveLength(5)
+    expect(reads.filter(p => p === `/api/v1/namespaces/${NS}/pods`)).toHaveLength(1)
     expect(kube.requests.filter(r => r.accept?.includes('as=PartialObjectMetadataList'))).toHaveLength(1)
   })
 
@@ -204,6 +205,67 @@ describe('check_references', () => {
     )
     const deletes = kube.writes().filter(w => w.method === 'DELETE')
     expect(deletes.map(d => d.path)).toEqual([`/api/v1/namespaces/${NS}/secrets/dagster-secret-idle`])
+  })
+
+  describe('sees every pod source', () => {
+    const LOGS = { DAGSTER_SECRET_LOGS_TOKEN: 'logs-references-canary-4' }
+    const DEBUG = { DAGSTER_SECRET_DEBUG_KEY: 'debug-references-canary-5' }
+    beforeEach(() => {
+      kube.seedWorkload(NS, 'daemonsets', {
+        metadata: { name: 'log-shipper' },
+        spec: {
+          selector: { matchLabels: { app: 'log-shipper' } },
+          template: {
+            metadata: { labels: { app: 'log-shipper' } },
+            spec: {
+              containers: [
+                container('ship', { envFrom: [{ secretRef: { name: 'dagster-secret-logs-token' } }] })
+              ]
+            }
+          }
+        }
+      })
+      // A bare Pod (kubectl run), reading its Secret from a volume: no template describes it.
+      kube.seedWorkload(NS, 'pods', {
+        metadata: { name: 'debug-shell' },
+        spec: {
+          containers: [container('sh', { volumeMounts: [{ name: 'key', mountPath: '/key' }] })],
+          volumes: [{ name: 'key', secret: { secretName: 'dagster-secret-debug-key' } }]
+        },
+        status: { phase: 'Running' }
+      })
+    })
+
+    it('reports a Secret used only by a DaemonSet or a bare Pod as used, and prune keeps both', async () => {
+      const first = await sync({}, { ...SECRETS, ...LOGS, ...DEBUG })
+      expect(first.exitCode, first.stdout).toBe(0)
+      expect(first.summary).toContain('| `dagster-secret-logs-token` | created | `DaemonSet/log-shipper` |')
+      expect(first.summary).toContain('| `dagster-secret-debug-key` | created | `Pod/debug-shell` |')
+      expect(JSON.parse(first.outputs.unreferenced ?? '')).toEqual(['dagster-secret-idle'])
+
+      const run = await sync({ prune: 'true' }, SECRETS)
+      expect(run.exitCode, run.stdout).toBe(0)
+      expect(kube.getSecret(NS, 'dagster-secret-logs-token')).toBeDefined()
+      expect(kube.getSecret(NS, 'dagster-secret-debug-key')).toBeDefined()
+      expect(JSON.parse(run.outputs.skipped ?? '')).toEqual([
+        'dagster-secret-debug-key',
+        'dagster-secret-logs-token'
+      ])
+      expect(run.summary).toContain('not deleted: still referenced by DaemonSet/log-shipper')
+      expect(run.summary).toContain('not deleted: still referenced by Pod/debug-shell')
+      expect(kube.writes().filter(w => w.method === 'DELETE')).toEqual([])
+    })
+
+    it('deletes nothing in prune when the Pods could not be listed, and names the permission', async () => {
+      await sync({}, { ...SECRETS, ...DEBUG })
+      denied.add('list pods')
+      const run = await sync({ prune: 'true' }, SECRETS)
+      expect(run.exitCode, run.stdout).toBe(0)
+      expect(kube.getSecret(NS, 'dagster-secret-debug-key')).toBeDefined()
+      expect(kube.writes().filter(w => w.method === 'DELETE')).toEqual([])
+      expect(run.summary).toContain('The identity may not list `pods` in `dagster-prd`')
+      expect(run.summary).toContain('listing pods failed')
+    })
   })
 
   it('deletes nothing in prune when a workload kind could not be listed', async () => {

@@ -57,7 +57,19 @@ describe('restart_deployments', () => {
       [`/apis/apps/v1/namespaces/${NS}/deployments/user-code-etl`, 'application/strategic-merge-patch+json']
     ])
     expect(run.outputs.restarted_deployments).toBe('["user-code-etl"]')
-    expect(run.summary).toContain('- `user-code-etl`: restarted')
+    expect(run.summary).toContain(
+      '| `Deployment/user-code-etl` | named in `restart_deployments` | ✅ restarted, rolled out |'
+    )
+    expect(JSON.parse(run.outputs.restarted ?? '')).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'user-code-etl',
+        namespace: NS,
+        secrets: [],
+        named: true,
+        rollout: 'complete'
+      }
+    ])
   })
 
   it('restarts the Deployments a label selector matches', async () => {
@@ -76,7 +88,10 @@ describe('restart_deployments', () => {
     expect(kube.requests).toHaveLength(1)
     expect(restartedAt('user-code-etl')).toBe(before)
     expect(second.outputs.restarted_deployments).toBe('[]')
-    expect(second.summary).toContain('No Secret changed, so no Deployment was restarted (`user-code-etl`).')
+    expect(second.summary).toContain(
+      "No Secret's value changed, so nothing was restarted (`restart_deployments`: `user-code-etl`)."
+    )
+    expect(second.outputs.restarted).toBe('[]')
   })
 
   it('in a dry run sends the restart with dryRun=All and restarts nothing', async () => {
@@ -89,7 +104,10 @@ describe('restart_deployments', () => {
         .every(w => w.dryRun)
     ).toBe(true)
     expect(restartedAt('user-code-etl')).toBeUndefined()
-    expect(run.summary).toContain('`user-code-etl`: would be restarted')
+    expect(run.summary).toContain(
+      '| `Deployment/user-code-etl` | named in `restart_deployments` | would restart |'
+    )
+    expect(kube.requests.some(r => r.query.get('watch'))).toBe(false)
   })
 
   it('fails the step, naming the Deployment, when a restart fails; the Secrets stay synced', async () => {
@@ -97,12 +115,10 @@ describe('restart_deployments', () => {
     expect(run.exitCode).toBe(1)
     expect(run.outputs.created).toBe('["dagster-secret-token"]')
     expect(run.outputs.restarted_deployments).toBe('["user-code-etl"]')
-    expect(run.stdout).toContain('1 Deployment restart failed')
+    expect(run.summary).toContain('## ❌ gke-secrets-sync: 1 restart failed')
+    expect(run.stdout).toContain('restarting what uses them did not succeed')
     expect(run.stdout).toContain(
-      '- missing-deployment: 404 NotFound: deployments.apps \\"missing-deployment\\" not found'.replaceAll(
-        '\\',
-        ''
-      )
+      '- Deployment/missing-deployment: not restarted: 404 NotFound: deployments.apps "missing-deployment" not found'
     )
   })
 
@@ -128,10 +144,10 @@ describe('restart_deployments', () => {
     expect(run.exitCode).toBe(1)
     // The rule of restart_deployments in the RBAC table (docs/rbac.md), for the PATCH that was refused.
     expect(run.stdout).toContain(
-      'The identity may not patch deployments (API group apps) in namespace dagster-prd, which `restart_deployments` needs.'
+      'The identity may not get deployments (API group apps) in namespace dagster-prd, which `restart_deployments` needs.'
     )
     expect(run.stdout).toContain(
-      'kubectl create role gke-secrets-sync-restart-deployments -n dagster-prd --verb=list,patch --resource=deployments.apps'
+      'kubectl create role gke-secrets-sync-restart-deployments -n dagster-prd --verb=get,list,watch,patch --resource=deployments.apps'
     )
   })
 })

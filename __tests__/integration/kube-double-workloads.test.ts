@@ -1,6 +1,7 @@
-// apps/v1 StatefulSets, batch/v1 CronJobs and Jobs, and metadata-only Secret lists in the Kubernetes API double,
-// driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would hide what the server sent).
-import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node'
+// apps/v1 StatefulSets and DaemonSets, batch/v1 CronJobs and Jobs, core/v1 Pods, and metadata-only Secret lists in
+// the Kubernetes API double, driven by the real @kubernetes/client-node over HTTPS (raw HTTPS where the client would
+// hide what the server sent).
+import { AppsV1Api, BatchV1Api, CoreV1Api } from '@kubernetes/client-node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startKubeDouble, type KubeDouble } from '../../kube-double/server.js'
 import { failure } from '../doubles/api-failure.js'
@@ -14,10 +15,11 @@ const podTemplate = { spec: { containers: [{ name: 'app', image: 'registry.examp
 const raw = (double: KubeDouble, path: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
   rawRequest(double, path, { headers })
 
-describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
+describe('kube API double: StatefulSets, DaemonSets, CronJobs, Jobs and Pods', () => {
   let double: KubeDouble
   let apps: AppsV1Api
   let batch: BatchV1Api
+  let core: CoreV1Api
   let denied: Set<string>
 
   beforeEach(async () => {
@@ -28,6 +30,7 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
     })
     apps = kubeConfigFor(double).makeApiClient(AppsV1Api)
     batch = kubeConfigFor(double).makeApiClient(BatchV1Api)
+    core = kubeConfigFor(double).makeApiClient(CoreV1Api)
   })
   afterEach(async () => {
     await double.close()
@@ -57,6 +60,18 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
       namespace: ns,
       body: { metadata: { name: 'once' }, spec: { template: podTemplate } }
     })
+    await apps.createNamespacedDaemonSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'log-shipper' },
+        spec: { selector: { matchLabels: { app: 'log-shipper' } }, template: podTemplate }
+      }
+    })
+    const pod = await core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: 'debug' }, spec: podTemplate.spec }
+    })
+    expect(pod).toMatchObject({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'debug', namespace: ns } })
     // The Job strategy generates the selector and the pod labels.
     expect(job.spec?.selector?.matchLabels?.['batch.kubernetes.io/controller-uid']).toBe(job.metadata?.uid)
     expect(job.spec?.template.metadata?.labels?.['batch.kubernetes.io/job-name']).toBe('once')
@@ -64,7 +79,9 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
     for (const [path, kind, apiVersion, name] of [
       [`/apis/apps/v1/namespaces/${ns}/statefulsets`, 'StatefulSetList', 'apps/v1', 'db'],
       [`/apis/batch/v1/namespaces/${ns}/cronjobs`, 'CronJobList', 'batch/v1', 'nightly'],
-      [`/apis/batch/v1/namespaces/${ns}/jobs`, 'JobList', 'batch/v1', 'once']
+      [`/apis/batch/v1/namespaces/${ns}/jobs`, 'JobList', 'batch/v1', 'once'],
+      [`/apis/apps/v1/namespaces/${ns}/daemonsets`, 'DaemonSetList', 'apps/v1', 'log-shipper'],
+      [`/api/v1/namespaces/${ns}/pods`, 'PodList', 'v1', 'debug']
     ]) {
       const r = await raw(double, path as string)
       expect(r.status).toBe(200)
@@ -136,8 +153,77 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
     )
   })
 
+  it('answers 422 for a Pod without containers, naming its kind without a group', async () => {
+    const bad = await failure(
+      core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'p' }, spec: { containers: [] } } })
+    )
+    expect(bad.code).toBe(422)
+    expect(bad.status).toMatchObject({
+      message: 'Pod "p" is invalid: spec.containers: Required value',
+      details: { name: 'p', kind: 'Pod' }
+    })
+  })
+
+  it('pages a LIST of Pods with limit and continue, and filters them by label', async () => {
+    for (const name of ['a', 'b', 'c']) {
+      double.seedWorkload(ns, 'pods', {
+        metadata: { name: `run-${name}`, labels: { 'dagster/run': name === 'c' ? 'other' : 'x' } },
+        spec: podTemplate.spec
+      })
+    }
+    const first = await core.listNamespacedPod({ namespace: ns, limit: 2 })
+    expect(first.items.map(p => p.metadata?.name)).toEqual(['run-a', 'run-b'])
+    expect(first.metadata?.remainingItemCount).toBe(1)
+    const rest = await core.listNamespacedPod({
+      namespace: ns,
+      limit: 2,
+      _continue: first.metadata?._continue
+    })
+    expect(rest.items.map(p => p.metadata?.name)).toEqual(['run-c'])
+    expect(rest.metadata?._continue).toBeUndefined()
+    const labelled = await core.listNamespacedPod({ namespace: ns, labelSelector: 'dagster/run=x' })
+    expect(labelled.items.map(p => p.metadata?.name)).toEqual(['run-a', 'run-b'])
+  })
+
+  it("keeps a seeded Pod's owner, phase and container states", async () => {
+    double.seedWorkload(ns, 'pods', {
+      metadata: {
+        name: 'etl-7c9f8-x',
+        labels: { 'pod-template-hash': '7c9f8' },
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'etl-7c9f8', uid: 'u', controller: true }
+        ]
+      },
+      spec: podTemplate.spec,
+      status: {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'app', state: { waiting: { reason: 'CreateContainerConfigError' } } }]
+      }
+    })
+    const [pod] = (await core.listNamespacedPod({ namespace: ns })).items
+    expect(pod?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', controller: true })
+    expect(pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('CreateContainerConfigError')
+  })
+
+  it("answers a LIST of pods without RBAC with the core group's 403 Status", async () => {
+    denied.add('list pods')
+    const { code, status } = await failure(core.listNamespacedPod({ namespace: ns }))
+    expect(code).toBe(403)
+    expect(status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `pods is forbidden: User "${user}" cannot list resource "pods" in API group "" in the namespace "${ns}"`,
+      reason: 'Forbidden',
+      details: { kind: 'pods' },
+      code: 403
+    })
+  })
+
   it.each([
     ['statefulsets', 'apps', () => apps.listNamespacedStatefulSet({ namespace: ns })],
+    ['daemonsets', 'apps', () => apps.listNamespacedDaemonSet({ namespace: ns })],
     ['cronjobs', 'batch', () => batch.listNamespacedCronJob({ namespace: ns })],
     ['jobs', 'batch', () => batch.listNamespacedJob({ namespace: ns })]
   ] as const)(
@@ -163,7 +249,9 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
     const groups = JSON.parse((await raw(double, '/apis')).body) as { groups: { name: string }[] }
     expect(groups.groups.map(g => g.name)).toEqual(['apps', 'batch', 'authorization.k8s.io', 'events.k8s.io'])
     const appsV1 = JSON.parse((await raw(double, '/apis/apps/v1')).body) as { resources: { name: string }[] }
-    expect(appsV1.resources.map(r => r.name)).toEqual(['deployments', 'statefulsets'])
+    expect(appsV1.resources.map(r => r.name)).toEqual(['deployments', 'statefulsets', 'daemonsets'])
+    const coreV1 = JSON.parse((await raw(double, '/api/v1')).body) as { resources: { name: string }[] }
+    expect(coreV1.resources.map(r => r.name)).toEqual(['namespaces', 'secrets', 'pods'])
     const batchV1 = JSON.parse((await raw(double, '/apis/batch/v1')).body) as {
       groupVersion: string
       resources: { name: string }[]
@@ -177,6 +265,8 @@ describe('kube API double: StatefulSets, CronJobs and Jobs', () => {
     try {
       expect((await raw(plain, `/apis/batch/v1/namespaces/${ns}/jobs`)).status).toBe(404)
       expect((await raw(plain, `/apis/apps/v1/namespaces/${ns}/statefulsets`)).status).toBe(404)
+      expect((await raw(plain, `/apis/apps/v1/namespaces/${ns}/daemonsets`)).status).toBe(404)
+      expect((await raw(plain, `/api/v1/namespaces/${ns}/pods`)).status).toBe(404)
     } finally {
       await plain.close()
     }

@@ -89,6 +89,33 @@ beforeEach(async () => {
     spec: { template: jobTemplate },
     status: { active: 1 }
   })
+  kube.seedWorkload(ns, 'daemonsets', {
+    metadata: { name: 'log-shipper' },
+    spec: {
+      selector: { matchLabels: { app: 'log-shipper' } },
+      template: {
+        spec: {
+          containers: [container('ship', { envFrom: [{ secretRef: { name: 'dagster-secret-logs' } }] })]
+        }
+      }
+    }
+  })
+  // A replica of the Deployment (shown as the Deployment), a bare Pod, and a finished one (left out).
+  const pod = (name: string, extra: object, phase = 'Running'): void => {
+    kube.seedWorkload(ns, 'pods', {
+      metadata: { name, ...extra },
+      spec: { containers: [container('c', { envFrom: [{ secretRef: { name: 'dagster-secret-debug' } }] })] },
+      status: { phase }
+    })
+  }
+  pod('user-code-7c9f8-x', {
+    labels: { 'pod-template-hash': '7c9f8' },
+    ownerReferences: [
+      { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'user-code-7c9f8', uid: 'u', controller: true }
+    ]
+  })
+  pod('debug', {})
+  pod('finished', {}, 'Succeeded')
 })
 afterEach(() => kube.close())
 
@@ -99,6 +126,8 @@ describe('WorkloadsClient.inventory', () => {
       [
         `GET /apis/apps/v1/namespaces/${ns}/deployments`,
         `GET /apis/apps/v1/namespaces/${ns}/statefulsets`,
+        `GET /apis/apps/v1/namespaces/${ns}/daemonsets`,
+        `GET /api/v1/namespaces/${ns}/pods`,
         `GET /apis/batch/v1/namespaces/${ns}/cronjobs`,
         `GET /apis/batch/v1/namespaces/${ns}/jobs`,
         `GET /api/v1/namespaces/${ns}/secrets`
@@ -108,10 +137,20 @@ describe('WorkloadsClient.inventory', () => {
     expect(inventory.workloads.map(w => `${w.kind}/${w.name}`)).toEqual([
       'Deployment/user-code',
       'StatefulSet/cache',
+      'DaemonSet/log-shipper',
       'CronJob/nightly',
       // The CronJob's own Job and the finished run are left out.
-      'Job/dagster-run-live'
+      'Job/dagster-run-live',
+      // The running Pods, each shown as what runs it; the Succeeded one is left out.
+      'Pod/debug',
+      'Pod/user-code-7c9f8-x'
     ])
+    expect(inventory.workloads.filter(w => w.kind === 'Pod').map(w => w.runBy)).toEqual([
+      'Pod/debug',
+      'Deployment/user-code'
+    ])
+    // Pods are asked for in pages, as kubectl does.
+    expect(kube.requests.find(r => r.path.endsWith('/pods'))?.query.get('limit')).toBe('500')
     expect(inventory.secretNames?.sort()).toEqual(['cloudsql-credentials', 'dagster-secret-slack-bot-token'])
   })
 
@@ -127,7 +166,7 @@ describe('WorkloadsClient.inventory', () => {
     const inventory = await client().inventory()
     expect(inventory.secretNames).toBeUndefined()
     expect(inventory.failures.map(f => [f.resource, f.status])).toEqual([['secrets', 406]])
-    expect(inventory.workloads).toHaveLength(4)
+    expect(inventory.workloads).toHaveLength(7)
   })
 
   it('reports a forbidden kind and still reads the others', async () => {
@@ -139,7 +178,13 @@ describe('WorkloadsClient.inventory', () => {
       ['jobs.batch', 403]
     ])
     expect(inventory.failures[0]?.message).toContain('cannot list resource "cronjobs" in API group "batch"')
-    expect(inventory.workloads.map(w => w.kind)).toEqual(['Deployment', 'StatefulSet'])
+    expect(inventory.workloads.map(w => w.kind)).toEqual([
+      'Deployment',
+      'StatefulSet',
+      'DaemonSet',
+      'Pod',
+      'Pod'
+    ])
     // A 403 is not retried.
     expect(kube.requests.filter(r => r.path.endsWith('/cronjobs'))).toHaveLength(1)
   })
@@ -160,6 +205,8 @@ describe('WorkloadsClient.inventory', () => {
     )
     expect(check.usedBy.get('dagster-secret-slack-bot-token')).toEqual(['StatefulSet/cache'])
     expect(check.usedBy.get('cloudsql-credentials')).toEqual(['Deployment/user-code'])
+    expect(check.usedBy.get('dagster-secret-debug')).toEqual(['Deployment/user-code', 'Pod/debug'])
+    expect(check.usedBy.get('dagster-secret-logs')).toEqual(['DaemonSet/log-shipper'])
     expect(check.unreferenced).toEqual([])
     expect(
       check.dangling.map(d => [
@@ -170,8 +217,11 @@ describe('WorkloadsClient.inventory', () => {
       ])
     ).toEqual([
       ['Deployment/user-code', 'user-code', 'dagster-secret-slack-token', 'dagster-secret-slack-bot-token'],
+      ['DaemonSet/log-shipper', 'ship', 'dagster-secret-logs', undefined],
       ['CronJob/nightly', 'job', 'dagster-secret-nightly', undefined],
-      ['Job/dagster-run-live', 'job', 'dagster-secret-nightly', undefined]
+      ['Job/dagster-run-live', 'job', 'dagster-secret-nightly', undefined],
+      ['Pod/debug', 'c', 'dagster-secret-debug', undefined],
+      ['Deployment/user-code', 'c', 'dagster-secret-debug', undefined]
     ])
   })
 })

@@ -204,6 +204,41 @@ describe('planSecret', () => {
     }
   })
 
+  const { 'gke-secrets-sync/owner': _owner, ...ownerlessLabels } = ours.labels
+  const applied = { [LAST_APPLIED_ANNOTATION]: '{"data":{"DAGSTER_SECRET_TOKEN":"djE="}}' }
+  it.each<[string, V1Secret, 'fail' | 'adopt', string[]]>([
+    [
+      'a changed value',
+      live({ data: { DAGSTER_SECRET_TOKEN: b64('v0') } }),
+      'fail',
+      ['DAGSTER_SECRET_TOKEN']
+    ],
+    [
+      'an extra data key someone added',
+      live({ data: { DAGSTER_SECRET_TOKEN: b64('v1'), OTHER: b64('x') } }),
+      'fail',
+      ['OTHER']
+    ],
+    [
+      'our key missing',
+      live({ data: { OLD_NAME: b64('v1') } }),
+      'fail',
+      ['DAGSTER_SECRET_TOKEN', 'OLD_NAME']
+    ],
+    ['a claim of the same value', live({ metadata: { annotations: {} } }, ownerlessLabels), 'fail', []],
+    [
+      'an adoption of the same value, dropping kubectl last-applied',
+      live({ metadata: { annotations: applied } }, {}),
+      'adopt',
+      []
+    ],
+    ['a new labels input', live({}, ours.labels), 'fail', []],
+    ['a changed annotation', live({ metadata: { annotations: { owner: 'someone' } } }), 'fail', []]
+  ])('an update on %s changes the keys %j', (_case, current, onConflict, keys) => {
+    const step = planSecret(desired, current, ours, onConflict)
+    expect(step).toMatchObject({ action: 'update', changedKeys: keys })
+  })
+
   it('refuses to change the type of a Secret', () => {
     const step = planSecret(desired, live({ type: 'kubernetes.io/tls' }), ours, 'adopt')
     expect(step).toMatchObject({ action: 'fail', reason: expect.stringContaining('type kubernetes.io/tls') })

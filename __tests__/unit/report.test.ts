@@ -16,6 +16,7 @@ import {
 } from '../../src/github/report.js'
 import { deletionLimitRefusal } from '../../src/sync/deletion-limit.js'
 import { driftWarnings, eventsWarning } from '../../src/github/audit-report.js'
+import type { RestartsReport, WorkloadRestart } from '../../src/sync/restarts.js'
 import type { SecretResult, SecretState } from '../../src/sync/sync.js'
 import { plural } from '../../src/github/words.js'
 
@@ -47,6 +48,25 @@ const report: SyncReport = {
   origin: '[acme/dagster-infra run 4242](https://github.com/acme/dagster-infra/actions/runs/4242)',
   durationMs: 2345
 }
+
+/** A restart step's report with these restarts of Deployments named in restart_deployments. */
+const restartsOf = (...restarts: Partial<WorkloadRestart>[]): RestartsReport => ({
+  target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
+  referencing: false,
+  anyChange: true,
+  restarts: restarts.map(restart => ({
+    kind: 'Deployment',
+    name: 'etl',
+    namespace: 'dagster-prd',
+    causes: [],
+    named: true,
+    outcome: 'restarted',
+    ...restart
+  })),
+  nextRun: [],
+  problems: [],
+  waited: false
+})
 
 const result = (state: SecretState, name: string = state, detail?: string): SecretResult => ({
   githubName: `DAGSTER_SECRET_${name.toUpperCase()}`,
@@ -96,6 +116,7 @@ describe('toOutputs', () => {
     expect(toOutputs(report)).toEqual({
       created: '["dagster-secret-a"]',
       updated: '["dagster-secret-b"]',
+      metadata_updated: '[]',
       unchanged: '["dagster-secret-c"]',
       deleted: '[]',
       skipped: '["dagster-secret-s"]',
@@ -106,6 +127,7 @@ describe('toOutputs', () => {
       env_secrets: '- name: dagster-secret-a\n- name: dagster-secret-b\n- name: dagster-secret-c\n',
       env_secrets_json:
         '[{"name":"dagster-secret-a"},{"name":"dagster-secret-b"},{"name":"dagster-secret-c"}]',
+      restarted: '[]',
       restarted_deployments: '[]',
       drifted: '[]',
       // check_references is off.
@@ -118,23 +140,48 @@ describe('toOutputs', () => {
     expect(toOutputs({ ...report, results: [results[0] as SecretResult] }).changed).toBe('false')
   })
 
+  it.each<[string, SecretState[], { changed: string; updated: string; metadata_updated: string }]>([
+    [
+      'a value update',
+      ['updated'],
+      { changed: 'true', updated: '["dagster-secret-x"]', metadata_updated: '[]' }
+    ],
+    [
+      'a metadata-only update (a claim of the same value)',
+      ['metadata-updated'],
+      { changed: 'false', updated: '[]', metadata_updated: '["dagster-secret-x"]' }
+    ],
+    ['a deletion', ['deleted'], { changed: 'true', updated: '[]', metadata_updated: '[]' }],
+    ['a creation', ['created'], { changed: 'true', updated: '[]', metadata_updated: '[]' }],
+    ['nothing', ['unchanged'], { changed: 'false', updated: '[]', metadata_updated: '[]' }]
+  ])('after %s: changed follows value changes only', (_, states, expected) => {
+    const outputs = toOutputs({ ...report, results: states.map(state => result(state, 'x')) })
+    expect({
+      changed: outputs.changed,
+      updated: outputs.updated,
+      metadata_updated: outputs.metadata_updated
+    }).toEqual(expected)
+  })
+
+  it('keeps a metadata-only update in env_secrets: the Secret holds the current value', () => {
+    const outputs = toOutputs({ ...report, results: [result('metadata-updated', 'x')] })
+    expect(outputs.env_secrets).toBe('- name: dagster-secret-x\n')
+  })
+
   it('renders an empty envSecrets list as valid YAML', () => {
     expect(envSecretsYaml([])).toBe('[]\n')
   })
 })
 
 describe('summaryHeading', () => {
-  const failedRestart = {
-    target: { kind: 'names' as const, names: ['etl'] },
-    results: [{ name: 'etl', restarted: false, detail: '403' }]
-  }
+  const failedRestart = restartsOf({ outcome: 'failed', detail: '403' })
   it.each<[string, Partial<SyncReport>, string]>([
     ['a failed Secret', {}, '❌ gke-secrets-sync: 1 Secret failed'],
     ['a failed dry run', { dryRun: true }, '❌ gke-secrets-sync: dry run, 1 Secret failed'],
     [
       'a failed restart',
-      { results: [result('created')], restart: failedRestart },
-      '❌ gke-secrets-sync: 1 Deployment restart failed'
+      { results: [result('created')], restarts: failedRestart },
+      '❌ gke-secrets-sync: 1 restart failed'
     ],
     [
       'one change',
@@ -162,17 +209,33 @@ describe('summaryHeading', () => {
       'a dry run without changes',
       { dryRun: true, results: [result('unchanged')] },
       '🧪 gke-secrets-sync: dry run, nothing would change'
+    ],
+    [
+      'metadata-only updates',
+      { results: [result('metadata-updated', 'a'), result('metadata-updated', 'b'), result('unchanged')] },
+      '✅ gke-secrets-sync: no value changed, metadata of 2 Secrets updated'
+    ],
+    [
+      'a change and a metadata-only update',
+      { results: [result('updated', 'a'), result('metadata-updated', 'b')] },
+      '✅ gke-secrets-sync: synced 1 change, metadata of 1 Secret updated'
+    ],
+    [
+      'a dry run of a metadata-only update',
+      { dryRun: true, results: [result('metadata-updated')] },
+      '🧪 gke-secrets-sync: dry run, no value would change, metadata of 1 Secret would be updated'
     ]
   ])('after %s: %s', (_, change, heading) => {
     const variant = { ...report, ...change }
     expect(summaryHeading(variant)).toBe(`## ${heading}`)
-    expect(rendered(renderSummary(variant)).headings).toEqual([heading])
+    expect(rendered(renderSummary(variant)).headings[0]).toBe(heading)
   })
 
   it.each<[Partial<SyncReport>, string]>([
     [{}, 'failed'],
     [{ dryRun: true, results: [result('created')] }, 'dry run'],
     [{ results: [result('updated')] }, 'synced'],
+    [{ results: [result('metadata-updated')] }, 'synced'],
     [{ results: [result('unchanged')] }, 'nothing to do']
   ])('names the outcome %#: %s', (change, outcome) => {
     expect(outcomeOf({ ...report, ...change })).toBe(outcome)
@@ -334,28 +397,59 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
     expect(rendered(renderSummary(report)).paragraphs.join('\n')).not.toContain('Dry run')
   })
 
-  it.each([
-    [false, 'restarted'],
-    [true, 'would be restarted']
-  ])('lists each Deployment restart, a failed one marked (dry run: %s)', (dryRun, verb) => {
+  it('has a Restarts section, after the table, when restarts were asked for', () => {
     const page = rendered(
       renderSummary({
         ...report,
-        dryRun,
         results: [result('updated')],
-        restart: {
-          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
-          results: [
-            { name: 'etl', restarted: true },
-            { name: 'ml', restarted: false, detail: '403 Forbidden: <no patch>' }
-          ]
-        }
+        restarts: restartsOf(
+          { name: 'etl' },
+          { name: 'ml', outcome: 'failed', detail: '403 Forbidden: <no patch>' }
+        )
       })
     )
-    expect(page.paragraphs).toContain(
-      'Deployment restarts (matching app.kubernetes.io/part-of=dagster), so that running pods read the new values:'
-    )
-    expect(page.items).toEqual([`etl: ${verb}`, 'ml: ❌ not restarted: 403 Forbidden: <no patch>'])
+    expect(page.headings).toEqual(['❌ gke-secrets-sync: 1 restart failed', 'Restarts'])
+    expect(page.table.slice(-2)).toEqual([
+      ['Deployment/etl', 'named in restart_deployments', 'restarted'],
+      ['Deployment/ml', 'named in restart_deployments', '❌ not restarted: 403 Forbidden: <no patch>']
+    ])
+  })
+
+  it.each([
+    [false, 'metadata updated', '1 Secret had only its labels or annotations written'],
+    [true, 'would update metadata', '1 Secret would have only its labels or annotations written']
+  ])(
+    'shows a metadata-only update in its own words, apart from value updates (dry run: %s)',
+    (dryRun, label, sentence) => {
+      const page = rendered(
+        renderSummary({
+          ...report,
+          dryRun,
+          results: [
+            result('updated', 'value'),
+            result('metadata-updated', 'claim', 'claimed for acme/dagster-infra: an earlier version')
+          ]
+        })
+      )
+      expect(page.table.slice(1).map(row => row[2])).toEqual([dryRun ? 'would update' : 'updated', label])
+      expect(page.paragraphs).toContain(`2 Secrets: 1 ${dryRun ? 'would update' : 'updated'} · 1 ${label}`)
+      const note = page.paragraphs.find(p => p.startsWith(sentence)) ?? ''
+      expect(note).toContain('so it does not count as a change for changed and restart nothing.')
+      expect(rendered(renderSummary(report)).paragraphs.join('\n')).not.toContain(
+        'labels or annotations written'
+      )
+    }
+  )
+
+  it('does not count a paused Deployment as restarted or failed', () => {
+    const paused = {
+      ...report,
+      results: [result('updated')],
+      restarts: restartsOf({ name: 'etl' }, { name: 'ml', outcome: 'paused', detail: 'it is paused' })
+    }
+    expect(failureMessage(paused)).toBeUndefined()
+    expect(outcomeOf(paused)).toBe('synced')
+    expect(toOutputs(paused).restarted_deployments).toBe('["etl"]')
   })
 
   it('gives the envSecrets snippet for the Secrets in sync only', () => {
@@ -399,13 +493,7 @@ describe('renderSummary, rendered as GitHub-flavoured Markdown', () => {
       'a run with restarts',
       {
         results: [result('updated')],
-        restart: {
-          target: { kind: 'selector', selector: 'app.kubernetes.io/part-of=dagster' },
-          results: [
-            { name: 'etl', restarted: true },
-            { name: 'ml', restarted: false, detail: '403 Forbidden' }
-          ]
-        }
+        restarts: restartsOf({ name: 'etl' }, { name: 'ml', outcome: 'failed', detail: '403 Forbidden' })
       }
     ]
   ])('leaks no Markdown syntax into the text of %s', (_, change) => {
@@ -737,5 +825,181 @@ describe('drift and Events in the summary, the warnings and the outputs', () => 
       '2 of 3 Kubernetes Events could not be recorded: 500 InternalError: boom. The Secrets were synced; only their record in `kubectl events` is missing.'
     )
     expect(renderSummary({ ...report, events: { planned: 3, recorded: 3 } })).toBe(renderSummary(report))
+  })
+})
+
+describe('the Restarts section, rendered', () => {
+  const referencing = (
+    restarts: Partial<WorkloadRestart>[],
+    change: Partial<RestartsReport> = {}
+  ): SyncReport => ({
+    ...report,
+    results: [result('updated', 'a')],
+    restarts: {
+      ...restartsOf(...restarts),
+      target: { kind: 'names', names: ['webserver'] },
+      referencing: true,
+      waited: true,
+      ...change
+    }
+  })
+  const cause = { secretName: 'dagster-secret-a', keys: ['DAGSTER_SECRET_A'] }
+
+  it.each<[string, Partial<WorkloadRestart>, string]>([
+    ['a complete rollout', { rollout: { state: 'complete', message: 'done' } }, '✅ restarted, rolled out'],
+    [
+      'a failed rollout, with the condition and the waiting pods',
+      {
+        rollout: {
+          state: 'failed',
+          message:
+            'deployment "etl" exceeded its progress deadline (ProgressDeadlineExceeded: ReplicaSet "etl-7c" has timed out progressing.)',
+          waiting: [
+            {
+              pod: 'etl-7c-x',
+              container: 'app',
+              reason: 'CreateContainerConfigError',
+              message: 'secret "dagster-secret-b" not found'
+            }
+          ]
+        }
+      },
+      '❌ restarted, rollout failed: deployment "etl" exceeded its progress deadline (ProgressDeadlineExceeded: ReplicaSet "etl-7c" has timed out progressing.); pod etl-7c-x (app): CreateContainerConfigError: secret "dagster-secret-b" not found'
+    ],
+    [
+      'a rollout still going when the budget ran out',
+      {
+        rollout: { state: 'still rolling out', message: '0 of 1 updated replicas are available', waiting: [] }
+      },
+      '⏳ restarted, still rolling out when the time budget (timeout_seconds) ran out: 0 of 1 updated replicas are available'
+    ],
+    [
+      'a paused Deployment',
+      { outcome: 'paused', detail: 'it is paused' },
+      '⚠️ paused, not restarted: run kubectl rollout resume deployment/etl -n dagster-prd first'
+    ],
+    ['a dry run', { outcome: 'would restart' }, 'would restart']
+  ])('%s', (_, restart, resultText) => {
+    const page = rendered(renderSummary(referencing([{ causes: [cause], named: false, ...restart }])))
+    expect(page.headings).toContain('Restarts')
+    expect(page.table.at(-1)).toEqual(['Deployment/etl', 'dagster-secret-a (DAGSTER_SECRET_A)', resultText])
+  })
+
+  it('says what Jobs and CronJobs do and what it means for Dagster, naming those that read a changed Secret', () => {
+    const page = rendered(
+      renderSummary(
+        referencing([{ causes: [cause], named: true, rollout: { state: 'complete', message: '' } }], {
+          nextRun: [{ workload: 'CronJob/nightly', causes: [cause] }]
+        })
+      )
+    )
+    expect(page.table.at(-1)?.[1]).toBe('dagster-secret-a (DAGSTER_SECRET_A), named in restart_deployments')
+    const note = page.paragraphs.find(p => p.startsWith('Jobs and CronJobs are never restarted')) ?? ''
+    expect(note).toContain('These read a changed Secret: CronJob/nightly (dagster-secret-a)')
+    expect(note).toContain('runs launched after this sync get the new values')
+    expect(note).toContain('runs already in flight keep the old ones')
+    expect(note).toContain('code servers (user-code Deployments, which evaluate sensors and schedules)')
+  })
+
+  it.each<[string, Partial<RestartsReport>, string]>([
+    [
+      'no value changed',
+      { anyChange: false },
+      "No Secret's value changed, so nothing was restarted (restart_deployments: webserver; restart_referencing: what reads a changed Secret)."
+    ],
+    [
+      'nothing reads what changed',
+      { restarts: [] },
+      'No Deployment, StatefulSet or DaemonSet reads a Secret whose value changed, so nothing was restarted'
+    ],
+    [
+      'a selector that matched nothing',
+      {
+        restarts: [],
+        problems: ['restart_deployments app=x: no Deployment in namespace dagster-prd matches this selector']
+      },
+      '❌ restart_deployments app=x: no Deployment in namespace dagster-prd matches this selector'
+    ]
+  ])('when %s, says so', (_, change, sentence) => {
+    const page = rendered(renderSummary(referencing([], change)))
+    expect(page.paragraphs.some(p => p.startsWith(sentence))).toBe(true)
+  })
+
+  it('fails the run on a failed rollout, naming the workload, the message and the pods, with the RBAC advice on a 403', () => {
+    const failing = referencing([
+      {
+        name: 'etl',
+        causes: [cause],
+        rollout: {
+          state: 'failed',
+          message: 'its new pods cannot start (CrashLoopBackOff)',
+          waiting: [
+            {
+              pod: 'etl-1',
+              container: 'app',
+              reason: 'CrashLoopBackOff',
+              message: 'back-off 10s\n::error::x'
+            }
+          ]
+        }
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'cache',
+        causes: [cause],
+        outcome: 'failed',
+        detail:
+          '403 Forbidden: statefulsets.apps "cache" is forbidden: User "sa@p.iam.gserviceaccount.com" cannot patch resource "statefulsets" in API group "apps" in the namespace "dagster-prd"'
+      }
+    ])
+    expect(outcomeOf(failing)).toBe('failed')
+    expect(summaryHeading(failing)).toBe('## ❌ gke-secrets-sync: 2 restarts failed')
+    const message = failureMessage(failing) ?? ''
+    expect(message).toContain(
+      '- Deployment/etl: rollout failed: its new pods cannot start (CrashLoopBackOff); pod etl-1 (app): CrashLoopBackOff: back-off 10s ::error::x'
+    )
+    expect(message).not.toMatch(/\n::/)
+    expect(message).toContain(
+      '- StatefulSet/cache: not restarted: 403 Forbidden: statefulsets.apps "cache" is forbidden'
+    )
+    expect(message).toContain(
+      'kubectl create role gke-secrets-sync-restart-referencing -n dagster-prd --verb=get,list,watch,patch --resource=deployments.apps,statefulsets.apps,daemonsets.apps'
+    )
+    expect(message).toContain('--user=sa@p.iam.gserviceaccount.com')
+    expect(message).not.toContain('on resource secrets')
+  })
+
+  it('puts every restart and its rollout in the restarted output, and the Deployments in restarted_deployments', () => {
+    const outputs = toOutputs(
+      referencing([
+        { name: 'etl', causes: [cause], rollout: { state: 'complete', message: '' } },
+        {
+          kind: 'StatefulSet',
+          name: 'cache',
+          causes: [cause],
+          named: false,
+          rollout: { state: 'still rolling out', message: '', waiting: [] }
+        },
+        { name: 'paused', outcome: 'paused' }
+      ])
+    )
+    expect(JSON.parse(outputs.restarted ?? '')).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'etl',
+        namespace: 'dagster-prd',
+        secrets: ['dagster-secret-a'],
+        named: true,
+        rollout: 'complete'
+      },
+      {
+        kind: 'StatefulSet',
+        name: 'cache',
+        namespace: 'dagster-prd',
+        secrets: ['dagster-secret-a'],
+        rollout: 'still rolling out'
+      }
+    ])
+    expect(outputs.restarted_deployments).toBe('["etl"]')
   })
 })

@@ -51,6 +51,31 @@ describe('runWarnings', () => {
       'ownerless Secrets that prune left',
       { unclaimed: ['dagster-secret-old'] },
       ['records no owner, so prune left it in place: `dagster-secret-old`', 'claims it on its next run']
+    ],
+    [
+      'a paused Deployment that restart_deployments names',
+      {
+        restarts: {
+          target: { kind: 'names', names: ['etl'] },
+          referencing: false,
+          anyChange: true,
+          restarts: [
+            {
+              kind: 'Deployment',
+              name: 'etl',
+              namespace: 'dagster-prd',
+              causes: [],
+              named: true,
+              outcome: 'paused',
+              detail: 'it is paused; run kubectl rollout resume'
+            }
+          ],
+          nextRun: [],
+          problems: [],
+          waited: false
+        }
+      },
+      ['Deployment/etl was not restarted: it is paused; run kubectl rollout resume']
     ]
   ])('%s', (_, change, expected) => {
     const warnings = runWarnings({ ...base, ...change })

@@ -1,14 +1,18 @@
-import type { V1Job, V1PodSpec } from '@kubernetes/client-node'
+import type { V1Job, V1Pod, V1PodSpec } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import type { SecretResult } from '../../src/sync/sync.js'
 import {
   checkReferences,
   collectReferences,
+  countWorkloads,
   existingSecrets,
   findDangling,
   holdBackReferenced,
   isLiveStandaloneJob,
+  isLivePod,
   nearMiss,
+  podRunner,
+  podWorkloads,
   secretNamePrefix,
   shortList,
   usedByIndex,
@@ -292,6 +296,136 @@ const inventory = (over: Partial<WorkloadInventory> = {}): WorkloadInventory => 
   ...over
 })
 
+describe('Pods', () => {
+  const templates: Workload[] = [
+    { kind: 'Deployment', name: 'user-code' },
+    { kind: 'DaemonSet', name: 'log-shipper' },
+    { kind: 'StatefulSet', name: 'cache' },
+    { kind: 'CronJob', name: 'nightly' },
+    { kind: 'Job', name: 'dagster-run-1' }
+  ]
+  const pod = (
+    name: string,
+    owner?: { kind: string; name: string; controller?: boolean },
+    labels: Record<string, string> = {},
+    phase = 'Running'
+  ): V1Pod => ({
+    metadata: {
+      name,
+      labels,
+      ...(owner && {
+        ownerReferences: [{ apiVersion: 'v1', uid: 'u', controller: true, ...owner }]
+      })
+    },
+    spec: { containers: [{ name: 'c', envFrom: [{ secretRef: { name: 'dagster-secret-a' } }] }] },
+    status: { phase }
+  })
+
+  it.each<[string, V1Pod, string]>([
+    ['a bare Pod is itself', pod('debug'), 'Pod/debug'],
+    [
+      "a Deployment's ReplicaSet's Pod is the Deployment's",
+      pod(
+        'user-code-7c9f8-abcde',
+        { kind: 'ReplicaSet', name: 'user-code-7c9f8' },
+        { 'pod-template-hash': '7c9f8' }
+      ),
+      'Deployment/user-code'
+    ],
+    [
+      'a standalone ReplicaSet is named as such',
+      pod('legacy-x1', { kind: 'ReplicaSet', name: 'legacy' }),
+      'ReplicaSet/legacy'
+    ],
+    [
+      "a ReplicaSet of a Deployment that was not listed (its hash, but no such Deployment) is the ReplicaSet's",
+      pod('gone-5d4-q', { kind: 'ReplicaSet', name: 'gone-5d4' }, { 'pod-template-hash': '5d4' }),
+      'ReplicaSet/gone-5d4'
+    ],
+    [
+      'a ReplicationController is named as such',
+      pod('rc-abc', { kind: 'ReplicationController', name: 'rc' }),
+      'ReplicationController/rc'
+    ],
+    [
+      "a DaemonSet's Pod",
+      pod('log-shipper-x', { kind: 'DaemonSet', name: 'log-shipper' }),
+      'DaemonSet/log-shipper'
+    ],
+    ["a StatefulSet's Pod", pod('cache-0', { kind: 'StatefulSet', name: 'cache' }), 'StatefulSet/cache'],
+    [
+      "a listed Job's Pod",
+      pod('dagster-run-1-x', { kind: 'Job', name: 'dagster-run-1' }),
+      'Job/dagster-run-1'
+    ],
+    [
+      "a CronJob's Job's Pod is the CronJob's",
+      pod('nightly-29000000-x', { kind: 'Job', name: 'nightly-29000000' }),
+      'CronJob/nightly'
+    ],
+    [
+      'the controller among several owners',
+      {
+        ...pod('p'),
+        metadata: {
+          name: 'p',
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'Node', name: 'n', uid: '1' },
+            { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: '2', controller: true }
+          ]
+        }
+      },
+      'Rollout/web'
+    ]
+  ])('%s: %s', (_, runningPod, runner) => {
+    expect(podRunner(runningPod, templates)).toBe(runner)
+  })
+
+  it.each([
+    ['Running', true],
+    ['Pending', true],
+    ['Unknown', true],
+    ['Succeeded', false],
+    ['Failed', false]
+  ])('a Pod in phase %s may start containers again: %s', (phase, live) => {
+    expect(isLivePod(pod('p', undefined, {}, phase))).toBe(live)
+  })
+
+  it('reads the live Pods as workloads shown as what runs them, and counts a Deployment and its Pods once', () => {
+    const workloads = [
+      deployment('user-code', {
+        containers: [{ name: 'c', envFrom: [{ secretRef: { name: 'dagster-secret-a' } }] }]
+      }),
+      ...podWorkloads(
+        [
+          pod(
+            'user-code-7c9f8-a',
+            { kind: 'ReplicaSet', name: 'user-code-7c9f8' },
+            { 'pod-template-hash': '7c9f8' }
+          ),
+          pod(
+            'user-code-7c9f8-b',
+            { kind: 'ReplicaSet', name: 'user-code-7c9f8' },
+            { 'pod-template-hash': '7c9f8' }
+          ),
+          pod('debug'),
+          pod('done', undefined, {}, 'Succeeded')
+        ],
+        templates
+      )
+    ]
+    expect(workloads.map(w => [w.kind, w.name, w.runBy])).toEqual([
+      ['Deployment', 'user-code', undefined],
+      ['Pod', 'user-code-7c9f8-a', 'Deployment/user-code'],
+      ['Pod', 'user-code-7c9f8-b', 'Deployment/user-code'],
+      ['Pod', 'debug', 'Pod/debug']
+    ])
+    expect(countWorkloads(workloads)).toBe(2)
+    // The replicas repeat the template's reference: it is collected once.
+    expect(collectReferences(workloads).map(r => r.workload)).toEqual(['Deployment/user-code', 'Pod/debug'])
+  })
+})
+
 describe('usedByIndex', () => {
   it('lists each workload once per Secret, sorted', () => {
     const refs = collectReferences(inventory().workloads)
@@ -328,6 +462,35 @@ describe('holdBackReferenced', () => {
     expect(heldBack[0]?.detail).toBe(
       'not deleted: could not check which workloads reference it (listing cronjobs.batch failed)'
     )
+  })
+
+  it.each([
+    ['a DaemonSet', { kind: 'DaemonSet', name: 'log-shipper' }, 'DaemonSet/log-shipper'],
+    ['a bare Pod', { kind: 'Pod', name: 'debug', runBy: 'Pod/debug' }, 'Pod/debug'],
+    [
+      'a Pod of a standalone ReplicaSet',
+      { kind: 'Pod', name: 'legacy-x', runBy: 'ReplicaSet/legacy' },
+      'ReplicaSet/legacy'
+    ]
+  ] as const)('keeps an orphan only %s uses', (_, user, label) => {
+    const inv = inventory()
+    inv.workloads.push({
+      ...user,
+      podSpec: { containers: [{ name: 'c', envFrom: [{ secretRef: { name: 'dagster-secret-gone' } }] }] }
+    })
+    const { prunable, heldBack } = holdBackReferenced(['dagster-secret-gone'], inv)
+    expect(prunable.size).toBe(0)
+    expect(heldBack[0]?.detail).toBe(
+      `not deleted: still referenced by ${label}; deleting it would stop their pods from starting`
+    )
+  })
+
+  it.each(['daemonsets.apps', 'pods'])('deletes nothing when %s could not be listed', resource => {
+    const { prunable } = holdBackReferenced(
+      ['dagster-secret-gone'],
+      inventory({ failures: [{ resource, status: 403, message: 'forbidden' }] })
+    )
+    expect(prunable.size).toBe(0)
   })
 
   it('still prunes when only the Secret names could not be listed', () => {

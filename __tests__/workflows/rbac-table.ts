@@ -14,8 +14,11 @@ export interface RbacRow {
 /** Granted verbs by `apiGroup/resource` (`/secrets` for the core group). */
 export type Grants = Record<string, string[]>
 
+/** The code spans of a cell, a span of several comma-separated names counting as each of them. */
 const codeSpans = (cell: Tokens.TableCell): string[] =>
-  cell.tokens.filter(token => token.type === 'codespan').map(token => (token as Tokens.Codespan).text)
+  cell.tokens
+    .filter(token => token.type === 'codespan')
+    .flatMap(token => (token as Tokens.Codespan).text.split(/,\s*/))
 
 /** The rows of the table in docs/rbac.md whose header is feature | API group | resources | verbs. */
 export function rbacTable(markdown = read('docs/rbac.md')): RbacRow[] {

@@ -19,7 +19,7 @@ import type { OnConflict } from '../sync/plan.js'
 import type { OnDrift } from '../sync/drift.js'
 import { PROVENANCE_ANNOTATIONS, type RunProvenance } from '../sync/provenance.js'
 import { readRunProvenance } from './provenance.js'
-import type { RestartTarget } from '../kube/deployment-restarts.js'
+import type { RestartTarget } from '../sync/restarts.js'
 import { parseFleetMembership, type GkeEndpoint, type GkeTarget } from '../google/gke-cluster.js'
 import type { GoogleSignIn } from '../google/credentials.js'
 import { googleEndpoints, type GoogleEndpoints } from '../google/endpoints.js'
@@ -60,8 +60,12 @@ export interface Settings {
   annotations: Record<string, string>
   concurrency: number
   timeoutSeconds: number
-  /** Deployments to restart when any Secret changed. */
+  /** Deployments to restart when any Secret's value changed. */
   restart?: RestartTarget
+  /** Restart every Deployment, StatefulSet and DaemonSet whose pod template reads a Secret whose value changed. */
+  restartReferencing: boolean
+  /** Watch each restarted workload until its rollout is complete, failed, or the time budget ends. */
+  waitForRollout: boolean
   /** List the namespace's workloads and report which use each Secret and which references point nowhere. */
   checkReferences: boolean
   /** HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for Kubernetes requests (Google's client reads them itself). */
@@ -114,6 +118,8 @@ export function readInputs(
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
     restart: parseRestartTarget(input('restart_deployments')),
+    restartReferencing: parseBoolean('restart_referencing', input('restart_referencing'), false),
+    waitForRollout: parseBoolean('wait_for_rollout', input('wait_for_rollout'), true),
     checkReferences: parseBoolean('check_references', input('check_references'), false),
     proxies: proxyEnvironment(env)
   }

@@ -7,6 +7,7 @@ import { referencesLogLine, referenceWarnings } from './references-report.js'
 import { failureMessage, renderSummary, sortedResults, toOutputs, type SyncReport } from './report.js'
 import { renderFailureSummary, type RunProgress } from './run-failure.js'
 import * as runner from './runner-output.js'
+import { restartLogLines } from './restarts-report.js'
 import { runWarnings } from './run-warnings.js'
 
 export async function publish(report: SyncReport): Promise<void> {
@@ -20,6 +21,7 @@ export async function publish(report: SyncReport): Promise<void> {
     else if (result.state === 'skipped') runner.warning(line)
     else runner.info(line)
   }
+  for (const line of restartLogLines(report.restarts)) runner.info(line)
   if (report.references) runner.info(referencesLogLine(report.references))
   for (const { title, message } of referenceWarnings(report.references)) runner.warning(message, title)
   for (const warning of runWarnings(report)) runner.warning(warning)

@@ -17,17 +17,32 @@ export interface RbacRule {
  */
 export const RBAC_RULES: readonly RbacRule[] = [
   { feature: 'sync', apiGroup: '', resources: ['secrets'], verbs: ['get', 'list', 'create', 'update'] },
+  { feature: 'record_events', apiGroup: 'events.k8s.io', resources: ['events'], verbs: ['create'] },
   { feature: 'prune', apiGroup: '', resources: ['secrets'], verbs: ['delete'] },
-  { feature: 'restart_deployments', apiGroup: 'apps', resources: ['deployments'], verbs: ['list', 'patch'] },
+  {
+    feature: 'restart_deployments',
+    apiGroup: 'apps',
+    resources: ['deployments'],
+    verbs: ['get', 'list', 'watch', 'patch']
+  },
+  { feature: 'restart_deployments', apiGroup: '', resources: ['pods'], verbs: ['list'] },
+  {
+    feature: 'restart_referencing',
+    apiGroup: 'apps',
+    resources: ['deployments', 'statefulsets', 'daemonsets'],
+    verbs: ['get', 'list', 'watch', 'patch']
+  },
+  { feature: 'restart_referencing', apiGroup: '', resources: ['pods'], verbs: ['list'] },
+  { feature: 'restart_referencing', apiGroup: 'batch', resources: ['cronjobs', 'jobs'], verbs: ['list'] },
+  { feature: 'restart_referencing', apiGroup: '', resources: ['secrets'], verbs: ['list'] },
   {
     feature: 'check_references',
     apiGroup: 'apps',
-    resources: ['deployments', 'statefulsets'],
+    resources: ['deployments', 'statefulsets', 'daemonsets'],
     verbs: ['list']
   },
   { feature: 'check_references', apiGroup: 'batch', resources: ['cronjobs', 'jobs'], verbs: ['list'] },
-  { feature: 'check_references', apiGroup: '', resources: ['secrets'], verbs: ['list'] },
-  { feature: 'record_events', apiGroup: 'events.k8s.io', resources: ['events'], verbs: ['create'] }
+  { feature: 'check_references', apiGroup: '', resources: ['secrets', 'pods'], verbs: ['list'] }
 ]
 
 /** A request as RBAC sees it. */

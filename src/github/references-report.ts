@@ -30,7 +30,7 @@ export function usedByCell(check: ReferenceCheck, result: SecretResult): string 
  */
 export function referencesSection(check: ReferenceCheck, namespace: string): string[] {
   const out: string[] = []
-  const kinds = 'Deployments, StatefulSets, CronJobs and running Jobs'
+  const kinds = 'Deployments, StatefulSets, DaemonSets, CronJobs, running Jobs and Pods'
   const complete = check.failures.length === 0
   out.push(...failureNote(check.failures, namespace))
   out.push(

@@ -2,7 +2,6 @@
 // and reasons go in, text comes out; values never reach this module.
 import { stringify } from 'yaml'
 import type { ClusterTarget } from '../kube/cluster-connection.js'
-import type { RestartResult, RestartTarget } from '../kube/deployment-restarts.js'
 import { NO_ANSWER, NO_ANSWER_ADVICE } from '../kube/errors.js'
 import { cell, code, codeInCell, messageBlocks, wrappingCode } from './markdown.js'
 import { missingRuleAdvice, refusal } from './rbac.js'
@@ -10,8 +9,10 @@ import { referenceOutputs, referencesSection, usedByCell } from './references-re
 import { agree, nonZero, plural } from './words.js'
 import { driftedNames, driftSection, eventsSection } from './audit-report.js'
 import type { EventsOutcome } from '../kube/events-client.js'
+import { restartFailures, restartOutputs, restartsSection } from './restarts-report.js'
 import { compareNames } from '../sync/selection.js'
-import type { SecretResult, SecretState } from '../sync/sync.js'
+import { failedRestarts, type RestartsReport } from '../sync/restarts.js'
+import { IN_SYNC, VALUE_CHANGES, type SecretResult, type SecretState } from '../sync/sync.js'
 import type { ReferenceCheck } from '../sync/workload-references.js'
 
 export interface SyncReport {
@@ -30,8 +31,8 @@ export interface SyncReport {
   orphans?: string[]
   /** Ownerless Secrets of the prefix (written before owners were recorded) that prune left in place. */
   unclaimed?: string[]
-  /** Asked for with `restart_deployments`; `results` is undefined when no Secret changed (nothing restarted). */
-  restart?: { target: RestartTarget; results?: RestartResult[] }
+  /** With `restart_deployments` or `restart_referencing`: what was restarted, why, and how each rollout ended. */
+  restarts?: RestartsReport
   /** Input secrets without the prefix; shown as a count only. */
   ignoredCount: number
   /** A Markdown link to the workflow run this came from; absent outside Actions. */
@@ -73,15 +74,21 @@ export function runCause(
   return failed.length >= 2 || namespaceMissing ? { message: detail, listFailed: false, failed } : undefined
 }
 
-const STATES: SecretState[] = ['created', 'updated', 'unchanged', 'deleted', 'skipped', 'failed']
-/** The states in which the Secret holds the GitHub secret's current value after the run. */
-const IN_SYNC: SecretState[] = ['created', 'updated', 'unchanged']
+const STATES: SecretState[] = [
+  'created',
+  'updated',
+  'metadata-updated',
+  'unchanged',
+  'deleted',
+  'skipped',
+  'failed'
+]
 
 export function sortedResults(results: SecretResult[]): SecretResult[] {
   return [...results].sort((a, b) => compareNames(a.secretName, b.secretName))
 }
 
-function namesIn(results: SecretResult[], states: SecretState[]): string[] {
+function namesIn(results: SecretResult[], states: readonly SecretState[]): string[] {
   return sortedResults(results)
     .filter(result => states.includes(result.state))
     .map(result => result.secretName)
@@ -104,13 +111,15 @@ export function toOutputs(report: SyncReport): Record<string, string> {
   const counts = countByState(report.results)
   return {
     created: list(['created']),
+    // Value changes only; a write of labels or annotations alone is in metadata_updated.
     updated: list(['updated']),
+    metadata_updated: list(['metadata-updated']),
     unchanged: list(['unchanged']),
     deleted: list(['deleted']),
     skipped: list(['skipped']),
     failed: list(['failed']),
-    // In a dry run this says whether anything would change, like the lists above it.
-    changed: String(counts.created + counts.updated + counts.deleted > 0),
+    // A value created, changed or deleted; in a dry run, whether one would be, like the lists above it.
+    changed: String(changesIn(counts) > 0),
     secret_names: JSON.stringify(
       namesIn(
         report.results.filter(result => result.githubName),
@@ -118,12 +127,7 @@ export function toOutputs(report: SyncReport): Record<string, string> {
       )
     ),
     env_secrets: envSecretsYaml(report.results),
-    restarted_deployments: JSON.stringify(
-      (report.restart?.results ?? [])
-        .filter(restart => restart.restarted)
-        .map(restart => restart.name)
-        .sort(compareNames)
-    ),
+    ...restartOutputs(report.restarts),
     // For `helm --set-json 'deployments[0].envSecrets=...'`.
     env_secrets_json: JSON.stringify(namesIn(report.results, IN_SYNC).map(name => ({ name }))),
     drifted: JSON.stringify(driftedNames(report.results)),
@@ -140,8 +144,8 @@ export function failureMessage(report: SyncReport): string | undefined {
     ].join('\n')
   }
   const failed = sortedResults(report.results).filter(result => result.state === 'failed')
-  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
-  if (failed.length === 0 && failedRestarts.length === 0) return undefined
+  const restarts = restartFailures(report.restarts)
+  if (failed.length === 0 && restarts.lines.length === 0) return undefined
   const lines: string[] = []
   // Said once when every failed Secret failed the same way, as in the summary.
   const shared = runCause(report)?.message
@@ -157,14 +161,14 @@ export function failureMessage(report: SyncReport): string | undefined {
       )
     )
   }
-  if (failedRestarts.length > 0) {
-    lines.push(
-      `The Secrets were synced, but ${plural(failedRestarts.length, 'Deployment restart')} failed, so those pods still run with the old values:`,
-      ...failedRestarts.map(restart => `- ${restart.name}: ${restart.detail ?? 'failed'}`)
-    )
-  }
-  const details = [...failed, ...failedRestarts].map(item => item.detail ?? '')
+  lines.push(...restarts.lines)
+  const details = [...failed.map(item => item.detail ?? ''), ...restarts.details]
   return [...lines, ...advice(details, report.namespace)].join('\n')
+}
+
+/** How many restarts fail the run: a refused restart, a failed or unverifiable rollout, a target not found. */
+function restartFailureCount(report: SyncReport): number {
+  return failedRestarts(report.restarts).length + (report.restarts?.problems.length ?? 0)
 }
 
 /**
@@ -180,7 +184,7 @@ export function advice(details: string[], namespace: string): string[] {
         'Check the credentials: the kubeconfig user, or for GKE the Google identity (it needs roles/container.clusterViewer on the project to reach the cluster).'
       )
     }
-    if (/(^|: )403 Forbidden: /.test(detail)) {
+    if (/(^|: |\()403 Forbidden: /.test(detail)) {
       const denied = refusal(detail)
       tips.add(
         denied
@@ -206,14 +210,21 @@ export type Outcome = 'failed' | 'dry run' | 'synced' | 'nothing to do'
 
 export function outcomeOf(report: SyncReport): Outcome {
   const counts = countByState(report.results)
-  const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted)
-  if (report.runFailure || counts.failed > 0 || failedRestarts.length > 0) return 'failed'
+  if (report.runFailure || counts.failed > 0 || restartFailureCount(report) > 0) return 'failed'
   if (report.dryRun) return 'dry run'
-  return changesIn(counts) > 0 ? 'synced' : 'nothing to do'
+  return changesIn(counts) + counts['metadata-updated'] > 0 ? 'synced' : 'nothing to do'
 }
 
+/** Value changes: what `changed` and restarts follow. */
 function changesIn(counts: Record<SecretState, number>): number {
-  return counts.created + counts.updated + counts.deleted
+  return VALUE_CHANGES.reduce((sum, state) => sum + counts[state], 0)
+}
+
+/** `, metadata of 2 Secrets updated`: writes no pod can see, said apart from the changes. */
+function metadataOnly(counts: Record<SecretState, number>, dryRun: boolean): string {
+  const count = counts['metadata-updated']
+  if (count === 0) return ''
+  return `, metadata of ${plural(count, 'Secret')} ${dryRun ? 'would be updated' : 'updated'}`
 }
 
 /** `850 ms`, `2.3 s`, `1 min 5 s`: as precise as a reader of a run needs. */
@@ -230,6 +241,8 @@ export function summaryHeading(report: SyncReport): string {
   const changes = plural(changesIn(counts), 'change')
   const skipped = counts.skipped > 0 ? `, ${plural(counts.skipped, 'Secret')} skipped` : ''
   const caution = skipped ? '⚠️' : undefined
+  // Metadata-only writes are said after the changes, never counted among them.
+  const rest = `${metadataOnly(counts, report.dryRun)}${skipped}`
   const [symbol, text] = ((): [string, string] => {
     switch (outcomeOf(report)) {
       case 'failed': {
@@ -238,10 +251,10 @@ export function summaryHeading(report: SyncReport): string {
         if (cause && words && (cause.listFailed || cause.failed.length === report.results.length)) {
           return ['❌', `${report.dryRun ? 'dry run, ' : ''}nothing synced, ${words}`]
         }
-        const failedRestarts = (report.restart?.results ?? []).filter(restart => !restart.restarted).length
+        const failedRestarts = restartFailureCount(report)
         const what = [
           ...(counts.failed > 0 ? [`${plural(counts.failed, 'Secret')} failed`] : []),
-          ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'Deployment restart')} failed`] : [])
+          ...(failedRestarts > 0 ? [`${plural(failedRestarts, 'restart')} failed`] : [])
         ].join(', ')
         return ['❌', report.dryRun ? `dry run, ${what}` : what]
       }
@@ -249,11 +262,16 @@ export function summaryHeading(report: SyncReport): string {
         return [
           '🧪',
           changesIn(counts) > 0
-            ? `dry run, ${changes} would be made${skipped}`
-            : `dry run, nothing would change${skipped}`
+            ? `dry run, ${changes} would be made${rest}`
+            : counts['metadata-updated'] > 0
+              ? `dry run, no value would change${rest}`
+              : `dry run, nothing would change${skipped}`
         ]
       case 'synced':
-        return [caution ?? '✅', `synced ${changes}${skipped}`]
+        return [
+          caution ?? '✅',
+          changesIn(counts) > 0 ? `synced ${changes}${rest}` : `no value changed${rest}`
+        ]
       case 'nothing to do':
         return report.results.length === 0
           ? ['⚠️', 'nothing to sync']
@@ -286,17 +304,28 @@ export function targetLine(target: ClusterTarget, namespace: string, owner?: str
 }
 
 /** Attention first (failed, skipped), then what changed, then what was already right. */
-const DISPLAY_ORDER: SecretState[] = ['failed', 'skipped', 'created', 'updated', 'deleted', 'unchanged']
+const DISPLAY_ORDER: SecretState[] = [
+  'failed',
+  'skipped',
+  'created',
+  'updated',
+  'deleted',
+  'metadata-updated',
+  'unchanged'
+]
 const SYMBOLS: Partial<Record<SecretState, string>> = { failed: '❌', skipped: '⚠️' }
+/** How a state reads where it is not one word; `updated` alone means the value changed. */
+const WORDS: Partial<Record<SecretState, string>> = { 'metadata-updated': 'metadata updated' }
 /** A dry run stored nothing, so it must not say "created". */
 const DRY_RUN_WORDS: Partial<Record<SecretState, string>> = {
   created: 'would create',
   updated: 'would update',
+  'metadata-updated': 'would update metadata',
   deleted: 'would delete'
 }
 
 export function stateLabel(state: SecretState, dryRun: boolean): string {
-  return (dryRun && DRY_RUN_WORDS[state]) || state
+  return (dryRun && DRY_RUN_WORDS[state]) || WORDS[state] || state
 }
 
 export function displayOrder(results: SecretResult[]): SecretResult[] {
@@ -384,10 +413,11 @@ export function renderSummary(report: SyncReport): string {
     const table = summaryTable(results, report.dryRun, references, cause?.message)
     out.push(countsLine(results, report.dryRun), '', ...table, '')
   }
+  out.push(...metadataOnlySection(results, report.dryRun))
   out.push(...driftSection(results, report.dryRun))
   out.push(...orphansSection(report))
   out.push(...unclaimedSection(report))
-  out.push(...restartSection(report))
+  if (report.restarts) out.push(...restartsSection(report.restarts, report.dryRun))
   // Hook for check_references (references-report.ts): unreferenced Secrets, dangling references, list failures.
   if (references) out.push(...referencesSection(references, report.namespace))
   const inSync = namesIn(results, IN_SYNC)
@@ -492,30 +522,23 @@ function footer(report: SyncReport): string {
   return `${ignored}${facts.join(' · ')}`
 }
 
+/** Writes of labels or annotations alone, said in their own words: no pod sees them, nothing restarts. */
+function metadataOnlySection(results: SecretResult[], dryRun: boolean): string[] {
+  const count = countByState(results)['metadata-updated']
+  if (count === 0) return []
+  const one = count === 1
+  return [
+    `${plural(count, 'Secret')} ${dryRun ? 'would have' : 'had'} only ${one ? 'its' : 'their'} labels or annotations written (claimed or adopted with the same value, a new \`labels\` or \`annotations\` input, or kubectl's last-applied annotation dropped). ${one ? 'Its value is' : 'Their values are'} unchanged, so ${one ? 'it does' : 'they do'} not count as a change for \`changed\` and restart nothing.`,
+    ''
+  ]
+}
+
 /** Ownerless Secrets (written before owners were recorded) that this run left alone. */
 function unclaimedSection(report: SyncReport): string[] {
   const unclaimed = report.unclaimed ?? []
   if (unclaimed.length === 0) return []
   return [
     `${plural(unclaimed.length, 'Secret')} made for \`${report.prefix}_\` by an earlier version of this action ${agree(unclaimed.length, 'records', 'record')} no owner, so prune left ${agree(unclaimed.length, 'it', 'them')} in place: ${unclaimed.map(code).join(', ')}. The repository that syncs one claims it on its next run; delete by hand any that no repository syncs.`,
-    ''
-  ]
-}
-
-function restartSection(report: SyncReport): string[] {
-  if (!report.restart) return []
-  const { target, results } = report.restart
-  const asked =
-    target.kind === 'names' ? target.names.map(code).join(', ') : `matching ${code(target.selector)}`
-  if (!results) return [`No Secret changed, so no Deployment was restarted (${asked}).`, '']
-  const verb = report.dryRun ? 'would be restarted' : 'restarted'
-  return [
-    `Deployment restarts (${asked}), so that running pods read the new values:`,
-    '',
-    ...results.map(
-      restart =>
-        `- ${code(restart.name)}: ${restart.restarted ? verb : `❌ not restarted: ${cell(restart.detail ?? '')}`}`
-    ),
     ''
   ]
 }

@@ -4,6 +4,7 @@
 // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#setting-a-warning-message
 import { emptySelectionCauses, orphansAdvice, selectedCount, type SyncReport } from './report.js'
 import { agree, plural } from './words.js'
+import { restartWarnings } from './restarts-report.js'
 
 const list = (names: string[]): string => names.map(name => `\`${name}\``).join(', ')
 
@@ -36,5 +37,6 @@ export function runWarnings(report: SyncReport): string[] {
       `${plural(n, 'Secret')} of the prefix ${report.prefix} ${agree(n, 'was', 'were')} made by an earlier version of this action and ${agree(n, 'records', 'record')} no owner, so prune left ${agree(n, 'it', 'them')} in place: ${list(unclaimed)}. The repository that still syncs one claims it on its next run; delete by hand any that no repository syncs.`
     )
   }
+  warnings.push(...restartWarnings(report.restarts))
   return warnings
 }

@@ -3,7 +3,7 @@
 //
 // Why not CoreV1Api itself: client-node's object API (types/ObjectParamAPI.js) and the observable API under it
 // (types/ObservableAPI.js) are each one module holding all 67 API groups, about 10 MiB of the bundle, loaded
-// and compiled on every run for the 12 calls below. The factory of one group (apis/CoreV1Api.js) builds a
+// and compiled on every run for the dozen calls below. The factory of one group (apis/CoreV1Api.js) builds a
 // request exactly as CoreV1Api does (path, query, headers, body, authentication); the processor turns the
 // response into the typed object or an ApiException. What the two big modules add is the order in which an
 // object parameter's fields become the factory's positional arguments, which this file repeats in one table
@@ -54,6 +54,7 @@ type CallTable<Api> = {
 // prettier-ignore
 export const CORE_V1_CALLS = {
   listNamespacedSecret: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
+  listNamespacedPod: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   readNamespacedSecret: ['name', 'namespace', 'pretty'],
   createNamespacedSecret: ['namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation'],
   replaceNamespacedSecret: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation'],
@@ -64,8 +65,13 @@ export const CORE_V1_CALLS = {
 export const APPS_V1_CALLS = {
   listNamespacedDeployment: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   listNamespacedStatefulSet: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
+  listNamespacedDaemonSet: ['namespace', 'pretty', 'allowWatchBookmarks', '_continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'shardSelector', 'timeoutSeconds', 'watch'],
   readNamespacedDeployment: ['name', 'namespace', 'pretty'],
-  patchNamespacedDeployment: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation', 'force']
+  readNamespacedStatefulSet: ['name', 'namespace', 'pretty'],
+  readNamespacedDaemonSet: ['name', 'namespace', 'pretty'],
+  patchNamespacedDeployment: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation', 'force'],
+  patchNamespacedStatefulSet: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation', 'force'],
+  patchNamespacedDaemonSet: ['name', 'namespace', 'body', 'pretty', 'dryRun', 'fieldManager', 'fieldValidation', 'force']
 } as const satisfies CallTable<AppsV1Api>
 
 // prettier-ignore
@@ -100,9 +106,37 @@ export function eventsV1Api(kubeConfig: KubeConfig): EventsV1Calls {
   return bindCalls(kubeConfig, EventsV1ApiRequestFactory, EventsV1ApiResponseProcessor, EVENTS_V1_CALLS)
 }
 
+/**
+ * The LISTs of the kinds a restart watches, as requests not yet sent: with `watch: true` the answer is a stream of
+ * events that never ends by itself, which kube/watch.ts reads line by line instead of the whole body.
+ */
+export type WatchRequests = {
+  [Method in 'listNamespacedDeployment' | 'listNamespacedStatefulSet' | 'listNamespacedDaemonSet']: (
+    param: Parameters<AppsV1Api[Method]>[0],
+    options?: Options
+  ) => Promise<RequestContext>
+}
+
+export function appsV1WatchRequests(kubeConfig: KubeConfig): WatchRequests {
+  const { listNamespacedDeployment, listNamespacedStatefulSet, listNamespacedDaemonSet } = APPS_V1_CALLS
+  return bindRequests(kubeConfig, AppsV1ApiRequestFactory, {
+    listNamespacedDeployment,
+    listNamespacedStatefulSet,
+    listNamespacedDaemonSet
+  })
+}
+
 type Options = Parameters<typeof mergeConfiguration>[1]
 type BuildRequest = (...args: unknown[]) => Promise<RequestContext>
 type ProcessResponse = (response: ResponseContext) => Promise<{ data: unknown }>
+
+/** makeApiClient builds the configuration every client-node API gets: the current cluster's server, the
+ * KubeConfig as authentication, and client-node's User-Agent middleware. */
+function configurationOf(kubeConfig: KubeConfig): Configuration {
+  return mergeConfiguration(kubeConfig.makeApiClient(ConfigurationOnly).configuration, {
+    httpApi: dispatcherHttpLibrary
+  })
+}
 
 function bindCalls<Calls>(
   kubeConfig: KubeConfig,
@@ -110,11 +144,7 @@ function bindCalls<Calls>(
   Processor: new () => object,
   table: Record<string, readonly string[]>
 ): Calls {
-  // makeApiClient builds the configuration every client-node API gets: the current cluster's server, the
-  // KubeConfig as authentication, and client-node's User-Agent middleware.
-  const configuration = mergeConfiguration(kubeConfig.makeApiClient(ConfigurationOnly).configuration, {
-    httpApi: dispatcherHttpLibrary
-  })
+  const configuration = configurationOf(kubeConfig)
   const factory = new Factory(configuration) as Record<string, BuildRequest>
   const processor = new Processor() as Record<string, ProcessResponse>
   const calls = Object.entries(table).map(([method, fields]) => {
@@ -128,6 +158,33 @@ function bindCalls<Calls>(
     return [method, call]
   })
   return Object.fromEntries(calls) as Calls
+}
+
+function bindRequests<Requests>(
+  kubeConfig: KubeConfig,
+  Factory: new (configuration: Configuration) => object,
+  table: Record<string, readonly string[]>
+): Requests {
+  const configuration = configurationOf(kubeConfig)
+  const factory = new Factory(configuration) as Record<string, BuildRequest>
+  const requests = Object.entries(table).map(([method, fields]) => {
+    const request = (param: Record<string, unknown>, options?: Options): Promise<RequestContext> =>
+      prepare(mergeConfiguration(configuration, options), config =>
+        (factory[method] as BuildRequest).call(factory, ...fields.map(field => param[field]), config)
+      )
+    return [method, request]
+  })
+  return Object.fromEntries(requests) as Requests
+}
+
+/** The request, built and authenticated, after each middleware's `pre` in order: ready to send. */
+async function prepare(
+  config: Configuration,
+  build: (config: Configuration) => Promise<RequestContext>
+): Promise<RequestContext> {
+  let request = await build(config)
+  for (const middleware of config.middleware) request = await middleware.pre(request).toPromise()
+  return request
 }
 
 /** What makeApiClient is given in place of an API class, to hand back the configuration it builds. */
@@ -144,8 +201,7 @@ async function send(
   build: (config: Configuration) => Promise<RequestContext>,
   processResponse: ProcessResponse
 ): Promise<unknown> {
-  let request = await build(config)
-  for (const middleware of config.middleware) request = await middleware.pre(request).toPromise()
+  const request = await prepare(config, build)
   let response = await config.httpApi.send(request).toPromise()
   for (const middleware of config.middleware.toReversed())
     response = await middleware.post(response).toPromise()

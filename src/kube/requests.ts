@@ -166,6 +166,14 @@ function requestOptions(
   return { middleware: [middleware], middlewareMergeStrategy: 'append' }
 }
 
+/**
+ * The options of one long request whose answer is a stream (a watch): the run's shared connections and the given
+ * signal, without the per-request timeout a stream would outlive. Not retried: the watcher lists again instead.
+ */
+export function streamRequestOptions(policy: RequestPolicy, signal: AbortSignal): RequestOptions {
+  return requestOptions(signal, policy.connections)
+}
+
 /** `answered`: whether any attempt of this call got an HTTP answer; if none did, the server never answered. */
 function deadlineError(deadline: AbortSignal, answered: boolean): KubeApiError {
   const reason = deadline.reason as Error | undefined

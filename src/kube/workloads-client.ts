@@ -1,6 +1,8 @@
-// Reads what `check_references` needs from one namespace: one LIST per workload kind (Deployments, StatefulSets,
-// CronJobs, Jobs) and one metadata-only LIST of the namespace's Secrets, each through kube-requests.ts for its
-// timeout, deadline and retries. Decides nothing (that is workload-references.ts). A kind that cannot be listed
+// Reads what `check_references` and `restart_referencing` need from one namespace (main.ts reads it once for
+// both, and prune then keeps what it finds in use): one LIST per workload kind (Deployments, StatefulSets,
+// DaemonSets, CronJobs, Jobs), one of the running Pods (they catch every owner: standalone ReplicaSets,
+// ReplicationControllers, bare Pods), and one metadata-only LIST of the namespace's Secrets, each through
+// kube-requests.ts for its timeout, deadline and retries. Decides nothing (that is workload-references.ts). A kind that cannot be listed
 // (403, or any other failure) is reported, never thrown: the check is advice, and the sync has already happened.
 import { setHeaderOptions, type KubeConfig } from '@kubernetes/client-node'
 import {
@@ -15,6 +17,7 @@ import { KubeApiError } from '../sync/kube-api-error.js'
 import { sendWithRetries, type RequestOptions, type RequestPolicy } from './requests.js'
 import {
   isLiveStandaloneJob,
+  podWorkloads,
   type ListFailure,
   type Workload,
   type WorkloadInventory
@@ -27,6 +30,9 @@ import {
  * fallback is offered, so a server that cannot answer this way says 406 rather than send values.
  */
 export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'
+
+/** kubectl's default chunk size for a LIST (`--chunk-size=500`). */
+const POD_PAGE = 500
 
 export interface WorkloadsClientOptions extends RequestPolicy {
   namespace: string
@@ -46,7 +52,7 @@ export class WorkloadsClient {
     this.core = coreV1Api(kubeConfig)
   }
 
-  /** The five LISTs, in parallel; what failed is in `failures`. */
+  /** The seven LISTs, in parallel; what failed is in `failures`. */
   async inventory(): Promise<WorkloadInventory> {
     const namespace = this.options.namespace
     const failures: ListFailure[] = []
@@ -59,7 +65,7 @@ export class WorkloadsClient {
         return undefined
       }
     }
-    const [deployments, statefulSets, cronJobs, jobs, secretNames] = await Promise.all([
+    const [deployments, statefulSets, daemonSets, cronJobs, jobs, pods, secretNames] = await Promise.all([
       attempt('deployments.apps', () =>
         this.listAll((page, options) =>
           this.apps.listNamespacedDeployment({ namespace, _continue: page }, options)
@@ -70,6 +76,11 @@ export class WorkloadsClient {
           this.apps.listNamespacedStatefulSet({ namespace, _continue: page }, options)
         )
       ),
+      attempt('daemonsets.apps', () =>
+        this.listAll((page, options) =>
+          this.apps.listNamespacedDaemonSet({ namespace, _continue: page }, options)
+        )
+      ),
       attempt('cronjobs.batch', () =>
         this.listAll((page, options) =>
           this.batch.listNamespacedCronJob({ namespace, _continue: page }, options)
@@ -78,11 +89,18 @@ export class WorkloadsClient {
       attempt('jobs.batch', () =>
         this.listAll((page, options) => this.batch.listNamespacedJob({ namespace, _continue: page }, options))
       ),
+      // Dagster launches a Pod per run, so this list can be long: in pages, as kubectl asks for them.
+      attempt('pods', () =>
+        this.listAll((page, options) =>
+          this.core.listNamespacedPod({ namespace, _continue: page, limit: POD_PAGE }, options)
+        )
+      ),
       attempt('secrets', () => this.secretNames())
     ])
-    const workloads: Workload[] = [
+    const templates: Workload[] = [
       ...(deployments ?? []).map(d => workload('Deployment', d.metadata?.name, d.spec?.template.spec)),
       ...(statefulSets ?? []).map(s => workload('StatefulSet', s.metadata?.name, s.spec?.template.spec)),
+      ...(daemonSets ?? []).map(d => workload('DaemonSet', d.metadata?.name, d.spec?.template.spec)),
       ...(cronJobs ?? []).map(c =>
         workload('CronJob', c.metadata?.name, c.spec?.jobTemplate.spec?.template.spec)
       ),
@@ -90,6 +108,7 @@ export class WorkloadsClient {
         .filter(isLiveStandaloneJob)
         .map(j => workload('Job', j.metadata?.name, j.spec?.template.spec))
     ]
+    const workloads = [...templates, ...podWorkloads(pods ?? [], templates)]
     failures.sort((a, b) => (a.resource < b.resource ? -1 : 1))
     return { workloads, failures, ...(secretNames && { secretNames }) }
   }
@@ -120,7 +139,7 @@ export class WorkloadsClient {
     return names
   }
 
-  /** Every item of a LIST, following `continue` should the server page (no `limit` is asked for). */
+  /** Every item of a LIST, following `continue` when the server pages (asked for with `limit`, or of its own). */
   private async listAll<T>(
     list: (
       page: string | undefined,

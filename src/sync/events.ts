@@ -142,6 +142,7 @@ export function reasonOf(result: SecretResult): EventReason | undefined {
     case 'deleted':
       return 'SecretDeleted'
     case 'updated':
+    case 'metadata-updated':
       if (result.drift) return 'DriftRestored'
       if (written.takeover === 'adopted') return 'SecretAdopted'
       if (written.takeover === 'claimed') return 'SecretClaimed'

@@ -49,8 +49,13 @@ export interface Takeover {
 
 export type SecretStep =
   | { action: 'create'; body: V1Secret }
-  /** `body` carries the live resourceVersion, so the write fails rather than overwrite a concurrent change. */
-  | { action: 'update'; body: V1Secret; takeover?: Takeover }
+  /**
+   * `body` carries the live resourceVersion, so the write fails rather than overwrite a concurrent change.
+   * `changedKeys`: the data keys whose value the write sets, changes or removes; empty when only labels or
+   * annotations change (a claim, an adoption of the same value, a new `labels` input, dropping kubectl's
+   * last-applied annotation), which no running pod can see.
+   */
+  | { action: 'update'; body: V1Secret; changedKeys: string[]; takeover?: Takeover }
   | { action: 'unchanged' }
   | { action: 'skip'; reason: string }
   | { action: 'fail'; reason: string }
@@ -113,7 +118,18 @@ export function planSecret(
     }
   }
   const stamped = takeover !== undefined || valueDiffers(live.data, desired.data)
-  return { action: 'update', body: updatedSecret(desired, live, stamped), ...(takeover && { takeover }) }
+  return {
+    action: 'update',
+    body: updatedSecret(desired, live, stamped),
+    changedKeys: changedKeys(live.data ?? {}, desired.data),
+    ...(takeover && { takeover })
+  }
+}
+
+/** Keys present on one side only, or with different values, sorted. */
+export function changedKeys(before: Record<string, string>, after: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)])
+  return [...keys].filter(key => before[key] !== after[key]).sort()
 }
 
 function newSecret(desired: DesiredSecret): V1Secret {

@@ -7,10 +7,21 @@ import { KubeApiError } from './kube-api-error.js'
 import type { Ownership } from './ownership.js'
 import { planSecret, type DesiredSecret, type OnConflict, type Takeover } from './plan.js'
 import { provenanceAnnotations, type RunProvenance } from './provenance.js'
-import { valueDiffers } from './secret-value.js'
 import type { SecretsStore } from './secrets-store.js'
 
-export type SecretState = 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
+/**
+ * `updated`: the value changed. `metadata-updated`: only labels or annotations were written (a claim, an
+ * adoption of the same value, a new `labels` input, kubectl's last-applied annotation dropped); no pod can see
+ * that, so it is not a change for `changed` or for restarts.
+ */
+export type SecretState =
+  'created' | 'updated' | 'metadata-updated' | 'unchanged' | 'skipped' | 'failed' | 'deleted'
+
+/** The states of a write that changed what pods read: a new value, or a Secret gone. */
+export const VALUE_CHANGES: readonly SecretState[] = ['created', 'updated', 'deleted']
+
+/** The states in which the Secret holds its GitHub secret's current value after the run. */
+export const IN_SYNC: readonly SecretState[] = ['created', 'updated', 'metadata-updated', 'unchanged']
 
 export interface SecretResult {
   /** Absent for Secrets that have no GitHub secret any more (pruned ones). */
@@ -19,6 +30,8 @@ export interface SecretResult {
   state: SecretState
   /** Why it was skipped or failed, or a note on a success (e.g. adopted). Never holds a value. */
   detail?: string
+  /** Created or updated: the data keys whose value this run set, changed or removed (names only), sorted. */
+  changedKeys?: string[]
   /** What this run wrote (or, in a dry run, would have): for the Events of the run (events.ts). */
   written?: WrittenSecret
   /** Someone other than this action had changed the value in the cluster (drift.ts); restored or left failed. */
@@ -118,11 +131,12 @@ async function syncOne(
   listed: V1Secret | undefined,
   options: SyncOptions
 ): Promise<SecretResult> {
-  const result = (state: SecretState, detail?: string): SecretResult => ({
+  const result = (state: SecretState, detail?: string, changedKeys?: string[]): SecretResult => ({
     githubName: desired.githubName,
     secretName: desired.secretName,
     state,
-    ...(detail && { detail })
+    ...(detail && { detail }),
+    ...(changedKeys && { changedKeys })
   })
   const now = options.now ?? (() => new Date())
   let live = listed
@@ -148,7 +162,7 @@ async function syncOne(
           return result('failed', step.reason)
         case 'create': {
           const created: SecretResult = {
-            ...result('created'),
+            ...result('created', undefined, Object.keys(desired.data).sort()),
             written: { at: at.toISOString(), valueChanged: true }
           }
           try {
@@ -171,11 +185,14 @@ async function syncOne(
             step.takeover && takeoverDetail(step.takeover, options.ownership),
             drift && driftRestoredDetail(drift)
           ].filter(Boolean)
+          const valueChanged = step.changedKeys.length > 0
           const updated: SecretResult = {
-            ...result('updated', detail.join('; ')),
+            ...(valueChanged
+              ? result('updated', detail.join('; '), step.changedKeys)
+              : result('metadata-updated', detail.join('; '))),
             written: {
               at: at.toISOString(),
-              valueChanged: valueDiffers(live?.data, desired.data),
+              valueChanged,
               ...(step.takeover && { takeover: step.takeover.kind })
             },
             ...(drift && { drift })

@@ -7,18 +7,24 @@
 // (https://kubernetes.io/docs/concepts/configuration/secret/#using-a-secret). The kubelet refuses to start a
 // container whose non-optional Secret or key is missing (`CreateContainerConfigError: secret "x" not found`,
 // `couldn't find key X in Secret ns/x`), and a pod whose non-optional secret volume is missing never starts.
-import type { V1Container, V1Job, V1PodSpec } from '@kubernetes/client-node'
+import type { V1Container, V1Job, V1Pod, V1PodSpec } from '@kubernetes/client-node'
 import { distance } from 'fastest-levenshtein'
 import { compareNames, toSecretName } from './selection.js'
-import type { SecretResult, SecretState } from './sync.js'
+import { IN_SYNC, type SecretResult } from './sync.js'
 
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'CronJob' | 'Job'
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job' | 'Pod'
 
-/** A workload and the pod template it runs (a CronJob's `spec.jobTemplate.spec.template`). */
+/**
+ * A workload and the pod template it runs (a CronJob's `spec.jobTemplate.spec.template`), or a running Pod and
+ * its spec. Templates catch what is scaled to zero; Pods catch what no listed template describes (a standalone
+ * ReplicaSet or ReplicationController, a bare Pod, a Pod of an older revision still running).
+ */
 export interface Workload {
   kind: WorkloadKind
   name: string
   podSpec?: V1PodSpec
+  /** For a Pod: what runs it, as `Kind/name` (see podRunner); its references are shown as that workload's. */
+  runBy?: string
 }
 
 export type ReferenceSource = 'envFrom' | 'env' | 'volume' | 'projected volume'
@@ -76,10 +82,54 @@ export interface WorkloadInventory {
   failures: ListFailure[]
 }
 
-const IN_SYNC: SecretState[] = ['created', 'updated', 'unchanged']
+export function workloadLabel(workload: Pick<Workload, 'kind' | 'name' | 'runBy'>): string {
+  return workload.runBy ?? `${workload.kind}/${workload.name}`
+}
 
-export function workloadLabel(workload: Pick<Workload, 'kind' | 'name'>): string {
-  return `${workload.kind}/${workload.name}`
+/**
+ * A Pod whose containers may still start: not Succeeded or Failed (https://kubernetes.io/docs/concepts/workloads/
+ * pods/pod-lifecycle/#pod-phase). The kubelet reads a Secret again each time a container (re)starts, so every
+ * such Pod needs its Secrets, whoever made it.
+ */
+export function isLivePod(pod: V1Pod): boolean {
+  const phase = pod.status?.phase
+  return phase !== 'Succeeded' && phase !== 'Failed'
+}
+
+/**
+ * Who runs a Pod, as `Kind/name`, so that the replicas of one workload read as that workload: its controller
+ * (the owner reference with `controller: true`), lifted to the listed workload above it where the controllers'
+ * naming rules say which: a ReplicaSet a Deployment made is `<deployment>-<pod-template-hash>` and its Pods carry
+ * that hash (pkg/controller/deployment/sync.go); a Job a CronJob made is `<cronjob>-<scheduled time in minutes>`
+ * (pkg/controller/cronjob/utils.go, getJobName). A Pod without an owner is itself: `Pod/name`.
+ */
+export function podRunner(pod: V1Pod, templates: Workload[]): string {
+  const name = pod.metadata?.name ?? ''
+  const owners = pod.metadata?.ownerReferences ?? []
+  const owner = owners.find(reference => reference.controller) ?? owners[0]
+  if (!owner) return `Pod/${name}`
+  const listed = (kind: WorkloadKind, ownerName: string): boolean =>
+    templates.some(workload => workload.kind === kind && workload.name === ownerName)
+  if (owner.kind === 'ReplicaSet') {
+    const hash = pod.metadata?.labels?.['pod-template-hash']
+    const deployment = hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -hash.length - 1) : ''
+    if (deployment && listed('Deployment', deployment)) return `Deployment/${deployment}`
+  }
+  if (owner.kind === 'Job' && !listed('Job', owner.name)) {
+    const cronJob = /^(.+)-\d+$/.exec(owner.name)?.[1]
+    if (cronJob && listed('CronJob', cronJob)) return `CronJob/${cronJob}`
+  }
+  return `${owner.kind}/${owner.name}`
+}
+
+/** The live Pods as workloads, each shown as what runs it. */
+export function podWorkloads(pods: V1Pod[], templates: Workload[]): Workload[] {
+  return pods.filter(isLivePod).map(pod => ({
+    kind: 'Pod',
+    name: pod.metadata?.name ?? '',
+    ...(pod.spec && { podSpec: pod.spec }),
+    runBy: podRunner(pod, templates)
+  }))
 }
 
 /**
@@ -95,9 +145,32 @@ export function isLiveStandaloneJob(job: V1Job): boolean {
   return !ownedByCronJob && !finished
 }
 
-/** Every Secret reference of every workload, in workload order. */
+/**
+ * Every Secret reference of every workload, in workload order, each once: the Pods of a workload repeat its
+ * template's references, and are shown as that workload (workloadLabel).
+ */
 export function collectReferences(workloads: Workload[]): SecretReference[] {
-  return workloads.flatMap(workload => podReferences(workloadLabel(workload), workload.podSpec ?? {}))
+  const seen = new Set<string>()
+  return workloads
+    .flatMap(workload => podReferences(workloadLabel(workload), workload.podSpec ?? {}))
+    .filter(reference => {
+      const key = JSON.stringify([
+        reference.workload,
+        reference.container,
+        reference.source,
+        reference.secretName,
+        reference.key ?? null,
+        reference.optional
+      ])
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+}
+
+/** How many distinct workloads the check looked at: a Deployment and its Pods count once. */
+export function countWorkloads(workloads: Workload[]): number {
+  return new Set(workloads.map(workloadLabel)).size
 }
 
 function podReferences(workload: string, pod: Partial<V1PodSpec>): SecretReference[] {
@@ -279,7 +352,7 @@ export function checkReferences(
     optionalDangling: all.filter(item => item.reference.optional),
     failures: inventory.failures,
     danglingChecked: inventory.secretNames !== undefined,
-    workloadCount: inventory.workloads.length
+    workloadCount: countWorkloads(inventory.workloads)
   }
 }
 
