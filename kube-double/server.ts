@@ -120,7 +120,9 @@ export interface Fault {
   match?: (r: { method: string; path: string; query: URLSearchParams }) => boolean
   /** How many matching requests it applies to (default 1). */
   times?: number
-  kind: 'status' | 'plain429' | 'drop' | 'hang' | 'latency'
+  /** `drop` resets the connection before the request is handled; `dropAnswer` after a write was handled (and
+   * stored): the write landed, its answer was lost, as when a connection breaks on the way back. */
+  kind: 'status' | 'plain429' | 'drop' | 'dropAnswer' | 'hang' | 'latency'
   code?: number
   retryAfter?: number
   ms?: number
@@ -369,6 +371,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   }
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
+  /** Responses a `dropAnswer` fault will never send. */
+  const loseAnswer = new WeakSet<ServerResponse>()
   const tempDirs: string[] = []
 
   const takeFault = (r: { method: string; path: string; query: URLSearchParams }): Fault | undefined => {
@@ -446,6 +450,9 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         }
         case 'latency':
           await sleep(fault.ms ?? 0)
+          break
+        case 'dropAnswer':
+          loseAnswer.add(res)
           break
       }
     }
@@ -623,6 +630,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
             options
           )
         : write(method, resourceNamespace, target.name, req.headers['content-type'], body, query, options)
+    if (loseAnswer.has(res)) {
+      req.socket.destroy()
+      return
+    }
     sendJson(res, reply.status, reply.body)
   }
 
