@@ -44,6 +44,32 @@ describe('ownerLabelValue', () => {
   })
 })
 
+// The owner label of every Secret this action has written. Changing the mapping changes the label a run looks for,
+// so the next run would no longer find (nor prune) the Secrets it made before: these are pinned as literals.
+describe('ownerLabelValue, pinned', () => {
+  it.each([
+    ['dagster-infra', 'dagster-infra'],
+    ['acme/dagster-infra', 'acme.dagster-infra--2c7f286754b9'],
+    ['acme/a.b', 'acme.a.b--2386eb59cb3e'],
+    ['acme.a/b', 'acme.a.b--04f22bbe985a'],
+    ['acme/dagster_infra', 'acme.dagster_infra--70b46525ae26'],
+    ['Acme/Dagster', 'Acme.Dagster--69eb0ac67ee1'],
+    ['a/b/c', 'a.b.c--d76a7b72669c'],
+    ['my org/repo name', 'my-org.repo-name--546fefac184a'],
+    ['équipe/données', 'equipe.donnees--916bcb4421bd'],
+    ['ACME/ÅNGSTRÖM-ß', 'ACME.ANGSTROM--62b1b7981d58'],
+    ['日本/レポ', 'owner--cc0a002a1be8'],
+    ['-leading/trailing-', 'leading.trailing--385628343623'],
+    ['a'.repeat(63), 'a'.repeat(63)],
+    ['a'.repeat(64), `${'a'.repeat(49)}--ffe054fe7ae0`],
+    ['acme.x--0123456789ab', 'acme.x--0123456789ab--c08df86727d4'],
+    ['acme/x--0123456789ab', 'acme.x--0123456789ab--9f45ed6524f2'],
+    ['', 'owner--e3b0c44298fc']
+  ])('%j -> %j', (owner, label) => {
+    expect(ownerLabelValue(owner)).toBe(label)
+  })
+})
+
 describe('Ownership', () => {
   const ours = new Ownership('dagster_secret', 'acme/dagster-infra')
   const owner = ownerLabelValue('acme/dagster-infra')

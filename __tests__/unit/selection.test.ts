@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { labelValueProblem } from '../../src/sync/kube-validation.js'
+import { Ownership } from '../../src/sync/ownership.js'
 import { hasPrefix, selectSecrets, toSecretName } from '../../src/sync/selection.js'
 
 describe('hasPrefix', () => {
@@ -62,6 +64,35 @@ describe('selectSecrets', () => {
     const selection = selectSecrets({ [githubName]: 'v' }, 'DAGSTER_SECRET')
     expect(selection.selected).toEqual([])
     expect(selection.rejected[0]?.reason).toContain(reason)
+  })
+
+  it('takes a Secret name of exactly 253 characters and rejects one of 254', () => {
+    const fits = `DAGSTER_SECRET_${'X'.repeat(238)}`
+    const over = `DAGSTER_SECRET_${'Y'.repeat(239)}`
+    const selection = selectSecrets({ [fits]: 'v', [over]: 'v' }, 'DAGSTER_SECRET')
+    expect(selection.selected.map(s => s.secretName.length)).toEqual([253])
+    expect(selection.rejected).toEqual([
+      {
+        githubName: over,
+        secretName: over.toLowerCase().replaceAll('_', '-'),
+        reason: `the Secret name "${over.toLowerCase().replaceAll('_', '-')}" is longer than 253 characters; rename the GitHub secret`
+      }
+    ])
+  })
+
+  it('selects with a prefix of 63 characters (the longest the input takes), whose label is valid', () => {
+    const prefix = `P${'Q'.repeat(62)}`
+    const selection = selectSecrets({ [`${prefix}_A`]: 'v' }, prefix)
+    expect(selection.selected.map(s => s.githubName)).toEqual([`${prefix}_A`])
+    const labels = new Ownership(prefix, 'acme/dagster-infra').labels
+    expect(Object.values(labels).map(labelValueProblem)).toEqual([undefined, undefined, undefined])
+  })
+
+  it('rejects a data key the API would refuse, with the reason', () => {
+    const selection = selectSecrets({ 'DAGSTER_SECRET_A..B': 'v' }, 'DAGSTER_SECRET')
+    expect(selection.rejected[0]?.reason).toBe(
+      `the Secret name "dagster-secret-a..b" is not a valid Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit; rename the GitHub secret`
+    )
   })
 
   it('rejects a value over 1 MiB and accepts one of exactly 1 MiB', () => {

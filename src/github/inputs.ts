@@ -67,17 +67,18 @@ export function readInputs(
   // https://kubernetes.io/docs/reference/access-authn-authz/authentication/#input-and-output-formats
   delete env.INPUT_SECRETS
 
+  const owner = parseOwner(input('owner'), env)
   return {
     secrets,
     prefix: parsePrefix(input('prefix') || 'DAGSTER_SECRET'),
-    owner: parseOwner(input('owner'), env),
+    owner,
     namespace: parseNamespace(input('namespace') || 'dagster-prd'),
     cluster: parseClusterSource(input, env),
     dryRun: parseBoolean('dry_run', input('dry_run'), false),
     prune: parseBoolean('prune', input('prune'), false),
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
-    annotations: parseAnnotations(input('annotations')),
+    annotations: parseAnnotations(input('annotations'), owner),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
     restart: parseRestartTarget(input('restart_deployments')),
@@ -348,12 +349,17 @@ export function parseMetadata(
   return entries
 }
 
-function parseAnnotations(text: string): Record<string, string> {
+/**
+ * The API server limits all annotations of an object together (keys and values, in bytes), and every Secret also
+ * carries the action's owner annotation: the input may use what that leaves.
+ */
+export function parseAnnotations(text: string, owner: string): Record<string, string> {
   const annotations = parseMetadata('annotations', text)
   const bytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0)
-  if (bytes > MAX_ANNOTATIONS_BYTES) {
+  const allowed = MAX_ANNOTATIONS_BYTES - Buffer.byteLength(OWNER_ANNOTATION + owner)
+  if (bytes > allowed) {
     throw new InputError(
-      `Input \`annotations\` holds ${bytes} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES}.`
+      `Input \`annotations\` holds ${bytes} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES} for all annotations of a Secret, and the action's own ${OWNER_ANNOTATION} annotation leaves ${allowed}.`
     )
   }
   return annotations

@@ -1,0 +1,189 @@
+// The edges of every bounded input, exactly at and one past each limit, and both anchors (^ and $) of every pattern
+// in inputs.ts: a pattern that matched only a part of the input would take a wrong value and fail later, far from
+// the input that caused it.
+import { describe, expect, it } from 'vitest'
+import {
+  parseAnnotations,
+  parseClusterSource,
+  parseNamespace,
+  parsePrefix,
+  parseWholeNumber,
+  readInputs
+} from '../../src/github/inputs.js'
+import { MAX_ANNOTATIONS_BYTES } from '../../src/sync/kube-validation.js'
+import { OWNER_ANNOTATION } from '../../src/sync/ownership.js'
+
+const reader =
+  (inputs: Record<string, string>) =>
+  (name: string): string =>
+    inputs[name] ?? ''
+const settings = (inputs: Record<string, string>) =>
+  readInputs(
+    { GITHUB_REPOSITORY: 'acme/dagster-infra', HOME: '/home/runner' },
+    reader({ secrets: '{}', ...inputs })
+  )
+
+describe('concurrency', () => {
+  it.each([
+    ['', 10],
+    ['1', 1],
+    [' 7 ', 7],
+    ['100', 100]
+  ])('%j -> %i', (text, value) => {
+    expect(settings({ concurrency: text }).concurrency).toBe(value)
+  })
+
+  it.each(['0', '101', '-1', '1.5', '1e1', '5a', 'a5', 'ten', '0x10'])(
+    '%j is refused, naming the range',
+    text => {
+      expect(() => settings({ concurrency: text })).toThrow(
+        `Input \`concurrency\` is "${text}"; use a whole number from 1 to 100.`
+      )
+    }
+  )
+
+  it('timeout_seconds runs from 1 to 3600, 300 by default', () => {
+    expect(settings({}).timeoutSeconds).toBe(300)
+    expect(settings({ timeout_seconds: '1' }).timeoutSeconds).toBe(1)
+    expect(settings({ timeout_seconds: '3600' }).timeoutSeconds).toBe(3600)
+    expect(() => settings({ timeout_seconds: '0' })).toThrow('from 1 to 3600')
+    expect(() => settings({ timeout_seconds: '3601' })).toThrow('from 1 to 3600')
+  })
+
+  it('parseWholeNumber takes exactly its bounds', () => {
+    expect(parseWholeNumber('x', '3', 3, 5)).toBe(3)
+    expect(parseWholeNumber('x', '5', 3, 5)).toBe(5)
+    expect(() => parseWholeNumber('x', '2', 3, 5)).toThrow()
+    expect(() => parseWholeNumber('x', '6', 3, 5)).toThrow()
+  })
+})
+
+describe('prefix', () => {
+  const message = (prefix: string): string =>
+    `Input \`prefix\` "${prefix}" must be letters, digits and '_' (at most 63, starting with a letter), without the trailing '_': DAGSTER_SECRET selects DAGSTER_SECRET_*.`
+  it.each(['A', `A${'B'.repeat(62)}`, 'DAGSTER_SECRET', 'a_1'])('%j (%#) is accepted', prefix => {
+    expect(parsePrefix(prefix)).toBe(prefix)
+  })
+  it.each([
+    `A${'B'.repeat(63)}`,
+    'DAGSTER-SECRET',
+    '-DAGSTER',
+    'DAGSTER!',
+    '1DAGSTER',
+    'DAGSTER_',
+    'DAGSTER\nX',
+    ''
+  ])('%j is refused', prefix => {
+    expect(() => parsePrefix(prefix)).toThrow(message(prefix))
+  })
+  it('defaults to DAGSTER_SECRET', () => expect(settings({}).prefix).toBe('DAGSTER_SECRET'))
+})
+
+describe('namespace', () => {
+  it.each(['a', 'x'.repeat(63), 'dagster-prd', '0'])('%j is accepted', ns =>
+    expect(parseNamespace(ns)).toBe(ns)
+  )
+  it.each(['x'.repeat(64), '-ns', 'ns-', 'ns!', '!ns', 'a.b', 'NS', ''])('%j is refused', ns => {
+    expect(() => parseNamespace(ns)).toThrow(`Input \`namespace\` "${ns}" is not a Kubernetes namespace name`)
+  })
+  it('defaults to dagster-prd', () => expect(settings({}).namespace).toBe('dagster-prd'))
+})
+
+describe('annotations: 256 KiB for all of a Secret’s annotations, the action’s owner annotation included', () => {
+  const owner = 'acme/dagster-infra'
+  const budget = MAX_ANNOTATIONS_BYTES - Buffer.byteLength(OWNER_ANNOTATION + owner)
+  /** One annotation `k` whose key and value take exactly `bytes`. */
+  const sized = (bytes: number): string => `k=${'v'.repeat(bytes - 1)}`
+
+  it('leaves room for the owner annotation', () => expect(budget).toBe(262_144 - 22 - 18))
+
+  it('takes annotations of exactly the budget', () => {
+    expect(parseAnnotations(sized(budget), owner).k).toHaveLength(budget - 1)
+  })
+
+  it('refuses one byte more, saying what the limit is', () => {
+    expect(() => parseAnnotations(sized(budget + 1), owner)).toThrow(
+      `Input \`annotations\` holds ${budget + 1} bytes; Kubernetes allows 262144 for all annotations of a Secret, and the action's own gke-secrets-sync/owner annotation leaves ${budget}.`
+    )
+  })
+
+  it('counts bytes, not characters, and every key', () => {
+    const euro = `e=${'€'.repeat(100)}\nf=x`
+    // 'e' and 100 three-byte characters, 'f' and 'x': 303 bytes.
+    expect(() => parseAnnotations(euro, 'o'.repeat(MAX_ANNOTATIONS_BYTES - 22 - 302))).toThrow(
+      'holds 303 bytes'
+    )
+    expect(parseAnnotations(euro, 'o'.repeat(MAX_ANNOTATIONS_BYTES - 22 - 303))).toEqual({
+      e: '€'.repeat(100),
+      f: 'x'
+    })
+  })
+
+  it('readInputs holds the input to the budget of its owner', () => {
+    expect(settings({ annotations: sized(budget) }).annotations.k).toHaveLength(budget - 1)
+    expect(() => settings({ annotations: sized(budget + 1) })).toThrow('Input `annotations` holds')
+  })
+})
+
+describe('the patterns of the GKE inputs are anchored', () => {
+  const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/github/providers/github'
+  const gke = (inputs: Record<string, string>) =>
+    parseClusterSource(
+      reader({ cluster_name: 'dagster', location: 'europe-west4', project_id: 'p', ...inputs }),
+      {}
+    )
+
+  it.each([
+    [`https://iam.googleapis.com/${PROVIDER}`],
+    [`x${PROVIDER}`],
+    [`${PROVIDER}/extra`],
+    ['projects/123/locations/europe/workloadIdentityPools/github/providers/github'],
+    ['projects/123/locations/global/workloadIdentityPools//providers/github']
+  ])('workload_identity_provider %j is refused', provider => {
+    expect(() => gke({ workload_identity_provider: provider })).toThrow(
+      `\`workload_identity_provider\` "${provider}" must look like projects/123456789/locations/global/workloadIdentityPools/POOL/providers/PROVIDER.`
+    )
+  })
+
+  it.each([['my-project'], ['123abc'], ['abc123']])(
+    'a provider naming project %j (not a number) is refused',
+    project => {
+      const provider = PROVIDER.replace('123456789012', project)
+      expect(() => gke({ workload_identity_provider: provider })).toThrow(
+        `names project "${project}"; it needs the project NUMBER`
+      )
+    }
+  )
+
+  it.each([
+    ['sa@p.iam.gserviceaccount.com', true],
+    ['secrets-sync@my-project.iam.gserviceaccount.com', true],
+    ['sa@p.iam.gserviceaccount.com.evil.example', false],
+    ['sa@p.iam.gserviceaccount.comx', false],
+    ['with space@p.iam.gserviceaccount.com', false],
+    ['a@b@p.iam.gserviceaccount.com', false],
+    ['sa@p.iam.gserviceaccount.com\n', false],
+    ['sa@p-iam-gserviceaccount-com', false],
+    ['@p.iam.gserviceaccount.com', false]
+  ])('service_account %j accepted: %s', (serviceAccount, accepted) => {
+    const parse = () => gke({ workload_identity_provider: PROVIDER, service_account: serviceAccount })
+    if (accepted) expect(parse()).toMatchObject({ signIn: { serviceAccount } })
+    else expect(parse).toThrow(`\`service_account\` "${serviceAccount}" must be a service account email`)
+  })
+
+  it.each([
+    ['projects/p/locations/l/clusters/c', { project: 'p', location: 'l', name: 'c' }],
+    ['x/projects/p/locations/l/clusters/c', undefined],
+    ['projects/p/locations/l/clusters/c/extra', undefined],
+    ['projects/p/locations/l/clusters/', undefined],
+    ['projects//locations/l/clusters/c', undefined]
+  ])('cluster_name %j', (clusterName, cluster) => {
+    const parse = () =>
+      parseClusterSource(reader({ cluster_name: clusterName }), {}) as { target: { cluster: object } }
+    if (cluster) expect(parse().target.cluster).toEqual(cluster)
+    else
+      expect(parse).toThrow(
+        `\`cluster_name\` "${clusterName}" must be a name, or projects/PROJECT/locations/LOCATION/clusters/NAME.`
+      )
+  })
+})
