@@ -10,7 +10,9 @@ import { SharedConnections } from '../../src/kube/requests.js'
 import { SecretsClient } from '../../src/kube/secrets-client.js'
 import { OWNER_ANNOTATION, Ownership } from '../../src/sync/ownership.js'
 import { toDesiredSecret, type DesiredSecret, type OnConflict } from '../../src/sync/plan.js'
-import { selectSecrets } from '../../src/sync/selection.js'
+import { selectSecrets, type SelectedSecret } from '../../src/sync/selection.js'
+import { readInputs } from '../../src/github/inputs.js'
+import { MAX_ANNOTATIONS_BYTES } from '../../src/sync/kube-validation.js'
 import { pruneSecrets, syncSecrets, type SecretResult } from '../../src/sync/sync.js'
 import { kubeConfigFor } from '../doubles/kube-config.js'
 
@@ -415,6 +417,32 @@ describe('syncSecrets', () => {
         ownership.selector
       ])
     })
+  })
+
+  // The annotations input is held to what the owner annotation leaves of the API server's 256 KiB (inputs.ts):
+  // exactly that much is written, one byte more is what the API server would refuse.
+  it.each([
+    [0, 'created', undefined],
+    [1, 'failed', 'metadata.annotations: Too long: may not be more than 262144 bytes']
+  ])('annotations at the budget plus %i byte(s): %s', async (extra, state, detail) => {
+    const budget = MAX_ANNOTATIONS_BYTES - Buffer.byteLength(OWNER_ANNOTATION + ownership.owner)
+    const settings = readInputs(
+      { GITHUB_REPOSITORY: 'acme/dagster-infra' },
+      name =>
+        ({ secrets: '{}', owner: ownership.owner, annotations: `k=${'v'.repeat(budget - 1)}` })[name] ?? ''
+    )
+    const annotations = { k: `${settings.annotations.k ?? ''}${'v'.repeat(extra)}` }
+    const [secret] = selectSecrets({ DAGSTER_SECRET_ALPHA: 'a' }, PREFIX).selected
+    const wanted = toDesiredSecret(secret as SelectedSecret, ownership, { labels: {}, annotations })
+    const { results } = await syncSecrets(client, [wanted], {
+      ownership,
+      onConflict: 'fail',
+      findUnclaimed: false,
+      concurrency: 1
+    })
+    expect(results[0]?.state).toBe(state)
+    if (detail) expect(results[0]?.detail).toContain(detail)
+    else expect(kube.getSecret(NS, NAME)?.metadata.annotations?.k).toHaveLength(budget - 1)
   })
 
   it.each([1, 2])(
