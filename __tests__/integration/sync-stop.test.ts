@@ -108,6 +108,25 @@ describe('an unexpected error in one write', () => {
     ).toEqual(['dagster-secret-a', 'dagster-secret-c'])
   })
 
+  it('stops on something thrown that is not an Error, naming it', async () => {
+    const secrets = { [`${PREFIX}_A`]: 'value-a' }
+    const desired = selectSecrets(secrets, PREFIX).selected.map(secret =>
+      toDesiredSecret(secret, ownership, { labels: {}, annotations: {} })
+    )
+    const client = new FaultyClient('none', 0)
+    client.create = () => Promise.reject('a string, not an Error')
+    const thrown = await syncSecrets(client, desired, {
+      ownership,
+      findUnclaimed: false,
+      onConflict: 'fail',
+      concurrency: 1
+    }).catch((error: unknown) => error)
+    expect(thrown).toBeInstanceOf(SyncStopped)
+    expect((thrown as SyncStopped).name).toBe('SyncStopped')
+    expect((thrown as SyncStopped).message).toBe('a string, not an Error')
+    expect((thrown as SyncStopped).cause).toBe('a string, not an Error')
+  })
+
   it('stops a prune the same way', async () => {
     for (const n of ['a', 'b', 'c', 'd']) {
       kube.seedSecret(NS, {

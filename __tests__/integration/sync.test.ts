@@ -302,6 +302,19 @@ describe('syncSecrets', () => {
     expect(results[0]?.detail).toMatch(/^403 Forbidden/)
   })
 
+  it.each([
+    ['POST', 409, 'a create answered Conflict (not AlreadyExists)'],
+    ['PUT', 403, 'a refused update'],
+    ['PUT', 422, 'an update the API finds invalid']
+  ])('%s %i, %s: fails that Secret with the answer, without reading it again', async (method, code) => {
+    if (method === 'PUT') seedMade(NAME, 'old')
+    kube.inject({ kind: 'status', code, match: r => r.method === method })
+    const { results } = await sync({ DAGSTER_SECRET_ALPHA: 'ours' })
+    expect(results[0]?.state).toBe('failed')
+    expect(results[0]?.detail).toMatch(new RegExp(`^${code} `))
+    expect(kube.requests.filter(r => r.method === 'GET')).toHaveLength(1)
+  })
+
   it('fails the Secret whose re-read the API refuses', async () => {
     seedMade(NAME, 'old')
     raceOurWrites('PUT', 1, async name => {
