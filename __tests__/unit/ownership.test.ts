@@ -60,6 +60,7 @@ describe('ownerLabelValue, pinned', () => {
     ['ACME/ÅNGSTRÖM-ß', 'ACME.ANGSTROM--62b1b7981d58'],
     ['日本/レポ', 'owner--cc0a002a1be8'],
     ['-leading/trailing-', 'leading.trailing--385628343623'],
+    ['--acme/x--', 'acme.x--7a48308fd1d4'],
     ['a'.repeat(63), 'a'.repeat(63)],
     ['a'.repeat(64), `${'a'.repeat(49)}--ffe054fe7ae0`],
     ['acme.x--0123456789ab', 'acme.x--0123456789ab--c08df86727d4'],
@@ -137,7 +138,37 @@ describe('Ownership', () => {
       'was made by gke-secrets-sync for acme/dagster-infra with the prefix OTHER'
     ],
     ['managed by Helm', secret({ 'app.kubernetes.io/managed-by': 'Helm' }), 'foreign', 'is managed by Helm'],
-    ['unlabelled', secret({}), 'foreign', 'was not made by this action (written by kubectl)']
+    ['unlabelled', secret({}), 'foreign', 'was not made by this action (written by kubectl)'],
+    ['without metadata', {}, 'foreign', 'was not made by this action'],
+    [
+      'without managedFields',
+      { metadata: { name: 's', labels: { team: 'data' } } },
+      'foreign',
+      'was not made by this action'
+    ],
+    [
+      'written by several, one entry nameless',
+      {
+        metadata: {
+          name: 's',
+          managedFields: [
+            { manager: 'kubectl-edit' },
+            {},
+            { manager: 'terraform' },
+            { manager: 'kubectl-edit' }
+          ]
+        }
+      },
+      'foreign',
+      'was not made by this action (written by kubectl-edit, terraform)'
+    ],
+    [
+      'ours but without the prefix label',
+      secret({ 'app.kubernetes.io/managed-by': 'gke-secrets-sync' }, { 'gke-secrets-sync/owner': 'acme/x' }),
+      'other-prefix',
+      'was made by gke-secrets-sync for acme/x with the prefix (none)'
+    ],
+    ['labels but no annotations key at all', { metadata: { name: 's', labels: ours.labels } }, 'ours', '']
   ])('%s: %s', (_, live, relation, description) => {
     expect(ours.relationTo(live)).toBe(relation)
     expect(ours.isOurs(live)).toBe(relation === 'ours')

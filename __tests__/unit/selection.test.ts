@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { labelValueProblem } from '../../src/sync/kube-validation.js'
 import { Ownership } from '../../src/sync/ownership.js'
-import { hasPrefix, selectSecrets, toSecretName } from '../../src/sync/selection.js'
+import { compareNames, hasPrefix, selectSecrets, toSecretName } from '../../src/sync/selection.js'
 
 describe('hasPrefix', () => {
   it.each([
@@ -31,7 +31,45 @@ describe('toSecretName', () => {
   })
 })
 
+describe('compareNames', () => {
+  it.each([
+    ['a', 'b', -1],
+    ['b', 'a', 1],
+    ['a', 'a', 0],
+    ['B', 'a', -1],
+    ['a-b', 'a_b', -1]
+  ])('%s vs %s -> %i (code points, not locale)', (a, b, order) => {
+    expect(compareNames(a, b)).toBe(order)
+  })
+})
+
 describe('selectSecrets', () => {
+  it('sorts the rejected by Secret name too, whatever the input order', () => {
+    const selection = selectSecrets({ DAGSTER_SECRET_Z_: 'z', DAGSTER_SECRET_A_: 'a' }, 'DAGSTER_SECRET')
+    expect(selection.rejected.map(r => r.githubName)).toEqual(['DAGSTER_SECRET_A_', 'DAGSTER_SECRET_Z_'])
+  })
+
+  it('orders the GitHub names of one Secret name by code point, whatever the input order', () => {
+    const selection = selectSecrets(
+      { dagster_secret_key: '1', Dagster_Secret_Key: '2', DAGSTER_SECRET_KEY: '3' },
+      'DAGSTER_SECRET'
+    )
+    expect(selection.rejected.map(r => [r.githubName, r.reason])).toEqual([
+      [
+        'DAGSTER_SECRET_KEY',
+        'its Secret name "dagster-secret-key" is also the name for dagster_secret_key, Dagster_Secret_Key; rename one of them'
+      ],
+      [
+        'Dagster_Secret_Key',
+        'its Secret name "dagster-secret-key" is also the name for dagster_secret_key, DAGSTER_SECRET_KEY; rename one of them'
+      ],
+      [
+        'dagster_secret_key',
+        'its Secret name "dagster-secret-key" is also the name for Dagster_Secret_Key, DAGSTER_SECRET_KEY; rename one of them'
+      ]
+    ])
+  })
+
   it('selects prefixed names, sorts them by Secret name and only counts the rest', () => {
     const selection = selectSecrets(
       { DAGSTER_SECRET_B: 'b', github_token: 't', OTHER: 'o', DAGSTER_SECRET_A: 'a', DAGSTER_SECRET: 'bare' },

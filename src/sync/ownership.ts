@@ -40,7 +40,7 @@ const HASHED = new RegExp(`--[0-9a-f]{${HASH_DIGITS}}$`)
  */
 export function ownerLabelValue(owner: string): string {
   if (labelValueProblem(owner) === undefined && owner !== '' && !HASHED.test(owner)) return owner
-  const hash = createHash('sha256').update(owner, 'utf8').digest('hex').slice(0, HASH_DIGITS)
+  const hash = createHash('sha256').update(owner).digest('hex').slice(0, HASH_DIGITS)
   const readable = owner
     // Accented letters keep their base letter (é -> e); other characters a label cannot hold become `-`.
     .normalize('NFKD')
