@@ -148,11 +148,15 @@ describe('an unexpected error in one write', () => {
 
     expect(inFlight('DELETE')).toEqual([])
     expect(thrown).toBeInstanceOf(SyncStopped)
-    expect((thrown as SyncStopped).results.map(r => [r.secretName, r.state])).toEqual([
-      ['dagster-secret-a', 'failed'],
-      ['dagster-secret-b', 'deleted'],
-      ['dagster-secret-c', 'failed'],
-      ['dagster-secret-d', 'failed']
+    expect((thrown as SyncStopped).results.map(r => [r.secretName, r.state, r.detail])).toEqual([
+      [
+        'dagster-secret-a',
+        'failed',
+        'not deleted: an unexpected error stopped the run while this one was being written; the step error says which'
+      ],
+      ['dagster-secret-b', 'deleted', undefined],
+      ['dagster-secret-c', 'failed', 'not deleted: not attempted: the run stopped after an unexpected error'],
+      ['dagster-secret-d', 'failed', 'not deleted: not attempted: the run stopped after an unexpected error']
     ])
     expect(kube.listSecrets(NS).map(s => s.metadata.name)).toEqual([
       'dagster-secret-a',

@@ -187,3 +187,173 @@ describe('the patterns of the GKE inputs are anchored', () => {
       )
   })
 })
+
+describe('readInputs reads each input into its setting', () => {
+  const PROVIDER = 'projects/123456789012/locations/global/workloadIdentityPools/github/providers/github'
+  it('with every input unset: the defaults', () => {
+    const s = settings({})
+    expect(s).toMatchObject({
+      secrets: {},
+      prefix: 'DAGSTER_SECRET',
+      owner: 'acme/dagster-infra',
+      namespace: 'dagster-prd',
+      dryRun: false,
+      prune: false,
+      onConflict: 'fail',
+      labels: {},
+      annotations: {},
+      concurrency: 10,
+      timeoutSeconds: 300,
+      checkReferences: false
+    })
+    expect(s.restart).toBeUndefined()
+    expect(s.cluster).toEqual({
+      kind: 'kubeconfig',
+      files: { from: 'home', path: '/home/runner/.kube/config' }
+    })
+  })
+
+  it('with every input set: each in its place', () => {
+    const s = settings({
+      secrets: '{"DAGSTER_SECRET_A":"a"}',
+      prefix: 'APP',
+      owner: 'acme/other',
+      namespace: 'ns',
+      dry_run: 'true',
+      prune: 'true',
+      on_conflict: 'adopt',
+      labels: 'team=data',
+      annotations: 'note=x',
+      concurrency: '3',
+      timeout_seconds: '60',
+      restart_deployments: 'web',
+      check_references: 'true',
+      kubeconfig: '/k'
+    })
+    expect(s).toMatchObject({
+      secrets: { DAGSTER_SECRET_A: 'a' },
+      prefix: 'APP',
+      owner: 'acme/other',
+      namespace: 'ns',
+      dryRun: true,
+      prune: true,
+      onConflict: 'adopt',
+      labels: { team: 'data' },
+      annotations: { note: 'x' },
+      concurrency: 3,
+      timeoutSeconds: 60,
+      restart: { kind: 'names', names: ['web'] },
+      checkReferences: true,
+      cluster: { kind: 'kubeconfig', files: { from: 'input', path: '/k' } }
+    })
+  })
+
+  it.each([
+    ['dry_run', 'maybe'],
+    ['prune', 'maybe'],
+    ['check_references', 'maybe'],
+    ['labels', 'oops'],
+    ['annotations', 'oops'],
+    ['timeout_seconds', '0'],
+    ['restart_deployments', 'Bad_Name']
+  ])('names %s in its error', (name, value) => {
+    expect(() => settings({ [name]: value })).toThrow(`Input \`${name}\``)
+  })
+
+  it('reads the audience and the fleet membership', () => {
+    const s = settings({
+      cluster_name: 'projects/my-project/locations/europe-west4/clusters/dagster',
+      use_connect_gateway: 'true',
+      fleet_membership_name: 'projects/fleet-host/locations/global/memberships/dagster',
+      workload_identity_provider: PROVIDER,
+      audience: 'https://example.com/audience'
+    })
+    expect(s.cluster).toMatchObject({
+      target: {
+        cluster: { project: 'my-project', location: 'europe-west4', name: 'dagster' },
+        endpoint: 'gateway',
+        fleetMembership: { project: 'fleet-host', location: 'global', name: 'dagster' }
+      },
+      signIn: { kind: 'federation', provider: PROVIDER, audience: 'https://example.com/audience' }
+    })
+    expect(
+      settings({ cluster_name: 'projects/p/locations/l/clusters/c', use_connect_gateway: 'true' }).cluster
+    ).not.toHaveProperty('target.fleetMembership')
+  })
+
+  it('takes location and project_id that agree with a full cluster_name', () => {
+    const s = settings({
+      cluster_name: 'projects/my-project/locations/europe-west4/clusters/dagster',
+      location: 'europe-west4',
+      project_id: 'my-project'
+    })
+    expect(s.cluster).toMatchObject({ target: { cluster: { project: 'my-project', name: 'dagster' } } })
+  })
+
+  it.each([
+    [
+      'CLOUDSDK_CORE_PROJECT',
+      ['CLOUDSDK_CORE_PROJECT', 'CLOUDSDK_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT']
+    ],
+    ['CLOUDSDK_PROJECT', ['CLOUDSDK_PROJECT', 'GCLOUD_PROJECT', 'GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT']],
+    ['GCLOUD_PROJECT', ['GCLOUD_PROJECT', 'GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT']],
+    ['GCP_PROJECT', ['GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT']],
+    ['GOOGLE_CLOUD_PROJECT', ['GOOGLE_CLOUD_PROJECT']]
+  ])('takes the project from %s first when %j are set', (winner, set) => {
+    const env = Object.fromEntries(set.map(name => [name, `from-${name}`]))
+    const source = parseClusterSource(reader({ cluster_name: 'dagster', location: 'europe-west4' }), env)
+    expect(source).toMatchObject({ target: { cluster: { project: `from-${winner}` } } })
+  })
+})
+
+describe('the text of the inputs', () => {
+  it.each(['', '   ', '\n'])('secrets %j is required, and says how to pass it', text => {
+    const error = (() => {
+      try {
+        readInputs({}, reader({ secrets: text }))
+      } catch (thrown) {
+        return thrown as Error
+      }
+    })()
+    expect(error?.name).toBe('InputError')
+    expect(error?.message).toBe('Input `secrets` is required. Pass `secrets: ${{ toJSON(secrets) }}`.')
+  })
+
+  it.each([
+    ['true', true],
+    ['True', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false],
+    ['FALSE', false]
+  ])('boolean %s -> %s, whatever the default', (text, value) => {
+    expect(settings({ dry_run: text }).dryRun).toBe(value)
+    expect(settings({ prune: text }).prune).toBe(value)
+    expect(settings({ check_references: text }).checkReferences).toBe(value)
+  })
+
+  it('trims the owner from GITHUB_REPOSITORY, and takes one of 253 characters', () => {
+    expect(readInputs({ GITHUB_REPOSITORY: ' acme/x \n' }, reader({ secrets: '{}' })).owner).toBe('acme/x')
+    expect(settings({ owner: 'o'.repeat(253) }).owner).toHaveLength(253)
+  })
+
+  it('skips indented comments and blank lines of labels and annotations', () => {
+    expect(settings({ labels: '  # a comment\n   \nteam=data', annotations: '\t# note\nk=v' })).toMatchObject(
+      {
+        labels: { team: 'data' },
+        annotations: { k: 'v' }
+      }
+    )
+    expect(() => settings({ annotations: 'no-equals' })).toThrow(
+      'Input `annotations`, line 1: write it as key=value.'
+    )
+  })
+
+  it.each([
+    [' dagster-user-code \n', { kind: 'names', names: ['dagster-user-code'] }],
+    ['tier in(a,b)', { kind: 'selector', selector: 'tier in(a,b)' }],
+    ['tier notin(a)', { kind: 'selector', selector: 'tier notin(a)' }]
+  ])('restart_deployments %j -> %j', (text, target) => {
+    expect(settings({ restart_deployments: text }).restart).toEqual(target)
+  })
+})
