@@ -84,6 +84,7 @@ export class Ownership {
     const label = labels[OWNER_LABEL]
     if (label === undefined) return 'unclaimed'
     // The annotation settles the one case the label cannot: two owners whose hashed labels collide.
+    // Stryker disable next-line OptionalChaining: a Secret with our labels has metadata
     const annotation = secret.metadata?.annotations?.[OWNER_ANNOTATION]
     const sameOwner = label === this.ownerLabel && (annotation === undefined || annotation === this.owner)
     return sameOwner ? 'ours' : 'other-owner'
@@ -97,6 +98,7 @@ export class Ownership {
   describe(secret: V1Secret): string {
     const labels = secret.metadata?.labels ?? {}
     if (labels[MANAGED_BY_LABEL] === MANAGER) {
+      // Stryker disable next-line OptionalChaining: a Secret with our labels has metadata
       const owner = secret.metadata?.annotations?.[OWNER_ANNOTATION] ?? labels[OWNER_LABEL]
       const prefix = labels[PREFIX_LABEL] ?? '(none)'
       if (owner === undefined) return `was made by gke-secrets-sync for the prefix ${prefix}`
@@ -107,6 +109,7 @@ export class Ownership {
     const managedBy = labels[MANAGED_BY_LABEL]
     if (managedBy) return `is managed by ${managedBy}`
     const managers = [
+      // Stryker disable next-line ArrayDeclaration: an element of the fallback has no manager and is filtered out
       ...new Set((secret.metadata?.managedFields ?? []).map(entry => entry.manager).filter(Boolean))
     ]
     return managers.length > 0

@@ -122,8 +122,8 @@ async function syncOne(
             return result('updated', step.takeover && takeoverDetail(step.takeover, options.ownership))
           } catch (error) {
             if (isReason(error, 404)) live = undefined
-            // Stryker disable next-line StringLiteral: the API server answers a PUT 409 only with reason Conflict
-            else if (isReason(error, 409, 'Conflict')) {
+            // A PUT's 409 is always Conflict: the resourceVersion or uid it was conditional on is gone.
+            else if (isReason(error, 409)) {
               if (isRetry(error)) landedUnseen = 'updated'
               live = await client.get(desired.secretName)
             } else throw error
