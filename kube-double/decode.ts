@@ -4,13 +4,15 @@
 // (pkg/apis/core/v1/conversion.go Convert_v1_Secret_To_core_Secret: stringData wins).
 // The decoder's error wording (cannotHandleAs, goJsonType, decodeStringMap) serves the Deployments double too.
 import { badRequest, type StatusError } from './status.js'
-import type { SecretObject } from './validation.js'
+import type { OwnerReference, SecretObject } from './validation.js'
 
 /** What a client sent, decoded: the Secret plus the metadata that steers the write. */
 export interface DecodedSecret {
   secret: SecretObject
   namespace?: string
   resourceVersion?: string
+  /** On an update, a precondition: another uid is a 409 (rest.DefaultUpdatedObjectInfo.Preconditions). */
+  uid?: string
 }
 
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -114,13 +116,28 @@ export function decodeSecret(body: unknown): DecodedSecret | StatusError {
   if (body.kind !== undefined && body.kind !== 'Secret') {
     return badRequest(`the object provided is unrecognized (must be of type Secret): ${String(body.kind)}`)
   }
+  // An empty apiVersion takes the endpoint's (v1). Any other than v1 names a group version in which the scheme has
+  // no Secret, and the decoder fails (apiserver handlers/rest.go transformDecodeError; the scheme's file:line is the
+  // API server's, kubernetes pkg/api/legacyscheme).
+  if (
+    body.apiVersion !== undefined &&
+    body.apiVersion !== null &&
+    body.apiVersion !== '' &&
+    body.apiVersion !== 'v1'
+  ) {
+    const apiVersion = String(body.apiVersion)
+    const version = apiVersion.slice(apiVersion.indexOf('/') + 1)
+    return badRequest(
+      `Secret in version "${version}" cannot be handled as a Secret: no kind "Secret" is registered for version "${apiVersion}" in scheme "pkg/api/legacyscheme/scheme.go:30"`
+    )
+  }
   const meta = body.metadata === undefined || body.metadata === null ? {} : body.metadata
   if (!isRecord(meta)) {
     return cannotHandle(
       `json: cannot unmarshal ${goJsonType(meta)} into Go struct field Secret.metadata of type v1.ObjectMeta`
     )
   }
-  for (const field of ['name', 'generateName', 'namespace', 'resourceVersion'] as const) {
+  for (const field of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid'] as const) {
     const v = meta[field]
     if (v !== undefined && v !== null && typeof v !== 'string') {
       return cannotHandle(
@@ -132,6 +149,10 @@ export function decodeSecret(body: unknown): DecodedSecret | StatusError {
   if (labels instanceof Error) return labels
   const annotations = decodeStringMap('Secret', meta.annotations, 'ObjectMeta.metadata.annotations', 'string')
   if (annotations instanceof Error) return annotations
+  const finalizers = decodeFinalizers(meta.finalizers)
+  if (finalizers instanceof Error) return finalizers
+  const ownerReferences = decodeOwnerReferences(meta.ownerReferences)
+  if (ownerReferences instanceof Error) return ownerReferences
   const encoded = decodeStringMap('Secret', body.data, 'Secret.data', '[]uint8')
   if (encoded instanceof Error) return encoded
   const stringData = decodeStringMap('Secret', body.stringData, 'Secret.stringData', 'string')
@@ -166,13 +187,76 @@ export function decodeSecret(body: unknown): DecodedSecret | StatusError {
     secret.metadata.generateName = meta.generateName
   if (Object.keys(labels).length) secret.metadata.labels = labels
   if (Object.keys(annotations).length) secret.metadata.annotations = annotations
+  if (ownerReferences.length) secret.metadata.ownerReferences = ownerReferences
+  if (finalizers.length) secret.metadata.finalizers = finalizers
   if (Object.keys(data).length) secret.data = data
   if (typeof body.immutable === 'boolean') secret.immutable = body.immutable
   const decoded: DecodedSecret = { secret }
   if (typeof meta.namespace === 'string' && meta.namespace) decoded.namespace = meta.namespace
   if (typeof meta.resourceVersion === 'string' && meta.resourceVersion)
     decoded.resourceVersion = meta.resourceVersion
+  if (typeof meta.uid === 'string' && meta.uid) decoded.uid = meta.uid
   return decoded
+}
+
+/** `metadata.finalizers`, a []string. */
+function decodeFinalizers(value: unknown): string[] | StatusError {
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) {
+    return cannotHandle(
+      `json: cannot unmarshal ${goJsonType(value)} into Go struct field ObjectMeta.metadata.finalizers of type []string`
+    )
+  }
+  const wrong = value.find(v => typeof v !== 'string')
+  if (wrong !== undefined) {
+    return cannotHandle(
+      `json: cannot unmarshal ${goJsonType(wrong)} into Go struct field ObjectMeta.metadata.finalizers of type string`
+    )
+  }
+  return value as string[]
+}
+
+const ownerReferenceStrings = ['apiVersion', 'kind', 'name', 'uid'] as const
+const ownerReferenceBooleans = ['controller', 'blockOwnerDeletion'] as const
+
+/** `metadata.ownerReferences`, a []metav1.OwnerReference; fields in the struct's order. */
+function decodeOwnerReferences(value: unknown): OwnerReference[] | StatusError {
+  if (value === undefined || value === null) return []
+  const field = 'ObjectMeta.metadata.ownerReferences'
+  if (!Array.isArray(value)) {
+    return cannotHandle(
+      `json: cannot unmarshal ${goJsonType(value)} into Go struct field ${field} of type []v1.OwnerReference`
+    )
+  }
+  const references: OwnerReference[] = []
+  for (const item of value) {
+    if (!isRecord(item)) {
+      return cannotHandle(
+        `json: cannot unmarshal ${goJsonType(item)} into Go struct field ${field} of type v1.OwnerReference`
+      )
+    }
+    const reference: OwnerReference = { apiVersion: '', kind: '', name: '', uid: '' }
+    for (const key of ownerReferenceStrings) {
+      const v = item[key]
+      if (v !== undefined && v !== null && typeof v !== 'string') {
+        return cannotHandle(
+          `json: cannot unmarshal ${goJsonType(v)} into Go struct field OwnerReference.${field}.${key} of type string`
+        )
+      }
+      if (typeof v === 'string') reference[key] = v
+    }
+    for (const key of ownerReferenceBooleans) {
+      const v = item[key]
+      if (v !== undefined && v !== null && typeof v !== 'boolean') {
+        return cannotHandle(
+          `json: cannot unmarshal ${goJsonType(v)} into Go struct field OwnerReference.${field}.${key} of type bool`
+        )
+      }
+      if (typeof v === 'boolean') reference[key] = v
+    }
+    references.push(reference)
+  }
+  return references
 }
 
 const secretFields = new Set(['apiVersion', 'kind', 'metadata', 'data', 'stringData', 'type', 'immutable'])

@@ -54,6 +54,23 @@ export function fieldValues(secret: SecretObject | undefined): Map<string, strin
   addMap(secret.metadata.labels, 'metadata', 'labels')
   addMap(secret.metadata.annotations, 'metadata', 'annotations')
   addMap(secret.data, 'data')
+  // Lists are keyed as structured-merge-diff keys them: finalizers (a set) by value, `v:"name"`; owner references
+  // (a map list) by uid, `k:{"uid":"..."}`.
+  const { finalizers, ownerReferences } = secret.metadata
+  if (finalizers?.length) {
+    values.set(pathKey('metadata', 'finalizers'), '{}')
+    for (const f of finalizers)
+      values.set(pathKey('metadata', 'finalizers', `v:${JSON.stringify(f)}`), 'true')
+  }
+  if (ownerReferences?.length) {
+    values.set(pathKey('metadata', 'ownerReferences'), '{}')
+    for (const ref of ownerReferences) {
+      values.set(
+        pathKey('metadata', 'ownerReferences', `k:${JSON.stringify({ uid: ref.uid })}`),
+        JSON.stringify(ref)
+      )
+    }
+  }
   values.set(pathKey('type'), JSON.stringify(secret.type))
   if (secret.immutable !== undefined) values.set(pathKey('immutable'), JSON.stringify(secret.immutable))
   return values
@@ -266,17 +283,20 @@ export function applyConfig(
   return { merged, entries: prune([...kept, applied]) }
 }
 
+/** A path segment as FieldsV1 names it: `f:name` for a field, `v:`/`k:` list elements as they are. */
+const fieldName = (segment: string): string => (/^[vk]:/.test(segment) ? segment : `f:${segment}`)
+
 function encodeFields(fields: Set<string>): FieldsV1 {
   const root: FieldsV1 = {}
   const keys = [...fields].map(pathSegments)
   for (const segments of keys) {
     let node = root
-    for (const s of segments) node = node[`f:${s}`] ??= {}
+    for (const s of segments) node = node[fieldName(s)] ??= {}
   }
   // A field that is owned and also has owned children is marked with `.` inside its node.
   for (const segments of keys) {
     let node = root
-    for (const s of segments) node = node[`f:${s}`] as FieldsV1
+    for (const s of segments) node = node[fieldName(s)] as FieldsV1
     if (Object.keys(node).length > 0) node['.'] = {}
   }
   return sortFields(root)

@@ -42,6 +42,8 @@ function readObjectMeta(bytes: Uint8Array): Record<string, unknown> {
   const meta: Record<string, unknown> = {}
   const labels: Record<string, string> = {}
   const annotations: Record<string, string> = {}
+  const ownerReferences: Record<string, unknown>[] = []
+  const finalizers: string[] = []
   const setString = (key: string, value: string): void => {
     if (value) meta[key] = value
   }
@@ -72,13 +74,37 @@ function readObjectMeta(bytes: Uint8Array): Record<string, unknown> {
         annotations[k] = text(v)
         return true
       }
+      case 13:
+        ownerReferences.push(readOwnerReference(r.bytes()))
+        return true
+      case 14:
+        finalizers.push(r.string())
+        return true
       default:
         return false
     }
   })
   if (Object.keys(labels).length) meta.labels = labels
   if (Object.keys(annotations).length) meta.annotations = annotations
+  if (ownerReferences.length) meta.ownerReferences = ownerReferences
+  if (finalizers.length) meta.finalizers = finalizers
   return meta
+}
+
+/** metav1.OwnerReference (apimachinery pkg/apis/meta/v1/generated.proto): kind 1, name 3, uid 4, apiVersion 5,
+ * controller 6, blockOwnerDeletion 7. */
+function readOwnerReference(bytes: Uint8Array): Record<string, unknown> {
+  const ref: Record<string, unknown> = {}
+  const names: Record<number, string> = { 1: 'kind', 3: 'name', 4: 'uid', 5: 'apiVersion' }
+  readMessage(bytes, (r, field) => {
+    const name = names[field]
+    if (name) ref[name] = r.string()
+    else if (field === 6) ref.controller = r.bool()
+    else if (field === 7) ref.blockOwnerDeletion = r.bool()
+    else return false
+    return true
+  })
+  return ref
 }
 
 function readSecret(bytes: Uint8Array, apiVersion: string): Record<string, unknown> {

@@ -28,7 +28,13 @@ import {
 import { KubeStore, renderSecret, timestamp, type StoredSecret, type V1SecretLike } from './store.js'
 import { acceptedTableVersion, secretTable } from './table.js'
 import { listRepresentation, partialObjectMetadataList } from './metadata.js'
-import { validateSecretCreate, validateSecretUpdate, sameRecord, type SecretObject } from './validation.js'
+import {
+  validateDeletingUpdate,
+  validateSecretCreate,
+  validateSecretUpdate,
+  sameRecord,
+  type SecretObject
+} from './validation.js'
 
 export interface Reply {
   status: number
@@ -126,7 +132,9 @@ function sameSecret(a: SecretObject, b: SecretObject): boolean {
     a.immutable === b.immutable &&
     sameRecord(a.data, b.data) &&
     sameRecord(a.metadata.labels, b.metadata.labels) &&
-    sameRecord(a.metadata.annotations, b.metadata.annotations)
+    sameRecord(a.metadata.annotations, b.metadata.annotations) &&
+    JSON.stringify(a.metadata.ownerReferences ?? []) === JSON.stringify(b.metadata.ownerReferences ?? []) &&
+    JSON.stringify(a.metadata.finalizers ?? []) === JSON.stringify(b.metadata.finalizers ?? [])
   )
 }
 
@@ -178,10 +186,10 @@ export class SecretsApi {
       )
     }
     const secret = decoded.secret
+    // The server makes the name from generateName on POST when there is none, and keeps generateName.
     if (!secret.metadata.name && secret.metadata.generateName) {
       secret.metadata.name = generateName(secret.metadata.generateName)
     }
-    delete secret.metadata.generateName
     if (decoded.resourceVersion)
       throw badRequest('resourceVersion should not be set on objects to be created')
     return this.insert(
@@ -253,6 +261,14 @@ export class SecretsApi {
       )
     }
     this.admit(options, { operation: 'DELETE', namespace, name, oldObject: renderSecret(current) })
+    // A Secret with finalizers is only marked: deletionTimestamp set, kept until its finalizers are removed; the
+    // answer is the object, not a Status (registry/generic/registry/store.go Delete, handlers/delete.go).
+    if (current.secret.metadata.finalizers?.length) {
+      if (current.deletionTimestamp) return { status: 200, body: renderSecret(current) }
+      const marked = { ...current, deletionTimestamp: timestamp() }
+      if (options.dryRun) return { status: 200, body: renderSecret(marked) }
+      return { status: 200, body: renderSecret(this.store.putSecret(marked)) }
+    }
     if (!options.dryRun) this.store.deleteSecret(namespace, name)
     return {
       status: 200,
@@ -342,10 +358,23 @@ export class SecretsApi {
   }
 
   private modify(current: StoredSecret, decoded: DecodedSecret, options: WriteOptions): Reply {
-    if (decoded.resourceVersion && decoded.resourceVersion !== current.resourceVersion) {
-      throw conflict('secrets', current.secret.metadata.name)
+    const name = current.secret.metadata.name
+    // A uid in the body is a precondition, checked before the resourceVersion (rest.DefaultUpdatedObjectInfo
+    // Preconditions; storage Preconditions.Check): a Secret deleted and made again under the same name is another.
+    if (decoded.uid && decoded.uid !== current.uid) {
+      throw new StatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on secrets "${name}": Precondition failed: UID in precondition: ${decoded.uid}, UID in object meta: ${current.uid}`,
+        { name, kind: 'secrets' }
+      )
     }
-    const invalidity = validateSecretUpdate(decoded.secret, current.secret)
+    if (decoded.resourceVersion && decoded.resourceVersion !== current.resourceVersion) {
+      throw conflict('secrets', name)
+    }
+    const invalidity =
+      validateSecretUpdate(decoded.secret, current.secret) ??
+      (current.deletionTimestamp ? validateDeletingUpdate(decoded.secret, current.secret) : undefined)
     if (invalidity) throw invalidity
     const managers = trackUpdate(
       current.managers,
@@ -375,6 +404,12 @@ export class SecretsApi {
     if (unchanged || options.dryRun) {
       const shown = unchanged ? current : { ...current, secret, managers }
       return { status: 200, body: renderSecret(shown) }
+    }
+    // The update that removes the last finalizer of a Secret being deleted deletes it (store.go Update,
+    // shouldDeleteDuringUpdate); the answer is the object as it was last written.
+    if (current.deletionTimestamp && !secret.metadata.finalizers?.length) {
+      this.store.deleteSecret(current.namespace, current.secret.metadata.name)
+      return { status: 200, body: renderSecret({ ...current, secret, managers }) }
     }
     const stored = this.store.putSecret({ ...current, secret, managers })
     return { status: 200, body: renderSecret(stored) }

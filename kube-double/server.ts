@@ -24,7 +24,7 @@ import type { TLSSocket } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { stringify as toYaml } from 'yaml'
+import { parse as parseYaml, stringify as toYaml } from 'yaml'
 import { apiGroupList, apiVersions, coreV1Resources, version } from './discovery.js'
 import {
   EventsApi,
@@ -83,7 +83,10 @@ import {
 import {
   StatusError,
   badRequest,
+  fieldInvalid,
   fieldNotSupported,
+  fieldTooLong,
+  type FieldError,
   forbidden,
   methodNotAllowed,
   notFound,
@@ -198,7 +201,9 @@ export interface Fault {
   match?: (r: { method: string; path: string; query: URLSearchParams }) => boolean
   /** How many matching requests it applies to (default 1). */
   times?: number
-  kind: 'status' | 'plain429' | 'drop' | 'hang' | 'latency' | 'reset' | 'goaway'
+  /** `drop` resets the connection before the request is handled; `dropAnswer` after a write was handled (and
+   * stored): the write landed, its answer was lost, as when a connection breaks on the way back. */
+  kind: 'status' | 'plain429' | 'drop' | 'dropAnswer' | 'hang' | 'latency' | 'reset' | 'goaway'
   /** HTTP status for `status`; HTTP/2 error code (http2.constants.NGHTTP2_*) for `reset` and `goaway`. */
   code?: number
   retryAfter?: number
@@ -551,6 +556,8 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
   }
   const faults: PendingFault[] = []
   const handled = new WeakSet<RecordedRequest>()
+  /** Responses a `dropAnswer` fault will never send. */
+  const loseAnswer = new WeakSet<Response>()
   const tempDirs: string[] = []
 
   const takeFault = (r: { method: string; path: string; query: URLSearchParams }): Fault | undefined => {
@@ -737,6 +744,9 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         }
         case 'latency':
           await sleep(fault.ms ?? 0)
+          break
+        case 'dropAnswer':
+          loseAnswer.add(res)
           break
       }
     }
@@ -956,12 +966,20 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
 
     const deleteDryRun = method === 'DELETE' ? dryRunFromDeleteOptions(body.text) : []
     const allDryRun = [...dryRunValues, ...deleteDryRun]
-    // metav1 validation ValidateDryRun: "All" is the only value.
-    if (allDryRun.some(v => v !== 'All')) {
-      throw invalidOptions(optionsKind[method] as string, [
-        fieldNotSupported('dryRun', `[]string{${allDryRun.map(v => JSON.stringify(v)).join(', ')}}`, ['All'])
-      ])
-    }
+    const fieldManager = query.get('fieldManager')
+    // metav1 validation ValidateCreateOptions, ValidateUpdateOptions, ValidatePatchOptions: the fieldManager, then
+    // dryRun ("All" is the only value). DeleteOptions have no fieldManager.
+    const optionErrors = [
+      ...(method === 'DELETE' ? [] : fieldManagerProblems(fieldManager ?? '')),
+      ...(allDryRun.some(v => v !== 'All')
+        ? [
+            fieldNotSupported('dryRun', `[]string{${allDryRun.map(v => JSON.stringify(v)).join(', ')}}`, [
+              'All'
+            ])
+          ]
+        : [])
+    ]
+    if (optionErrors.length > 0) throw invalidOptions(optionsKind[method] as string, optionErrors)
     record.dryRun = allDryRun.length > 0
 
     // beforeWrite is documented as a hook on Secrets; Deployment writes do not call it.
@@ -980,7 +998,6 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         `Request entity too large: limit is ${maxBodyBytes}`
       )
 
-    const fieldManager = query.get('fieldManager')
     const options: WriteOptions = {
       dryRun: record.dryRun,
       manager: fieldManager ?? (req.headers['user-agent'] ?? '').split('/')[0] ?? '',
@@ -998,6 +1015,10 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
             options
           )
         : write(method, resourceNamespace, target.name, req.headers['content-type'], body, query, options)
+    if (loseAnswer.has(res)) {
+      dropConnection(req)
+      return
+    }
     sendJson(res, reply.status, reply.body)
   }
 
@@ -1126,15 +1147,62 @@ function patchTypeOf(contentType: string | undefined): string {
   return type
 }
 
-/** The body of a create or update: JSON, or protobuf as kubectl >= 1.30 sends typed objects
- * (k8s.io/client-go/rest: `ContentConfig.ContentType` is protobuf for built-in kinds, JSON accepted in return). */
+/** The media types a create or update body may have, in the server's order (the serializers of the legacy scheme). */
+const objectBodyTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']
+
+/**
+ * The body of a create or update: JSON, YAML, or protobuf as kubectl >= 1.30 sends typed objects
+ * (k8s.io/client-go/rest: `ContentConfig.ContentType` is protobuf for built-in kinds, JSON accepted in return).
+ * No Content-Type means the first, JSON; any other is 415 (apimachinery negotiation.go
+ * NegotiateInputSerializerForMediaType, NewUnsupportedMediaTypeError).
+ */
 function decodeObjectBody(contentType: string | undefined, bytes: Buffer, text: string): unknown {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() || 'application/json'
+  if (!objectBodyTypes.includes(type)) {
+    throw new StatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${objectBodyTypes.join(', ')}`
+    )
+  }
   if (isProtobuf(contentType)) {
     const decoded = decodeProtobufBody(bytes, 'v1/Secret')
     if (decoded instanceof StatusError) throw decoded
     return decoded
   }
+  if (type === 'application/yaml') {
+    try {
+      return parseYaml(text) as unknown
+    } catch (error) {
+      throw badRequest(`error converting YAML to JSON: ${(error as Error).message}`)
+    }
+  }
   return parseJsonBody(text)
+}
+
+/** Longest fieldManager the API server takes (apimachinery pkg/apis/meta/v1/validation FieldManagerMaxLength). */
+const maxFieldManagerLength = 128
+
+/**
+ * apimachinery pkg/apis/meta/v1/validation ValidateFieldManager: at most 128 bytes, every character printable (Go's
+ * unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space), positions in bytes.
+ */
+export function fieldManagerProblems(fieldManager: string): FieldError[] {
+  const problems: FieldError[] = []
+  if (Buffer.byteLength(fieldManager) > maxFieldManagerLength) {
+    problems.push(fieldTooLong('fieldManager', maxFieldManagerLength))
+  }
+  let position = 0
+  for (const char of fieldManager) {
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(char)) {
+      const code = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')
+      problems.push(
+        fieldInvalid('fieldManager', fieldManager, `invalid character U+${code} (at position ${position})`)
+      )
+    }
+    position += Buffer.byteLength(char)
+  }
+  return problems
 }
 
 function parseJsonBody(text: string): unknown {

@@ -2,7 +2,7 @@
 // revision: every write bumps it, a LIST reports it).
 import { randomUUID } from 'node:crypto'
 import { encodeManagedFields, type ManagedFieldsEntry, type ManagerEntry } from './managed-fields.js'
-import type { SecretObject } from './validation.js'
+import type { OwnerReference, SecretObject } from './validation.js'
 import { WatchHub } from './watch.js'
 
 /** A Secret as the API returns it. */
@@ -11,12 +11,17 @@ export interface V1SecretLike {
   kind?: 'Secret'
   metadata: {
     name: string
+    generateName?: string
     namespace: string
     uid: string
     resourceVersion: string
     creationTimestamp: string
+    deletionTimestamp?: string
+    deletionGracePeriodSeconds?: number
     labels?: Record<string, string>
     annotations?: Record<string, string>
+    ownerReferences?: OwnerReference[]
+    finalizers?: string[]
     managedFields?: ManagedFieldsEntry[]
   }
   immutable?: boolean
@@ -30,6 +35,8 @@ export interface StoredSecret {
   uid: string
   resourceVersion: string
   creationTimestamp: string
+  /** Set by a DELETE of a Secret that still has finalizers; it is removed once they are all gone. */
+  deletionTimestamp?: string
   managers: ManagerEntry[]
 }
 
@@ -110,15 +117,23 @@ export function renderSecret(
   s: Omit<StoredSecret, 'resourceVersion'> & { resourceVersion: string },
   withKind = true
 ): V1SecretLike {
+  // ObjectMeta's fields in the order of the Go struct, which is the order the server writes them. No `generation`:
+  // the Secret strategy never sets it (only kinds with a spec count generations).
+  const { generateName, labels, annotations, ownerReferences, finalizers } = s.secret.metadata
   const metadata: V1SecretLike['metadata'] = {
     name: s.secret.metadata.name,
+    ...(generateName && { generateName }),
     namespace: s.namespace,
     uid: s.uid,
     resourceVersion: s.resourceVersion,
-    creationTimestamp: s.creationTimestamp
+    creationTimestamp: s.creationTimestamp,
+    // Graceful deletion of an object without a grace period of its own sets 0 (registry/rest/delete.go).
+    ...(s.deletionTimestamp && { deletionTimestamp: s.deletionTimestamp, deletionGracePeriodSeconds: 0 })
   }
-  if (s.secret.metadata.labels) metadata.labels = { ...s.secret.metadata.labels }
-  if (s.secret.metadata.annotations) metadata.annotations = { ...s.secret.metadata.annotations }
+  if (labels) metadata.labels = { ...labels }
+  if (annotations) metadata.annotations = { ...annotations }
+  if (ownerReferences) metadata.ownerReferences = ownerReferences.map(ref => ({ ...ref }))
+  if (finalizers) metadata.finalizers = [...finalizers]
   if (s.managers.length) metadata.managedFields = encodeManagedFields(s.managers)
   return {
     ...(withKind && { kind: 'Secret', apiVersion: 'v1' }),

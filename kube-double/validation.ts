@@ -13,13 +13,27 @@ import {
   type StatusError
 } from './status.js'
 
-/** A Secret as this double stores it: `data` values are canonical base64. */
+/** metav1.OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string
+  kind: string
+  name: string
+  uid: string
+  controller?: boolean
+  blockOwnerDeletion?: boolean
+}
+
+/** A Secret as this double stores it: `data` values are canonical base64. The metadata a client may set and the
+ * server keeps; the fields the server sets itself (uid, creationTimestamp, deletionTimestamp) live in StoredSecret. */
 export interface SecretObject {
   metadata: {
     name: string
+    /** Kept after the server generated the name from it, as the API server keeps it. */
     generateName?: string
     labels?: Record<string, string>
     annotations?: Record<string, string>
+    ownerReferences?: OwnerReference[]
+    finalizers?: string[]
   }
   data?: Record<string, string>
   type: string
@@ -159,6 +173,53 @@ function validateObjectMeta(meta: SecretObject['metadata']): FieldError[] {
   }
   if (annotationBytes > maxAnnotationBytes)
     errors.push(fieldTooLong('metadata.annotations', maxAnnotationBytes))
+  errors.push(...validateOwnerReferences(meta.ownerReferences ?? []))
+  for (const finalizer of meta.finalizers ?? []) errors.push(...validateFinalizerName(finalizer))
+  return errors
+}
+
+/** objectmeta.go validateOwnerReference and ValidateOwnerReferences: the field path has no index. */
+function validateOwnerReferences(references: OwnerReference[]): FieldError[] {
+  const errors: FieldError[] = []
+  const path = 'metadata.ownerReferences'
+  for (const ref of references) {
+    const version = ref.apiVersion.includes('/')
+      ? ref.apiVersion.slice(ref.apiVersion.indexOf('/') + 1)
+      : ref.apiVersion
+    if (!version) errors.push(fieldInvalid(`${path}.apiVersion`, ref.apiVersion, 'version must not be empty'))
+    if (!ref.kind) errors.push(fieldInvalid(`${path}.kind`, ref.kind, 'kind must not be empty'))
+    if (!ref.name) errors.push(fieldInvalid(`${path}.name`, ref.name, 'name must not be empty'))
+    if (!ref.uid) errors.push(fieldInvalid(`${path}.uid`, ref.uid, 'uid must not be empty'))
+  }
+  // Go prints the whole list (%#v of the structs) as the invalid value; this double prints the two names only.
+  const controllers = references.filter(ref => ref.controller).map(ref => `${ref.kind}/${ref.name}`)
+  for (const extra of controllers.slice(1)) {
+    errors.push(
+      fieldInvalid(
+        path,
+        controllers.join(', '),
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers[0]} and ${extra}`
+      )
+    )
+  }
+  return errors
+}
+
+/** Finalizers standard to Kubernetes (pkg/apis/core/helper IsStandardFinalizerName); any other needs a `/`. */
+const standardFinalizers = new Set(['kubernetes', 'orphan', 'foregroundDeletion'])
+
+/** objectmeta.go ValidateFinalizerName, then core validation validateKubeFinalizerName. */
+function validateFinalizerName(name: string): FieldError[] {
+  const errors = isQualifiedName(name).map(m => fieldInvalid('metadata.finalizers', name, m))
+  if (errors.length === 0 && !name.includes('/') && !standardFinalizers.has(name)) {
+    errors.push(
+      fieldInvalid(
+        'metadata.finalizers',
+        name,
+        'name is neither a standard finalizer name nor is it fully qualified'
+      )
+    )
+  }
   return errors
 }
 
@@ -196,6 +257,18 @@ export function validateSecretUpdate(next: SecretObject, old: SecretObject): Sta
   }
   errors.push(...validateSecretFields(next))
   return errors.length ? invalid('Secret', next.metadata.name, errors) : undefined
+}
+
+/** ValidateObjectMetaUpdate: a Secret that is being deleted takes no new finalizers. */
+export function validateDeletingUpdate(next: SecretObject, old: SecretObject): StatusError | undefined {
+  const added = (next.metadata.finalizers ?? []).filter(f => !(old.metadata.finalizers ?? []).includes(f))
+  if (added.length === 0) return undefined
+  return invalid('Secret', next.metadata.name, [
+    fieldForbidden(
+      'metadata.finalizers',
+      `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map(f => JSON.stringify(f)).join(', ')}}`
+    )
+  ])
 }
 
 export function sameRecord(

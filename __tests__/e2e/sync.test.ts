@@ -9,6 +9,7 @@ import {
   type HttpProtocol,
   type KubeDouble
 } from '../../kube-double/server.js'
+import { rawRequest } from '../doubles/raw-request.js'
 import { findLeaks, runAction } from './run-action.js'
 
 const NS = 'dagster-prd'
@@ -173,6 +174,72 @@ describe.each(protocolCases)(
     })
   }
 )
+
+describe("another controller's metadata on a Secret the action updates", () => {
+  // A real API server clears on PUT whatever the body leaves out; the double does the same, so an update that
+  // stopped carrying these fields would lose them here too.
+  const owner = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: 'dagster-user-code',
+    uid: '6f1d2c3b-0000-4000-8000-000000000001',
+    controller: true,
+    blockOwnerDeletion: true
+  }
+  it('keeps its finalizer, owner reference, labels and annotations, and who manages them', async () => {
+    const name = 'dagster-secret-slack-bot-oauth-token'
+    const first = await runAction(inputs())
+    expect(first.exitCode, first.stdout).toBe(0)
+    // A controller adds its finalizer and owner reference with a merge patch, as controllers do.
+    const live = kube.getSecret(NS, name)
+    const patched = await rawRequest(
+      kube,
+      `/api/v1/namespaces/${NS}/secrets/${name}?fieldManager=backup-controller`,
+      {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify({
+          metadata: {
+            finalizers: ['backup.example.com/protect'],
+            ownerReferences: [owner],
+            labels: { 'backup.example.com/tier': 'gold' },
+            annotations: { 'backup.example.com/last': '2024-01-01' }
+          }
+        })
+      }
+    )
+    expect(patched.status, patched.body).toBe(200)
+
+    kube.resetRequests()
+    const rotated = await runAction(
+      inputs({
+        secrets: JSON.stringify({
+          ...SECRETS,
+          DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN: 'xoxb-rotated-leak-canary'
+        })
+      })
+    )
+    expect(rotated.exitCode, rotated.stdout).toBe(0)
+    expect(kube.writes().map(w => [w.method, w.path])).toEqual([
+      ['PUT', `/api/v1/namespaces/${NS}/secrets/${name}`],
+      ['POST', `/apis/events.k8s.io/v1/namespaces/${NS}/events`]
+    ])
+    const after = kube.getSecret(NS, name)
+    expect(decode(after?.data?.DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN)).toBe('xoxb-rotated-leak-canary')
+    expect(after?.metadata.uid).toBe(live?.metadata.uid)
+    expect(after?.metadata.finalizers).toEqual(['backup.example.com/protect'])
+    expect(after?.metadata.ownerReferences).toEqual([owner])
+    expect(after?.metadata.labels).toMatchObject({ 'backup.example.com/tier': 'gold' })
+    expect(after?.metadata.annotations).toMatchObject({ 'backup.example.com/last': '2024-01-01' })
+    // The PUT changed only the data: the controller still manages its fields, the action the value.
+    const managers = Object.fromEntries(
+      (after?.metadata.managedFields ?? []).map(entry => [entry.manager, JSON.stringify(entry.fieldsV1)])
+    )
+    expect(managers['backup-controller']).toContain('"f:finalizers"')
+    expect(managers['backup-controller']).toContain(`"k:{\\"uid\\":\\"${owner.uid}\\"}"`)
+    expect(managers['gke-secrets-sync']).toContain('"f:DAGSTER_SECRET_SLACK_BOT_OAUTH_TOKEN"')
+  })
+})
 
 describe('a Secret of the same name that this action did not make', () => {
   const seed = (): void => {

@@ -1101,6 +1101,17 @@ describe('kube API double', () => {
       await expect(api.listNamespacedSecret({ namespace: ns })).resolves.toBeTruthy()
     })
 
+    it('dropAnswer stores the write, then resets the connection without an answer', async () => {
+      double.inject({ kind: 'dropAnswer', match: r => r.method === 'POST' })
+      const error = await api
+        .createNamespacedSecret({ namespace: ns, body: secret('landed', { K: 'v' }) })
+        .catch((e: unknown) => e)
+      expect(error).not.toBeInstanceOf(ApiException)
+      expect(error).toBeInstanceOf(Error)
+      expect(double.writes().map(w => [w.method, w.status])).toEqual([['POST', 0]])
+      expect(double.getSecret(ns, 'landed')?.data).toEqual({ K: b64('v') })
+    })
+
     it('hang never answers until the client gives up', async () => {
       double.inject({ kind: 'hang' })
       const started = Date.now()

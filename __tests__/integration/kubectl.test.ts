@@ -243,6 +243,56 @@ describe.each(kubectlClients.map(c => [c.title, c] as const))('%s', (_, client) 
       expect(double.getSecret(ns, 'x')).toBeUndefined()
     })
 
+    it('keeps the finalizers, owner references and generateName kubectl creates, and holds a finalized delete', async () => {
+      const owner = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        uid: 'owner-uid-1',
+        controller: true
+      }
+      const file = applyFile(
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            generateName: 'held-',
+            namespace: ns,
+            finalizers: ['example.com/hold'],
+            ownerReferences: [owner]
+          },
+          data: { K: 'dg==' }
+        })
+      )
+      const created = await run('create', '-f', file, '-o', 'json')
+      expect(created.code, created.stderr).toBe(0)
+      const name = (JSON.parse(created.stdout) as { metadata: { name: string } }).metadata.name
+      expect(name).toMatch(/^held-[a-z0-9]{5}$/)
+      const read = JSON.parse((await run('get', 'secret', name, '-o', 'json')).stdout) as {
+        metadata: Record<string, unknown>
+      }
+      expect(read.metadata).toMatchObject({
+        generateName: 'held-',
+        finalizers: ['example.com/hold'],
+        ownerReferences: [owner]
+      })
+
+      const deleted = await run('delete', 'secret', name, '--wait=false')
+      expect(deleted.code, deleted.stderr).toBe(0)
+      expect(double.getSecret(ns, name)?.metadata).toMatchObject({ deletionGracePeriodSeconds: 0 })
+      expect(double.getSecret(ns, name)?.metadata.deletionTimestamp).toMatch(/^\d{4}-\d\d-\d\dT/)
+      const released = await run(
+        'patch',
+        'secret',
+        name,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}'
+      )
+      expect(released.code, released.stderr).toBe(0)
+      expect(double.getSecret(ns, name)).toBeUndefined()
+    })
+
     it('reports a missing Secret as kubectl does', async () => {
       const r = await run('get', 'secret', 'missing')
       expect(r).toMatchObject({

@@ -108,6 +108,25 @@ describe('an unexpected error in one write', () => {
     ).toEqual(['dagster-secret-a', 'dagster-secret-c'])
   })
 
+  it('stops on something thrown that is not an Error, naming it', async () => {
+    const secrets = { [`${PREFIX}_A`]: 'value-a' }
+    const desired = selectSecrets(secrets, PREFIX).selected.map(secret =>
+      toDesiredSecret(secret, ownership, { labels: {}, annotations: {} })
+    )
+    const client = new FaultyClient('none', 0)
+    client.create = () => Promise.reject('a string, not an Error')
+    const thrown = await syncSecrets(client, desired, {
+      ownership,
+      findUnclaimed: false,
+      onConflict: 'fail',
+      concurrency: 1
+    }).catch((error: unknown) => error)
+    expect(thrown).toBeInstanceOf(SyncStopped)
+    expect((thrown as SyncStopped).name).toBe('SyncStopped')
+    expect((thrown as SyncStopped).message).toBe('a string, not an Error')
+    expect((thrown as SyncStopped).cause).toBe('a string, not an Error')
+  })
+
   it('stops a prune the same way', async () => {
     for (const n of ['a', 'b', 'c', 'd']) {
       kube.seedSecret(NS, {
@@ -129,11 +148,15 @@ describe('an unexpected error in one write', () => {
 
     expect(inFlight('DELETE')).toEqual([])
     expect(thrown).toBeInstanceOf(SyncStopped)
-    expect((thrown as SyncStopped).results.map(r => [r.secretName, r.state])).toEqual([
-      ['dagster-secret-a', 'failed'],
-      ['dagster-secret-b', 'deleted'],
-      ['dagster-secret-c', 'failed'],
-      ['dagster-secret-d', 'failed']
+    expect((thrown as SyncStopped).results.map(r => [r.secretName, r.state, r.detail])).toEqual([
+      [
+        'dagster-secret-a',
+        'failed',
+        'not deleted: an unexpected error stopped the run while this one was being written; the step error says which'
+      ],
+      ['dagster-secret-b', 'deleted', undefined],
+      ['dagster-secret-c', 'failed', 'not deleted: not attempted: the run stopped after an unexpected error'],
+      ['dagster-secret-d', 'failed', 'not deleted: not attempted: the run stopped after an unexpected error']
     ])
     expect(kube.listSecrets(NS).map(s => s.metadata.name)).toEqual([
       'dagster-secret-a',

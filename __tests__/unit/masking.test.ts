@@ -25,6 +25,20 @@ describe('maskedForms', () => {
     expect(forms).not.toContain('}')
   })
 
+  it('judges a line by its text without the indentation: an indented brace is not masked on its own', () => {
+    const nested = '{\n  "a": {\n    "key": "secret-part"\n    }\n}'
+    const forms = maskedForms(nested)
+    expect(forms).toContain('    "key": "secret-part"')
+    expect(forms).not.toContain('    }')
+    expect(forms).toEqual([
+      nested,
+      Buffer.from(nested).toString('base64'),
+      JSON.stringify(nested).slice(1, -1),
+      '  "a": {',
+      '    "key": "secret-part"'
+    ])
+  })
+
   it('masks nothing for an empty value (an empty mask would hide every log line)', () => {
     expect(maskedForms('')).toEqual([])
   })

@@ -50,6 +50,33 @@ describe('ownerLabelValue', () => {
   })
 })
 
+// The owner label of every Secret this action has written. Changing the mapping changes the label a run looks for,
+// so the next run would no longer find (nor prune) the Secrets it made before: these are pinned as literals.
+describe('ownerLabelValue, pinned', () => {
+  it.each([
+    ['dagster-infra', 'dagster-infra'],
+    ['acme/dagster-infra', 'acme.dagster-infra--2c7f286754b9'],
+    ['acme/a.b', 'acme.a.b--2386eb59cb3e'],
+    ['acme.a/b', 'acme.a.b--04f22bbe985a'],
+    ['acme/dagster_infra', 'acme.dagster_infra--70b46525ae26'],
+    ['Acme/Dagster', 'Acme.Dagster--69eb0ac67ee1'],
+    ['a/b/c', 'a.b.c--d76a7b72669c'],
+    ['my org/repo name', 'my-org.repo-name--546fefac184a'],
+    ['équipe/données', 'equipe.donnees--916bcb4421bd'],
+    ['ACME/ÅNGSTRÖM-ß', 'ACME.ANGSTROM--62b1b7981d58'],
+    ['日本/レポ', 'owner--cc0a002a1be8'],
+    ['-leading/trailing-', 'leading.trailing--385628343623'],
+    ['--acme/x--', 'acme.x--7a48308fd1d4'],
+    ['a'.repeat(63), 'a'.repeat(63)],
+    ['a'.repeat(64), `${'a'.repeat(49)}--ffe054fe7ae0`],
+    ['acme.x--0123456789ab', 'acme.x--0123456789ab--c08df86727d4'],
+    ['acme/x--0123456789ab', 'acme.x--0123456789ab--9f45ed6524f2'],
+    ['', 'owner--e3b0c44298fc']
+  ])('%j -> %j', (owner, label) => {
+    expect(ownerLabelValue(owner)).toBe(label)
+  })
+})
+
 describe('Ownership', () => {
   const ours = new Ownership('dagster_secret', 'acme/dagster-infra')
   const owner = ownerLabelValue('acme/dagster-infra')
@@ -117,7 +144,37 @@ describe('Ownership', () => {
       'was made by gke-secrets-sync for acme/dagster-infra with the prefix OTHER'
     ],
     ['managed by Helm', secret({ 'app.kubernetes.io/managed-by': 'Helm' }), 'foreign', 'is managed by Helm'],
-    ['unlabelled', secret({}), 'foreign', 'was not made by this action (written by kubectl)']
+    ['unlabelled', secret({}), 'foreign', 'was not made by this action (written by kubectl)'],
+    ['without metadata', {}, 'foreign', 'was not made by this action'],
+    [
+      'without managedFields',
+      { metadata: { name: 's', labels: { team: 'data' } } },
+      'foreign',
+      'was not made by this action'
+    ],
+    [
+      'written by several, one entry nameless',
+      {
+        metadata: {
+          name: 's',
+          managedFields: [
+            { manager: 'kubectl-edit' },
+            {},
+            { manager: 'terraform' },
+            { manager: 'kubectl-edit' }
+          ]
+        }
+      },
+      'foreign',
+      'was not made by this action (written by kubectl-edit, terraform)'
+    ],
+    [
+      'ours but without the prefix label',
+      secret({ 'app.kubernetes.io/managed-by': 'gke-secrets-sync' }, { 'gke-secrets-sync/owner': 'acme/x' }),
+      'other-prefix',
+      'was made by gke-secrets-sync for acme/x with the prefix (none)'
+    ],
+    ['labels but no annotations key at all', { metadata: { name: 's', labels: ours.labels } }, 'ours', '']
   ])('%s: %s', (_, live, relation, description) => {
     expect(ours.relationTo(live)).toBe(relation)
     expect(ours.isOurs(live)).toBe(relation === 'ours')

@@ -118,6 +118,42 @@ describe('planSecret', () => {
     expect(step.action !== 'create' && 'reason' in step && step.reason).toContain(words)
   })
 
+  it.each([
+    [
+      'a foreign Secret',
+      foreign,
+      'a Secret "dagster-secret-token" already exists and was not made by this action (written by gke-secrets-sync); rename the GitHub secret, delete the Secret, or set on_conflict: adopt to take it over'
+    ],
+    [
+      "another owner's Secret",
+      live({ metadata: { annotations: {} } }, new Ownership(prefix, 'acme/other').labels),
+      `a Secret "dagster-secret-token" already exists and was made by gke-secrets-sync for ${new Ownership(prefix, 'acme/other').ownerLabel}; two owners cannot sync the same Secret: rename the GitHub secret in one of them, or set on_conflict: adopt in the one that should own it`
+    ]
+  ])('with on_conflict fail, %s fails with what to do', (_, current, reason) => {
+    expect(planSecret(desired, current, ours, 'fail')).toEqual({ action: 'fail', reason })
+  })
+
+  it('sends the whole object on update: apiVersion, kind, type Opaque, our data, without managedFields', () => {
+    const step = planSecret(desired, live({ data: { DAGSTER_SECRET_TOKEN: b64('v0') } }), ours, 'fail')
+    expect(step).toMatchObject({ action: 'update' })
+    const body = (step as { body: V1Secret }).body
+    expect(Object.keys(body)).toEqual(['apiVersion', 'kind', 'metadata', 'type', 'data', 'immutable'])
+    expect(body).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', data: desired.data })
+    expect(body.immutable).toBeUndefined()
+    expect(JSON.parse(JSON.stringify(body))).not.toHaveProperty('immutable')
+  })
+
+  it('creates a Secret without an annotations field when none is wanted', () => {
+    const bare: DesiredSecret = { ...desired, annotations: {} }
+    const step = planSecret(bare, undefined, ours, 'fail') as { body: V1Secret }
+    expect(step.body.metadata).toEqual({ name: 'dagster-secret-token', labels: desired.labels })
+  })
+
+  it('treats a live Secret without a type as Opaque (the API default)', () => {
+    const { type: _type, ...untyped } = live()
+    expect(planSecret(desired, untyped, ours, 'fail')).toEqual({ action: 'unchanged' })
+  })
+
   it('names who wrote a foreign Secret', () => {
     const step = planSecret(
       desired,

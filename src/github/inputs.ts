@@ -14,10 +14,16 @@ import { DEFAULT_MAX_DELETIONS, type MaxDeletions } from '../sync/deletion-limit
 import { removeDebugSwitches, removeRunnerCredentials } from './environment.js'
 import { maskSecretValues } from './masking.js'
 import * as runner from './runner-output.js'
-import { MANAGED_BY_LABEL, OWNER_ANNOTATION, OWNER_LABEL, PREFIX_LABEL } from '../sync/ownership.js'
+import {
+  MANAGED_BY_LABEL,
+  OWNER_ANNOTATION,
+  OWNER_LABEL,
+  ownerAnnotationValue,
+  PREFIX_LABEL
+} from '../sync/ownership.js'
 import type { OnConflict } from '../sync/plan.js'
 import type { OnDrift } from '../sync/drift.js'
-import { PROVENANCE_ANNOTATIONS, type RunProvenance } from '../sync/provenance.js'
+import { PROVENANCE_ANNOTATIONS, provenanceAnnotations, type RunProvenance } from '../sync/provenance.js'
 import { readRunProvenance } from './provenance.js'
 import type { RestartTarget } from '../sync/restarts.js'
 import { parseFleetMembership, type GkeEndpoint, type GkeTarget } from '../google/gke-cluster.js'
@@ -97,6 +103,7 @@ export function readInputs(
   const ownerId = parseOwnerId(input('owner_id'), input('owner'), env)
   const namespace = parseNamespace(input('namespace') || 'dagster-prd')
   const cluster = parseClusterSource(input, env)
+  const provenance = readRunProvenance(env)
   // The kubeconfig path never signs in to Google, and its exec plugins must not hold the runner's credentials.
   if (cluster.kind === 'kubeconfig') removeRunnerCredentials(env)
   return {
@@ -112,9 +119,16 @@ export function readInputs(
     onConflict: parseOnConflict(input('on_conflict') || 'fail'),
     onDrift: parseOnDrift(input('on_drift') || 'restore'),
     recordEvents: parseBoolean('record_events', input('record_events'), true),
-    provenance: readRunProvenance(env),
+    provenance,
     labels: parseMetadata('labels', input('labels'), labelValueProblem),
-    annotations: parseAnnotations(input('annotations')),
+    // Measured with a write's time: every provenance timestamp has the same length.
+    annotations: parseAnnotations(input('annotations'), {
+      [OWNER_ANNOTATION]: ownerAnnotationValue({
+        name: owner,
+        ...(ownerId !== undefined && { id: ownerId })
+      }),
+      ...provenanceAnnotations(provenance, new Date())
+    }),
     concurrency: parseWholeNumber('concurrency', input('concurrency') || '10', 1, 100),
     timeoutSeconds: parseWholeNumber('timeout_seconds', input('timeout_seconds') || '300', 1, 3600),
     restart: parseRestartTarget(input('restart_deployments')),
@@ -523,12 +537,19 @@ export function parseMetadata(
   return entries
 }
 
-export function parseAnnotations(text: string): Record<string, string> {
+/**
+ * The API server limits all annotations of an object together (keys and values, in bytes), and every Secret also
+ * carries the action's own annotations (`ours`: the owner, and the provenance of a write): the input may use what
+ * they leave.
+ */
+export function parseAnnotations(text: string, ours: Record<string, string> = {}): Record<string, string> {
   const annotations = parseMetadata('annotations', text, undefined, annotationKeyProblem)
   const bytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0)
-  if (bytes > MAX_ANNOTATIONS_BYTES) {
+  const allowed =
+    MAX_ANNOTATIONS_BYTES - Object.entries(ours).reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0)
+  if (bytes > allowed) {
     throw new InputError(
-      `Input \`annotations\` holds ${bytes} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES}.`
+      `Input \`annotations\` holds ${bytes} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES} for all annotations of a Secret, and the action's own (${Object.keys(ours).join(', ')}) leave ${allowed}.`
     )
   }
   return annotations

@@ -22,7 +22,7 @@ export function maskedForms(value: string): string[] {
   if (value.length === 0) return []
   const forms = new Set<string>([
     value,
-    Buffer.from(value, 'utf8').toString('base64'),
+    Buffer.from(value).toString('base64'),
     JSON.stringify(value).slice(1, -1)
   ])
   for (const line of value.split(/\r?\n/)) {

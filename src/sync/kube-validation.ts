@@ -27,8 +27,7 @@ export function secretNameProblem(name: string): string | undefined {
 export function dataKeyProblem(key: string): string | undefined {
   if (key.length > 253) return `"${key}" is longer than 253 characters`
   if (!configKey.test(key)) return `"${key}" may only contain letters, digits, '-', '_' and '.'`
-  if (key === '.' || key === '..' || key.startsWith('..'))
-    return `"${key}" may not be '.' or '..' or start with '..'`
+  if (key === '.' || key.startsWith('..')) return `"${key}" may not be '.' or '..' or start with '..'`
   return undefined
 }
 
@@ -65,7 +64,8 @@ function qualifiedNameCheck(checked: string, key: string, prefixRule: string): s
       return `the prefix of key "${key}" must be ${prefixRule} (e.g. example.com)`
     }
   }
-  if (name.length === 0 || name.length > 63 || !qualifiedNamePart.test(name)) {
+  // The pattern needs one character at least, so it refuses an empty name too.
+  if (name.length > 63 || !qualifiedNamePart.test(name)) {
     return `key "${key}" must be 1-63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit, with an optional DNS subdomain prefix and '/'`
   }
   return undefined

@@ -201,7 +201,8 @@ async function syncOne(
             return withAnswer(updated, await client.replace(step.body))
           } catch (error) {
             if (isReason(error, 404)) live = undefined
-            else if (isReason(error, 409, 'Conflict')) {
+            // A PUT's 409 is always Conflict: the resourceVersion or uid it was conditional on is gone.
+            else if (isReason(error, 409)) {
               if (isRetry(error)) landedUnseen = updated
               live = await client.get(desired.secretName)
             } else throw error
