@@ -51,7 +51,10 @@ export async function run(): Promise<void> {
       listFailure || stopped
         ? undefined
         : await restartWorkloads(connection.kubeConfig, settings, { results, inventory }, requestPolicy)
-    const events = await recordRunEvents(connection.kubeConfig, results, { ...requestPolicy, ...settings })
+    const events = await recordRunEvents(connection.kubeConfig, results, restarts?.restarts ?? [], {
+      ...requestPolicy,
+      ...settings
+    })
 
     const report: SyncReport = {
       server: connection.server,

@@ -189,6 +189,25 @@ describe('restart_referencing', () => {
         r => r.query.get('watch') === 'true' && r.query.get('fieldSelector') === 'metadata.name=cache'
       )
     ).toBe(true)
+    // Each restart is recorded as an Event about the workload (issue 20), naming the Secrets it was restarted for.
+    const restartEvents = kube
+      .listEvents(NS)
+      .filter(event => event.reason === 'WorkloadRestarted')
+      .map(event => [event.regarding?.kind, event.regarding?.name, event.note])
+      .sort()
+    expect(restartEvents).toEqual([
+      [
+        'DaemonSet',
+        'log-shipper',
+        expect.stringContaining('Restarted so its pods read the changed Secret dagster-secret-slack-token.')
+      ],
+      [
+        'Deployment',
+        'user-code-etl',
+        expect.stringContaining('the changed Secrets dagster-secret-db-url, dagster-secret-slack-token.')
+      ],
+      ['StatefulSet', 'cache', expect.stringContaining('the changed Secret dagster-secret-db-url.')]
+    ])
   })
 
   it('restarts nothing on an unchanged run', async () => {

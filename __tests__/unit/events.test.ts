@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest'
 import {
   eventName,
   reasonOf,
+  restartEvents,
   secretEvents,
   truncateBytes,
   workloadRestartedEvent,
   type EventContext
 } from '../../src/sync/events.js'
+import type { WorkloadRestart } from '../../src/sync/restarts.js'
 import type { SecretResult } from '../../src/sync/sync.js'
 
 const at = '2025-03-04T05:06:07.123Z'
@@ -179,5 +181,50 @@ describe('limits', () => {
     expect(Buffer.from(cut).toString('utf8')).toBe(cut)
     expect(cut).not.toContain('\uFFFD')
     expect(cut.endsWith('...')).toBe(true)
+  })
+})
+
+describe('restartEvents', () => {
+  const restart = (name: string, outcome: WorkloadRestart['outcome']): WorkloadRestart => ({
+    kind: 'StatefulSet',
+    name,
+    namespace: 'dagster-prd',
+    causes: [
+      { secretName: 'dagster-secret-b', keys: ['DAGSTER_SECRET_B'] },
+      { secretName: 'dagster-secret-a', keys: ['DAGSTER_SECRET_A'] },
+      { secretName: 'dagster-secret-b', keys: ['OTHER'] }
+    ],
+    named: false,
+    outcome,
+    restartedAt: '2025-03-04T05:06:07Z'
+  })
+
+  it.each<[WorkloadRestart['outcome'], number]>([
+    ['restarted', 1],
+    ['would restart', 0],
+    ['paused', 0],
+    ['failed', 0]
+  ])('records a restart whose outcome is %s: %i Event', (outcome, count) => {
+    expect(restartEvents([restart('cache', outcome)], context, 3)).toHaveLength(count)
+  })
+
+  it('is about the workload, names each changed Secret once, at the restart time, numbered after the Secrets', () => {
+    const [event] = restartEvents([restart('cache', 'restarted')], context, 3)
+    const alone = workloadRestartedEvent(
+      {
+        kind: 'StatefulSet',
+        name: 'cache',
+        namespace: 'dagster-prd',
+        secrets: ['dagster-secret-b', 'dagster-secret-a']
+      },
+      context,
+      new Date('2025-03-04T05:06:07Z'),
+      3
+    )
+    expect(event).toEqual(alone)
+    expect(event).toMatchObject({
+      reason: 'WorkloadRestarted',
+      regarding: { kind: 'StatefulSet', name: 'cache' }
+    })
   })
 })

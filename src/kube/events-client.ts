@@ -7,9 +7,10 @@ import pLimit from 'p-limit'
 import { eventsV1Api } from './api.js'
 import { sendWithRetries, type RequestPolicy } from './requests.js'
 import { KubeApiError } from '../sync/kube-api-error.js'
-import { secretEvents, type AuditEvent } from '../sync/events.js'
+import { restartEvents, secretEvents, type AuditEvent } from '../sync/events.js'
 import { MANAGER } from '../sync/ownership.js'
 import type { RunProvenance } from '../sync/provenance.js'
+import type { WorkloadRestart } from '../sync/restarts.js'
 import type { SecretResult } from '../sync/sync.js'
 
 export interface EventsOutcome {
@@ -38,16 +39,21 @@ const EVENTS_BUDGET_MS = 10_000
 /** One Event's request: an API server answers a create in milliseconds. */
 const EVENT_TIMEOUT_MS = 5_000
 
-/** The Events of the run's results, unless `record_events` is off or the run is a dry run (which records none). */
+/**
+ * The Events of the run's results and of the workloads it restarted, unless `record_events` is off or the run is
+ * a dry run (which records none).
+ */
 export async function recordRunEvents(
   kubeConfig: KubeConfig,
   results: SecretResult[],
+  restarts: readonly WorkloadRestart[],
   options: EventsOptions & RunEventsSettings
 ): Promise<EventsOutcome | undefined> {
   if (!options.recordEvents || options.dryRun) return undefined
+  const context = { namespace: options.namespace, run: options.provenance }
   return recordEvents(
     kubeConfig,
-    secretEvents(results, { namespace: options.namespace, run: options.provenance }),
+    [...secretEvents(results, context), ...restartEvents(restarts, context, results.length)],
     options
   )
 }

@@ -9,6 +9,7 @@ import type { Drift } from './drift.js'
 import { MANAGER } from './ownership.js'
 import type { RunProvenance } from './provenance.js'
 import type { SecretResult } from './sync.js'
+import type { WorkloadRestart } from './restarts.js'
 
 /** What happened, in the CamelCase of Kubernetes reasons; `kubectl events --types=Warning` finds the drift. */
 export type EventReason =
@@ -130,6 +131,33 @@ export function workloadRestartedEvent(
     at,
     index
   )
+}
+
+/**
+ * The WorkloadRestarted Events of a run: one per workload it restarted (not a dry run's, a paused or a failed
+ * one), regarding the workload, so `kubectl describe deployment` and `kubectl events --for` show why it restarted.
+ * `firstIndex` follows the Secrets' Events, so that the names of one run's Events stay apart.
+ */
+export function restartEvents(
+  restarts: readonly WorkloadRestart[],
+  context: EventContext,
+  firstIndex: number
+): AuditEvent[] {
+  return restarts
+    .filter(restart => restart.outcome === 'restarted')
+    .map((restart, index) =>
+      workloadRestartedEvent(
+        {
+          kind: restart.kind,
+          name: restart.name,
+          namespace: restart.namespace,
+          secrets: [...new Set(restart.causes.map(cause => cause.secretName))]
+        },
+        context,
+        restart.restartedAt ? new Date(restart.restartedAt) : new Date(),
+        firstIndex + index
+      )
+    )
 }
 
 /** The one reason of a result; a result may be several things at once and the most telling one wins. */
