@@ -9,6 +9,13 @@ export default {
     'src/sync/selection.ts',
     'src/sync/kube-validation.ts',
     'src/sync/sync.ts',
+    'src/sync/restarts.ts',
+    'src/sync/rollout-status.ts',
+    'src/sync/drift.ts',
+    'src/sync/events.ts',
+    'src/sync/deletion-limit.ts',
+    'src/sync/provenance.ts',
+    'src/sync/secret-value.ts',
     'src/github/masking.ts',
     'src/github/inputs.ts'
   ],
