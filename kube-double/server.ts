@@ -453,6 +453,15 @@ const optionsKind: Record<string, string> = {
 
 /** An HTTP/1.1 request comes as node:http's objects, an HTTP/2 one as the compatibility API's look-alikes. */
 type Request = IncomingMessage | Http2ServerRequest
+/** The only dryRun value the API server accepts is `All` (apimachinery ValidateDryRun); any other is a 400. */
+function refuseDryRunOtherThanAll(options: string, dryRunValues: string[]): void {
+  if (dryRunValues.some(v => v !== 'All')) {
+    throw invalidOptions(options, [
+      fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, ['All'])
+    ])
+  }
+}
+
 type Response = ServerResponse | Http2ServerResponse
 
 /** The request body, or undefined when the client's connection or stream went away before all of it came. */
@@ -846,13 +855,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
             ? events.list(resourceNamespace, query, version, req.headers.accept)
             : events.get(resourceNamespace, name, version, req.headers.accept)
       else if (method === 'POST' && name === undefined && version !== 'v1') {
-        if (dryRunValues.some(v => v !== 'All')) {
-          throw invalidOptions('CreateOptions', [
-            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
-              'All'
-            ])
-          ])
-        }
+        refuseDryRunOtherThanAll('CreateOptions', dryRunValues)
         record.dryRun = dryRunValues.length > 0
         handled.add(record)
         if (body.tooLarge)
@@ -906,13 +909,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         reply = name === undefined ? api.list(resourceNamespace, query) : api.get(resourceNamespace, name)
       else if (method === 'POST' && name === undefined) {
         const dryRun = dryRunValues.length > 0
-        if (dryRunValues.some(v => v !== 'All')) {
-          throw invalidOptions('CreateOptions', [
-            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
-              'All'
-            ])
-          ])
-        }
+        refuseDryRunOtherThanAll('CreateOptions', dryRunValues)
         record.dryRun = dryRun
         handled.add(record)
         reply = api.create(resourceNamespace, body.text, {
@@ -926,13 +923,7 @@ export async function startKubeDouble(opts: KubeDoubleOptions = {}): Promise<Kub
         name !== undefined &&
         (target.resource === 'statefulsets' || target.resource === 'daemonsets')
       ) {
-        if (dryRunValues.some(v => v !== 'All')) {
-          throw invalidOptions('PatchOptions', [
-            fieldNotSupported('dryRun', `[]string{${dryRunValues.map(v => JSON.stringify(v)).join(', ')}}`, [
-              'All'
-            ])
-          ])
-        }
+        refuseDryRunOtherThanAll('PatchOptions', dryRunValues)
         record.dryRun = dryRunValues.length > 0
         handled.add(record)
         const fieldManager = query.get('fieldManager')
