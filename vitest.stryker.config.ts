@@ -12,7 +12,8 @@ export default defineConfig({
     include: [
       '__tests__/unit/**/*.test.ts',
       '__tests__/integration/sync.test.ts',
-      '__tests__/integration/sync-stop.test.ts'
+      '__tests__/integration/sync-stop.test.ts',
+      '__tests__/integration/sync-audit.test.ts'
     ]
   }
 })
