@@ -22,16 +22,6 @@ export const NO_ANSWER = 'did not answer'
 export const NO_ANSWER_ADVICE =
   "An API server that never answers is usually closed to this runner: the cluster's authorized networks (master authorized networks) do not list the runner's address (GitHub-hosted runners' addresses change and are not listed; use `use_dns_based_endpoint` or `use_connect_gateway`, or a self-hosted runner inside an authorized network), or the cluster has only a private endpoint, which a runner outside its VPC cannot reach (set `use_internal_ip: true` on a self-hosted runner inside the VPC, or use the Connect gateway)."
 
-/**
- * The identity a 403 names (`User "secrets-sync@p.iam.gserviceaccount.com" cannot ...`), for a command line the
- * reader may paste. The message is the server's: a name with anything a shell or Markdown would read (a quote,
- * a space, a backtick, a line break) is not repeated.
- */
-export function identityIn(message: string): string {
-  const user = /User "([^"]+)"/.exec(message)?.[1]
-  return user !== undefined && /^[-\w.:@/+=]+$/.test(user) ? user : '<the identity>'
-}
-
 const transientStatuses = new Set([429, 500, 502, 503, 504])
 // Connection-level failures worth another attempt. TLS verification failures are not among them: a wrong
 // CA stays wrong, and the action must never fall back to skipping verification.
