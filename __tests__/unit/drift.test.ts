@@ -119,3 +119,121 @@ describe('detectDrift', () => {
     expect(drift?.time).toBe('2025-01-02T11:12:13Z')
   })
 })
+
+describe('detectDrift: which entry set the value last', () => {
+  const ours = (time: string, keys = [key]): V1ManagedFieldsEntry => entry('gke-secrets-sync', time, keys)
+  const edit = (time: string, keys = [key]): V1ManagedFieldsEntry => entry('kubectl-edit', time, keys)
+  const rotated = { [key]: b64('old-github-value') }
+
+  it.each<[string, V1ManagedFieldsEntry[], string | undefined]>([
+    [
+      'a hand edit before this action’s last write, listed first',
+      [edit('2025-01-01T09:00:00Z'), ours('2025-01-01T10:00:00Z')],
+      undefined
+    ],
+    [
+      'a hand edit before this action’s last write, listed last',
+      [ours('2025-01-01T10:00:00Z'), edit('2025-01-01T09:00:00Z')],
+      undefined
+    ],
+    [
+      'a hand edit after this action’s write, listed first',
+      [edit('2025-01-01T11:00:00Z'), ours('2025-01-01T10:00:00Z')],
+      'kubectl-edit'
+    ],
+    [
+      'a hand edit after this action’s write, listed last',
+      [ours('2025-01-01T10:00:00Z'), edit('2025-01-01T11:00:00Z')],
+      'kubectl-edit'
+    ],
+    [
+      'the same second, this action listed first',
+      [ours('2025-01-01T10:00:00Z'), edit('2025-01-01T10:00:00Z', ['EXTRA'])],
+      'kubectl-edit'
+    ],
+    [
+      'the same second, this action listed last',
+      [edit('2025-01-01T10:00:00Z', ['EXTRA']), ours('2025-01-01T10:00:00Z')],
+      'kubectl-edit'
+    ],
+    [
+      'an entry without a time counts as the oldest',
+      [{ ...edit('2025-01-01T00:00:00Z'), time: undefined }, ours('2025-01-01T10:00:00Z')],
+      undefined
+    ],
+    [
+      'an entry of a subresource does not set the value',
+      [ours('2025-01-01T10:00:00Z'), { ...edit('2025-01-01T11:00:00Z'), subresource: 'status' }],
+      undefined
+    ],
+    [
+      'entries without fieldsV1, without f:data or with a null f:data own no key',
+      [
+        ours('2025-01-01T10:00:00Z'),
+        { manager: 'a', operation: 'Update', time: new Date('2025-01-02T00:00:00Z') },
+        {
+          manager: 'b',
+          operation: 'Update',
+          time: new Date('2025-01-02T00:00:00Z'),
+          fieldsV1: { 'f:metadata': {} }
+        },
+        {
+          manager: 'c',
+          operation: 'Update',
+          time: new Date('2025-01-02T00:00:00Z'),
+          fieldsV1: { 'f:data': null }
+        },
+        {
+          manager: 'd',
+          operation: 'Update',
+          time: new Date('2025-01-02T00:00:00Z'),
+          fieldsV1: { 'f:data': { '.': {} } }
+        }
+      ],
+      undefined
+    ]
+  ])('%s', (_case, managedFields, manager) => {
+    expect(detectDrift(secret(rotated, managedFields), wanted)?.manager).toBe(manager)
+  })
+
+  it('a Secret without metadata has no managedFields: no drift', () => {
+    expect(detectDrift({ data: edited }, wanted)).toBeUndefined()
+  })
+})
+
+describe('detectDrift: what it says about the entry', () => {
+  const last = (fields: Partial<V1ManagedFieldsEntry>): V1ManagedFieldsEntry => ({
+    ...entry('kubectl-edit', '2025-01-02T11:12:13.456Z', [key]),
+    ...fields
+  })
+  it.each<[string, V1ManagedFieldsEntry, object]>([
+    [
+      'its time in RFC 3339 seconds',
+      last({}),
+      { manager: 'kubectl-edit', operation: 'Update', time: '2025-01-02T11:12:13Z' }
+    ],
+    [
+      'no manager name',
+      last({ manager: undefined }),
+      { manager: '(no manager name)', operation: 'Update', time: '2025-01-02T11:12:13Z' }
+    ],
+    [
+      'a manager name of control characters only',
+      last({ manager: '\u0000\u001b' }),
+      { manager: '(no manager name)', operation: 'Update', time: '2025-01-02T11:12:13Z' }
+    ],
+    [
+      'no operation',
+      last({ manager: 'kubectl-patch', operation: undefined }),
+      { manager: 'kubectl-patch', operation: 'Update', time: '2025-01-02T11:12:13Z' }
+    ],
+    ['no time', last({ time: undefined }), { manager: 'kubectl-edit', operation: 'Update' }],
+    [
+      'a time that is not one',
+      last({ time: new Date('not a time') }),
+      { manager: 'kubectl-edit', operation: 'Update' }
+    ]
+  ])('%s', (_case, managedField, drift) => {
+    expect(detectDrift(secret(edited, [managedField]), wanted)).toStrictEqual(drift)
+  })
+})

@@ -4,6 +4,7 @@
 // adoption), so an unchanged run still writes nothing, and a metadata-only update keeps the record of the run that
 // set the value. The runner's variables are read in github/ (provenance.ts there); the core takes plain values.
 import { OWNER_ANNOTATION } from './ownership.js'
+import { rfc3339 } from './rfc3339.js'
 
 /** The same prefix as the owner annotation (`gke-secrets-sync/owner`). */
 const PREFIX = OWNER_ANNOTATION.slice(0, OWNER_ANNOTATION.indexOf('/') + 1)
@@ -29,11 +30,6 @@ export interface RunProvenance {
   commit?: string
   /** Who started the run (GITHUB_ACTOR). */
   actor?: string
-}
-
-/** RFC 3339 in seconds, as Kubernetes writes times (metav1.Time). */
-export function rfc3339(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
 /** The annotations of one write at `at`: what the run knows, and always the time. */
