@@ -208,6 +208,19 @@ describe('restart_referencing', () => {
       ],
       ['StatefulSet', 'cache', expect.stringContaining('the changed Secret dagster-secret-db-url.')]
     ])
+    // About the object the PATCH answered, uid included: `kubectl describe` lists the Events whose involvedObject has
+    // the object's uid (kubectl pkg/describe searchEvents), so without it describe would show none of them.
+    const uids = kube
+      .listEvents(NS)
+      .filter(event => event.reason === 'WorkloadRestarted')
+      .map(event => [event.regarding?.name, event.regarding?.uid])
+      .sort()
+    expect(uids).toEqual([
+      ['cache', kube.getWorkload(NS, 'statefulsets', 'cache')?.metadata.uid],
+      ['log-shipper', kube.getWorkload(NS, 'daemonsets', 'log-shipper')?.metadata.uid],
+      ['user-code-etl', kube.getDeployment(NS, 'user-code-etl')?.metadata.uid]
+    ])
+    expect(uids.every(([, uid]) => typeof uid === 'string' && uid.length > 0)).toBe(true)
   })
 
   it('restarts nothing on an unchanged run', async () => {

@@ -5,7 +5,6 @@ import {
   restartEvents,
   secretEvents,
   truncateBytes,
-  workloadRestartedEvent,
   type EventContext
 } from '../../src/sync/events.js'
 import type { WorkloadRestart } from '../../src/sync/restarts.js'
@@ -130,31 +129,6 @@ describe('secretEvents', () => {
   })
 })
 
-describe('workloadRestartedEvent', () => {
-  it('is about the workload and names the Secrets it was restarted for', () => {
-    const event = workloadRestartedEvent(
-      {
-        kind: 'Deployment',
-        name: 'dagster-user-code',
-        namespace: 'dagster-prd',
-        uid: 'd-1',
-        secrets: ['a', 'b']
-      },
-      context,
-      new Date(at)
-    )
-    expect(event).toMatchObject({
-      reason: 'WorkloadRestarted',
-      action: 'Restart',
-      type: 'Normal',
-      regarding: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'dagster-user-code', uid: 'd-1' },
-      note: expect.stringMatching(
-        /^Restarted so its pods read the changed Secrets a, b\. By gke-secrets-sync in acme\/dagster-infra, run /
-      )
-    })
-  })
-})
-
 describe('limits', () => {
   it.each([
     ['a short name', 'token', 'token.'],
@@ -185,7 +159,11 @@ describe('limits', () => {
 })
 
 describe('restartEvents', () => {
-  const restart = (name: string, outcome: WorkloadRestart['outcome']): WorkloadRestart => ({
+  const restart = (
+    name: string,
+    outcome: WorkloadRestart['outcome'],
+    extra: Partial<WorkloadRestart> = {}
+  ): WorkloadRestart => ({
     kind: 'StatefulSet',
     name,
     namespace: 'dagster-prd',
@@ -196,7 +174,8 @@ describe('restartEvents', () => {
     ],
     named: false,
     outcome,
-    restartedAt: '2025-03-04T05:06:07Z'
+    restartedAt: '2025-03-04T05:06:07Z',
+    ...extra
   })
 
   it.each<[WorkloadRestart['outcome'], number]>([
@@ -208,23 +187,217 @@ describe('restartEvents', () => {
     expect(restartEvents([restart('cache', outcome)], context, 3)).toHaveLength(count)
   })
 
-  it('is about the workload, names each changed Secret once, at the restart time, numbered after the Secrets', () => {
-    const [event] = restartEvents([restart('cache', 'restarted')], context, 3)
-    const alone = workloadRestartedEvent(
-      {
+  it('is about the workload as the PATCH answered it, names each changed Secret once, at the restart time', () => {
+    const events = restartEvents(
+      [
+        restart('cache', 'restarted', { uid: 'w-1', resourceVersion: '12' }),
+        restart('paused-one', 'paused'),
+        restart('web', 'restarted', { kind: 'Deployment', restartedAt: '2025-03-04T05:06:08Z' })
+      ],
+      context,
+      3
+    )
+    const time = BigInt(Date.parse('2025-03-04T05:06:07Z')) * 1_000_000n
+    expect(events[0]).toEqual({
+      name: `cache.${(time + 3n).toString(16)}`,
+      namespace: 'dagster-prd',
+      eventTime: new Date('2025-03-04T05:06:07Z'),
+      reportingController: 'gke-secrets-sync',
+      reportingInstance: 'github-run-4242-1',
+      action: 'Restart',
+      reason: 'WorkloadRestarted',
+      type: 'Normal',
+      regarding: {
+        apiVersion: 'apps/v1',
         kind: 'StatefulSet',
         name: 'cache',
         namespace: 'dagster-prd',
-        secrets: ['dagster-secret-b', 'dagster-secret-a']
+        uid: 'w-1',
+        resourceVersion: '12'
       },
-      context,
-      new Date('2025-03-04T05:06:07Z'),
-      3
-    )
-    expect(event).toEqual(alone)
-    expect(event).toMatchObject({
-      reason: 'WorkloadRestarted',
-      regarding: { kind: 'StatefulSet', name: 'cache' }
+      note: `Restarted so its pods read the changed Secrets dagster-secret-b, dagster-secret-a. By gke-secrets-sync in acme/dagster-infra, run ${context.run.runUrl}, actor octocat, commit ${context.run.commit}.`
     })
+    // The next restarted one is numbered after it; without an answer's uid the reference has none.
+    expect(events[1]?.name).toBe(
+      `web.${(BigInt(Date.parse('2025-03-04T05:06:08Z')) * 1_000_000n + 4n).toString(16)}`
+    )
+    expect(events[1]?.eventTime).toEqual(new Date('2025-03-04T05:06:08Z'))
+    expect(events[1]?.regarding).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'web',
+      namespace: 'dagster-prd'
+    })
+  })
+
+  it.each<[string, WorkloadRestart['causes'], string]>([
+    [
+      'one Secret',
+      [{ secretName: 'dagster-secret-a', keys: ['A'] }],
+      'Restarted so its pods read the changed Secret dagster-secret-a.'
+    ],
+    ['only restart_deployments asked', [], 'Restarted.']
+  ])('words a restart for %s', (_case, causes, note) => {
+    const [event] = restartEvents([restart('cache', 'restarted', { causes })], { ...context, run: {} }, 0)
+    expect(event?.note).toBe(`${note} By gke-secrets-sync, outside GitHub Actions.`)
+  })
+
+  it('a restart without its time is dated now', () => {
+    const before = Date.now()
+    const [event] = restartEvents([restart('cache', 'restarted', { restartedAt: undefined })], context, 0)
+    expect(event?.eventTime.getTime()).toBeGreaterThanOrEqual(before)
+    expect(event?.eventTime.getTime()).toBeLessThanOrEqual(Date.now())
+  })
+})
+
+describe('secretEvents: what each Event says', () => {
+  const by = ` By gke-secrets-sync in acme/dagster-infra, run ${context.run.runUrl}, actor octocat, commit ${context.run.commit}.`
+  const from = 'from the GitHub secret DAGSTER_SECRET_TOKEN'
+  it.each<[string, SecretResult, string, string, string]>([
+    ['a creation', result('created', { written: written() }), 'SecretCreated', 'Create', `Created ${from}.`],
+    [
+      'a value update',
+      result('updated', { written: written() }),
+      'SecretUpdated',
+      'Update',
+      `Value updated ${from}.`
+    ],
+    [
+      'a metadata update',
+      result('metadata-updated', { written: written({ valueChanged: false }) }),
+      'SecretMetadataUpdated',
+      'Update',
+      'Labels or annotations updated; the value is unchanged.'
+    ],
+    [
+      'a claim with a new value',
+      result('updated', { written: written({ takeover: 'claimed' }) }),
+      'SecretClaimed',
+      'Claim',
+      `Claimed (an earlier version made it without recording an owner), with the value ${from}.`
+    ],
+    [
+      'a claim of the same value',
+      result('metadata-updated', { written: written({ takeover: 'claimed', valueChanged: false }) }),
+      'SecretClaimed',
+      'Claim',
+      'Claimed (an earlier version made it without recording an owner).'
+    ],
+    [
+      'an adoption',
+      result('updated', { written: written({ takeover: 'adopted' }) }),
+      'SecretAdopted',
+      'Adopt',
+      `Adopted (on_conflict: adopt), with the value ${from}.`
+    ],
+    [
+      'a restored drift',
+      result('updated', { written: written(), drift }),
+      'DriftRestored',
+      'Restore',
+      `GitHub's value written back ${from}: the value had been changed in the cluster by kubectl-edit (Update at 2025-03-01T00:00:00Z).`
+    ],
+    [
+      'a restored drift of unknown time',
+      result('updated', { written: written(), drift: { manager: 'kubectl', operation: 'Apply' } }),
+      'DriftRestored',
+      'Restore',
+      `GitHub's value written back ${from}: the value had been changed in the cluster by kubectl (Apply).`
+    ],
+    [
+      'a deletion',
+      result('deleted', { githubName: undefined, written: written() }),
+      'SecretDeleted',
+      'Delete',
+      'Deleted by prune: its GitHub secret is gone.'
+    ],
+    [
+      'a write of a result without its GitHub name',
+      result('updated', { githubName: undefined, written: written() }),
+      'SecretUpdated',
+      'Update',
+      'Value updated.'
+    ]
+  ])('%s', (_case, given, reason, action, note) => {
+    const [event] = secretEvents([given], context)
+    expect(event).toMatchObject({ reason, action, type: reason === 'DriftRestored' ? 'Warning' : 'Normal' })
+    expect(event?.note).toBe(`${note}${by}`)
+  })
+
+  it('reasonOf gives none for a state that writes nothing, even with a write recorded', () => {
+    expect(reasonOf(result('unchanged', { written: written() }))).toBeUndefined()
+    expect(reasonOf(result('failed', { written: written() }))).toBeUndefined()
+  })
+
+  it('sorts by Secret name whatever the order of the results, numbering the Events in that order', () => {
+    const events = secretEvents(
+      [
+        result('created', { secretName: 'c', written: written() }),
+        result('created', { secretName: 'a', written: written() }),
+        result('unchanged', { secretName: 'b' }),
+        result('created', { secretName: 'B', written: written() })
+      ],
+      context
+    )
+    const time = BigInt(Date.parse(at)) * 1_000_000n
+    expect(events.map(e => e.name)).toEqual(
+      [
+        ['B', 0n],
+        ['a', 1n],
+        ['c', 3n]
+      ].map(([name, index]) => `${name as string}.${(time + (index as bigint)).toString(16)}`)
+    )
+  })
+
+  it('names the instance by run id and attempt, attempt 1 when the runner did not say', () => {
+    const [first] = secretEvents([result('created', { written: written() })], {
+      ...context,
+      run: { ...context.run, runAttempt: '3' }
+    })
+    const [unsaid] = secretEvents([result('created', { written: written() })], {
+      ...context,
+      run: { ...context.run, runAttempt: undefined }
+    })
+    expect([first?.reportingInstance, unsaid?.reportingInstance]).toEqual([
+      'github-run-4242-3',
+      'github-run-4242-1'
+    ])
+  })
+})
+
+describe('eventName and truncateBytes at their limits', () => {
+  const time = new Date('2025-03-04T05:06:07.123Z')
+  const suffix = (index: bigint): string => (BigInt(time.getTime()) * 1_000_000n + index).toString(16)
+
+  it('is the name, a dot and the time in nanoseconds plus the index, in hex', () => {
+    expect(eventName('token', time, 5)).toBe(`token.${suffix(5n)}`)
+  })
+
+  it('cuts a long name to 253 characters in all, and drops every dash and dot the cut leaves at its end', () => {
+    const room = 253 - suffix(0n).length - 1
+    const name = `${'a'.repeat(room - 3)}-.-${'b'.repeat(40)}`
+    expect(eventName(name, time, 0)).toBe(`${'a'.repeat(room - 3)}.${suffix(0n)}`)
+    const full = `${'a'.repeat(room)}${'b'.repeat(40)}`
+    expect(eventName(full, time, 0)).toHaveLength(253)
+  })
+
+  it.each<[string, string, number, string]>([
+    ['exactly the limit: kept whole', 'x'.repeat(1024), 1024, 'x'.repeat(1024)],
+    ['one byte over: cut to the limit, with the mark', 'x'.repeat(1025), 1024, `${'x'.repeat(1021)}...`],
+    [
+      'a two-byte character across the cut',
+      `${'x'.repeat(1020)}é${'y'.repeat(10)}`,
+      1024,
+      `${'x'.repeat(1020)}...`
+    ],
+    [
+      'an emoji whose half would end the cut',
+      `${'x'.repeat(6)}🔑${'y'.repeat(10)}`,
+      12,
+      `${'x'.repeat(6)}...`
+    ]
+  ])('truncateBytes: %s', (_case, text, max, cut) => {
+    expect(truncateBytes(text, max)).toBe(cut)
+    expect(Buffer.byteLength(truncateBytes(text, max))).toBeLessThanOrEqual(max)
   })
 })

@@ -185,7 +185,7 @@ async function restartOne(
     )
     const refusal = restartRefusal(planned.kind, planned.name, namespace, live.spec as { paused?: boolean })
     if (refusal) return { ...base, outcome: 'paused', detail: refusal }
-    await sendWithRetries(options, requestOptions =>
+    const patched = await sendWithRetries(options, requestOptions =>
       apps[calls.patch](
         {
           name: planned.name,
@@ -197,7 +197,14 @@ async function restartOne(
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, requestOptions)
       )
     )
-    return { ...base, outcome: settings.dryRun ? 'would restart' : 'restarted', restartedAt }
+    const { uid, resourceVersion } = patched.metadata ?? {}
+    return {
+      ...base,
+      outcome: settings.dryRun ? 'would restart' : 'restarted',
+      restartedAt,
+      ...(uid && { uid }),
+      ...(resourceVersion && { resourceVersion })
+    }
   } catch (error) {
     if (!(error instanceof KubeApiError)) throw error
     return { ...base, outcome: 'failed', detail: error.message }

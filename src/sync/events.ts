@@ -8,7 +8,8 @@
 import type { Drift } from './drift.js'
 import { MANAGER } from './ownership.js'
 import type { RunProvenance } from './provenance.js'
-import type { SecretResult } from './sync.js'
+import { compareNames } from './selection.js'
+import type { SecretResult, WrittenSecret } from './sync.js'
 import type { WorkloadRestart } from './restarts.js'
 
 /** What happened, in the CamelCase of Kubernetes reasons; `kubectl events --types=Warning` finds the drift. */
@@ -21,6 +22,9 @@ export type EventReason =
   | 'DriftRestored'
   | 'SecretDeleted'
   | 'WorkloadRestarted'
+
+/** The reasons of a Secret's Events. */
+export type SecretEventReason = Exclude<EventReason, 'WorkloadRestarted'>
 
 /** The `action` of each reason: what this controller did to the object. */
 export const EVENT_ACTIONS: Record<EventReason, string> = {
@@ -70,11 +74,13 @@ export interface EventContext {
 
 /** The Events of a run's results, in name order: none for what it left unchanged, skipped or failed. */
 export function secretEvents(results: SecretResult[], context: EventContext): AuditEvent[] {
-  const sorted = [...results].sort((a, b) => compare(a.secretName, b.secretName))
+  const sorted = [...results].sort((a, b) => compareNames(a.secretName, b.secretName))
   return sorted.flatMap((result, index) => {
     const reason = reasonOf(result)
-    if (!reason || !result.written) return []
-    const { uid, resourceVersion, at } = result.written
+    const written = result.written
+    // Stryker disable next-line LogicalOperator: reasonOf is undefined whenever written is; this narrows the type
+    if (!reason || !written) return []
+    const { uid, resourceVersion, at } = written
     const subject: EventSubject = {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -83,60 +89,16 @@ export function secretEvents(results: SecretResult[], context: EventContext): Au
       ...(uid && { uid }),
       ...(resourceVersion && { resourceVersion })
     }
-    const note = `${whatHappened(reason, result)}${origin(context.run)}`
+    const note = `${whatHappened(reason, result, written)}${origin(context.run)}`
     return [auditEvent(reason, subject, note, context, new Date(at), index)]
   })
 }
 
-/** A workload that was restarted because Secrets it reads changed (the restart step feeds these in). */
-export interface RestartedWorkload {
-  /** `Deployment`, `StatefulSet`, ... */
-  kind: string
-  /** `apps/v1` by default. */
-  apiVersion?: string
-  name: string
-  namespace: string
-  /** From the restart's answer, when there is one. */
-  uid?: string
-  resourceVersion?: string
-  /** The Secrets whose change it was restarted for. */
-  secrets: string[]
-}
-
-/** The WorkloadRestarted Event of one restart at `at`; `index` keeps the names of one run's Events apart. */
-export function workloadRestartedEvent(
-  workload: RestartedWorkload,
-  context: EventContext,
-  at: Date,
-  index = 0
-): AuditEvent {
-  const { kind, name, namespace, uid, resourceVersion, secrets } = workload
-  const subject: EventSubject = {
-    apiVersion: workload.apiVersion ?? 'apps/v1',
-    kind,
-    name,
-    namespace,
-    ...(uid && { uid }),
-    ...(resourceVersion && { resourceVersion })
-  }
-  const because =
-    secrets.length === 0
-      ? ''
-      : ` so its pods read the changed Secret${secrets.length === 1 ? '' : 's'} ${secrets.join(', ')}`
-  return auditEvent(
-    'WorkloadRestarted',
-    subject,
-    `Restarted${because}.${origin(context.run)}`,
-    context,
-    at,
-    index
-  )
-}
-
 /**
  * The WorkloadRestarted Events of a run: one per workload it restarted (not a dry run's, a paused or a failed
- * one), regarding the workload, so `kubectl describe deployment` and `kubectl events --for` show why it restarted.
- * `firstIndex` follows the Secrets' Events, so that the names of one run's Events stay apart.
+ * one), regarding the workload as the PATCH answered it. The uid matters: `kubectl describe deployment` lists the
+ * Events whose involvedObject has the object's uid (kubectl pkg/describe searchEvents), `kubectl events --for` those
+ * of its kind and name. `firstIndex` follows the Secrets' Events, so that the names of one run's Events stay apart.
  */
 export function restartEvents(
   restarts: readonly WorkloadRestart[],
@@ -145,23 +107,30 @@ export function restartEvents(
 ): AuditEvent[] {
   return restarts
     .filter(restart => restart.outcome === 'restarted')
-    .map((restart, index) =>
-      workloadRestartedEvent(
-        {
-          kind: restart.kind,
-          name: restart.name,
-          namespace: restart.namespace,
-          secrets: [...new Set(restart.causes.map(cause => cause.secretName))]
-        },
-        context,
-        restart.restartedAt ? new Date(restart.restartedAt) : new Date(),
-        firstIndex + index
-      )
-    )
+    .map((restart, index) => {
+      const { kind, name, namespace, uid, resourceVersion } = restart
+      const subject: EventSubject = {
+        apiVersion: 'apps/v1',
+        kind,
+        name,
+        namespace,
+        ...(uid && { uid }),
+        ...(resourceVersion && { resourceVersion })
+      }
+      const secrets = [...new Set(restart.causes.map(cause => cause.secretName))]
+      const because =
+        secrets.length === 0
+          ? ''
+          : ` so its pods read the changed Secret${secrets.length === 1 ? '' : 's'} ${secrets.join(', ')}`
+      const note = `Restarted${because}.${origin(context.run)}`
+      // A restarted workload has its restartedAt; the clock is only a fallback for the type.
+      const at = new Date(restart.restartedAt ?? Date.now())
+      return auditEvent('WorkloadRestarted', subject, note, context, at, firstIndex + index)
+    })
 }
 
 /** The one reason of a result; a result may be several things at once and the most telling one wins. */
-export function reasonOf(result: SecretResult): EventReason | undefined {
+export function reasonOf(result: SecretResult): SecretEventReason | undefined {
   const written = result.written
   if (!written) return undefined
   switch (result.state) {
@@ -175,14 +144,13 @@ export function reasonOf(result: SecretResult): EventReason | undefined {
       if (written.takeover === 'adopted') return 'SecretAdopted'
       if (written.takeover === 'claimed') return 'SecretClaimed'
       return written.valueChanged ? 'SecretUpdated' : 'SecretMetadataUpdated'
-    default:
-      return undefined
   }
+  return undefined
 }
 
-function whatHappened(reason: EventReason, result: SecretResult): string {
+function whatHappened(reason: SecretEventReason, result: SecretResult, written: WrittenSecret): string {
   const from = result.githubName ? ` from the GitHub secret ${result.githubName}` : ''
-  const value = result.written?.valueChanged ? `, with the value${from}` : ''
+  const value = written.valueChanged ? `, with the value${from}` : ''
   switch (reason) {
     case 'SecretCreated':
       return `Created${from}.`
@@ -198,9 +166,6 @@ function whatHappened(reason: EventReason, result: SecretResult): string {
       return `GitHub's value written back${from}: ${driftWords(result.drift as Drift)}.`
     case 'SecretDeleted':
       return 'Deleted by prune: its GitHub secret is gone.'
-    case 'WorkloadRestarted':
-      // Not a Secret's result: workloadRestartedEvent words it.
-      return 'Restarted.'
   }
 }
 
@@ -267,8 +232,4 @@ export function truncateBytes(text: string, max: number): string {
   while (Buffer.byteLength(cut) > max - 3) cut = cut.slice(0, -1)
   // A lone high surrogate would be one unpaired half of an emoji.
   return `${cut.replace(/[\uD800-\uDBFF]$/, '')}...`
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
