@@ -2,13 +2,16 @@ import type { V1PodSpec } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import {
   changedSecrets,
+  failedRestarts,
   planRestarts,
   readersOfChanges,
   restartedAtValue,
   restartNeeded,
   restartPatch,
   restartRefusal,
-  type ChangedSecret
+  type ChangedSecret,
+  type RestartsReport,
+  type WorkloadRestart
 } from '../../src/sync/restarts.js'
 import type { SecretResult, SecretState } from '../../src/sync/sync.js'
 import type { Workload, WorkloadKind } from '../../src/sync/workload-references.js'
@@ -229,5 +232,107 @@ describe('the restart itself', () => {
     expect(restartPatch(at)).toEqual({
       spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } }
     })
+  })
+})
+
+describe('the order of a plan, whatever the order of its input', () => {
+  it('lists changed Secrets by name, a result without changed keys with none', () => {
+    expect(
+      changedSecrets([result('updated', 'dagster-secret-b', ['B']), result('created', 'dagster-secret-a')])
+    ).toEqual([
+      { secretName: 'dagster-secret-a', keys: [] },
+      { secretName: 'dagster-secret-b', keys: ['B'] }
+    ])
+  })
+
+  it('lists the causes of a reader by Secret name, and their keys sorted', () => {
+    const reader = workload('Deployment', 'web', {
+      containers: [
+        {
+          name: 'app',
+          envFrom: [{ secretRef: { name: 'zeta' } }, { secretRef: { name: 'alpha' } }]
+        }
+      ]
+    })
+    const [found] = readersOfChanges(
+      [reader],
+      [
+        { secretName: 'zeta', keys: ['Z2', 'Z1'] },
+        { secretName: 'alpha', keys: ['A'] }
+      ]
+    )
+    expect(found?.causes).toEqual([
+      { secretName: 'alpha', keys: ['A'] },
+      { secretName: 'zeta', keys: ['Z1', 'Z2'] }
+    ])
+  })
+
+  it('restarts Deployments, then StatefulSets, then DaemonSets, each by name; Jobs and CronJobs by label', () => {
+    const plan = planRestarts({
+      results: [result('updated', 'dagster-secret-a', ['DAGSTER_SECRET_A'])],
+      workloads: [
+        workload('Job', 'z-job', envFrom('dagster-secret-a')),
+        workload('DaemonSet', 'a-shipper', envFrom('dagster-secret-a')),
+        workload('StatefulSet', 'b-cache', envFrom('dagster-secret-a')),
+        workload('StatefulSet', 'a-cache', envFrom('dagster-secret-a')),
+        workload('Deployment', 'z-web', envFrom('dagster-secret-a')),
+        workload('CronJob', 'a-nightly', envFrom('dagster-secret-a'))
+      ],
+      namedDeployments: ['c-named'],
+      referencing: true
+    })
+    expect(plan.restarts.map(r => `${r.kind}/${r.name}`)).toEqual([
+      'Deployment/c-named',
+      'Deployment/z-web',
+      'StatefulSet/a-cache',
+      'StatefulSet/b-cache',
+      'DaemonSet/a-shipper'
+    ])
+    expect(plan.nextRun.map(n => n.workload)).toEqual(['CronJob/a-nightly', 'Job/z-job'])
+  })
+})
+
+describe('restartRefusal without a spec', () => {
+  it('restarts a Deployment read without a spec', () => {
+    expect(restartRefusal('Deployment', 'web', 'dagster-prd', undefined)).toBeUndefined()
+  })
+})
+
+describe('failedRestarts', () => {
+  const restart = (name: string, extra: Partial<WorkloadRestart>): WorkloadRestart => ({
+    kind: 'Deployment',
+    name,
+    namespace: 'dagster-prd',
+    causes: [],
+    named: true,
+    outcome: 'restarted',
+    ...extra
+  })
+  const report = (restarts: WorkloadRestart[]): RestartsReport => ({
+    referencing: false,
+    anyChange: true,
+    restarts,
+    nextRun: [],
+    problems: [],
+    waited: true
+  })
+
+  it('fails a failed restart, a failed rollout and one that could not be watched; nothing else', () => {
+    const restarts = [
+      restart('patched', {}),
+      restart('refused', { outcome: 'failed', detail: 'forbidden' }),
+      restart('paused', { outcome: 'paused' }),
+      restart('dry', { outcome: 'would restart' }),
+      restart('complete', { rollout: { state: 'complete', message: 'ok' } }),
+      restart('deadline', { rollout: { state: 'failed', message: 'x', waiting: [] } }),
+      restart('slow', { rollout: { state: 'still rolling out', message: 'x', waiting: [] } }),
+      restart('on-delete', { rollout: { state: 'untracked', message: 'x' } }),
+      restart('unseen', { rollout: { state: 'unverified', message: '403' } })
+    ]
+    expect(failedRestarts(report(restarts)).map(r => r.name)).toEqual(['refused', 'deadline', 'unseen'])
+  })
+
+  it('fails nothing when the step did not run', () => {
+    expect(failedRestarts(undefined)).toEqual([])
   })
 })

@@ -8,6 +8,7 @@
 // does it: a new `kubectl.kubernetes.io/restartedAt` in the pod template rolls every pod (kubectl
 // pkg/polymorphichelpers/objectrestarter.go). A deleted Secret restarts nothing by reference: prune keeps every
 // Secret a workload still references.
+import { rfc3339 } from './rfc3339.js'
 import { compareNames } from './selection.js'
 import { VALUE_CHANGES, type SecretResult } from './sync.js'
 import { collectReferences, workloadLabel, type Workload } from './workload-references.js'
@@ -171,7 +172,7 @@ export function restartRefusal(
 
 /** The restart annotation's value: RFC 3339 in seconds, as kubectl writes it (Go's time.RFC3339). */
 export function restartedAtValue(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  return rfc3339(now)
 }
 
 /** The strategic-merge patch `kubectl rollout restart` sends. */
@@ -218,6 +219,9 @@ export interface WorkloadRestart {
   detail?: string
   /** The `restartedAt` this run wrote; its new pods carry it. */
   restartedAt?: string
+  /** The workload's uid and resourceVersion as the PATCH answered them, for the Event about it. */
+  uid?: string
+  resourceVersion?: string
   /** With `wait_for_rollout`, for a restarted workload. */
   rollout?: RolloutOutcome
 }
@@ -242,6 +246,7 @@ export interface RestartsReport {
 
 /** The restarts whose outcome or rollout fails the run. */
 export function failedRestarts(report: RestartsReport | undefined): WorkloadRestart[] {
+  // Stryker disable next-line ArrayDeclaration: an element of the fallback has no outcome and is filtered out
   return (report?.restarts ?? []).filter(
     restart =>
       restart.outcome === 'failed' ||
