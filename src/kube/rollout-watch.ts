@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KubeApiError } from '../sync/kube-api-error.js'
 import type { RestartableKind, RolloutOutcome, WaitingContainer } from '../sync/restarts.js'
 import {
-  FAILING_REASONS,
+  failingContainers,
   judgeRollout,
   selectorString,
   waitingContainers,
@@ -83,7 +83,7 @@ export async function waitForRollout(
     } catch (error) {
       if (!(error instanceof KubeApiError)) throw error
     }
-    return waiting.filter(container => FAILING_REASONS.includes(container.reason))
+    return failingContainers(waiting)
   }
 
   /** Judges one version of the workload; an outcome ends the wait. */
