@@ -12,7 +12,7 @@ import * as runner from './github/runner-output.js'
 import { signInToGoogle } from './google/credentials.js'
 import { connectToGke } from './google/gke-cluster.js'
 import { connectWithKubeconfig, withProxy, type ClusterConnection } from './kube/cluster-connection.js'
-import { recordRunEvents } from './kube/events-client.js'
+import { RunEvents } from './kube/events-client.js'
 import { runRequestPolicy } from './kube/requests.js'
 import { SecretsClient } from './kube/secrets-client.js'
 import { restartWorkloads } from './kube/workload-restarts.js'
@@ -47,14 +47,13 @@ export async function run(): Promise<void> {
         : undefined
     const outcome = await syncNamespace(client, settings, ownership, selection, workloads)
     const { results, orphans, unclaimed, listFailure, inventory, stopped } = outcome
+    const events = new RunEvents(connection.kubeConfig, { ...requestPolicy, ...settings })
+    await events.recordSecrets(results)
     const restarts =
       listFailure || stopped
         ? undefined
         : await restartWorkloads(connection.kubeConfig, settings, { results, inventory }, requestPolicy)
-    const events = await recordRunEvents(connection.kubeConfig, results, restarts?.restarts ?? [], {
-      ...requestPolicy,
-      ...settings
-    })
+    await events.recordRestarts(restarts?.restarts ?? [])
 
     const report: SyncReport = {
       server: connection.server,
@@ -71,7 +70,7 @@ export async function run(): Promise<void> {
       origin: origin(),
       durationMs: performance.now() - progress.started,
       ...(listFailure && { runFailure: listFailure.message }),
-      events,
+      events: events.outcome,
       ...(inventory &&
         settings.checkReferences && {
           references: checkReferences(inventory, results, settings.prefix, settings.dryRun)

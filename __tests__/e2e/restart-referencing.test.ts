@@ -304,6 +304,14 @@ describe('restart_referencing', () => {
       '::warning::DaemonSet/log-shipper was restarted and is still rolling out when the time budget (timeout_seconds) ran out: 0 of 2 updated pods are available'
     )
     expect(slow.summary).toContain('⏳ restarted, still rolling out')
+    // The Secrets' Events were sent before the wait used up the budget; the restarts' after it had none left.
+    expect(
+      kube
+        .listEvents(NS)
+        .filter(event => event.reason === 'SecretCreated')
+        .map(event => event.regarding?.name)
+        .sort()
+    ).toEqual(['dagster-secret-db-url', 'dagster-secret-slack-token', 'dagster-secret-unused'])
   })
 
   it('does not restart a paused Deployment: a warning names kubectl rollout resume', async () => {

@@ -4,10 +4,11 @@
 // Secret changes again between the read and the write), and the Events client: all recorded, a 403 said once,
 // other failures counted, never thrown.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { recordEvents } from '../../src/kube/events-client.js'
+import { recordEvents, RunEvents } from '../../src/kube/events-client.js'
 import { SharedConnections, type RequestPolicy } from '../../src/kube/requests.js'
 import { SecretsClient } from '../../src/kube/secrets-client.js'
 import { secretEvents } from '../../src/sync/events.js'
+import type { WorkloadRestart } from '../../src/sync/restarts.js'
 import { Ownership } from '../../src/sync/ownership.js'
 import { toDesiredSecret, type DesiredSecret } from '../../src/sync/plan.js'
 import { selectSecrets } from '../../src/sync/selection.js'
@@ -252,5 +253,94 @@ describe('recordEvents', () => {
       failed: { count: 5, message: expect.stringMatching(/^500 /) }
     })
     expect(kube.requests.filter(r => r.path.includes('/events'))).toHaveLength(10)
+  })
+})
+
+describe('RunEvents: the Secrets first, then the restarts', () => {
+  const restarted = (name: string): WorkloadRestart => ({
+    kind: 'Deployment',
+    name,
+    namespace: NS,
+    causes: [{ secretName: `${NAME}-a`, keys: [KEY] }],
+    named: false,
+    outcome: 'restarted',
+    restartedAt: '2025-03-04T05:06:07Z',
+    uid: `uid-${name}`
+  })
+  const sync = async () =>
+    (
+      await syncSecrets(
+        client,
+        ['a', 'b'].flatMap(n => desired('x').map(d => ({ ...d, secretName: `${NAME}-${n}` }))),
+        options()
+      )
+    ).results
+  const settings = (extra: object = {}) => ({
+    ...policy,
+    namespace: NS,
+    concurrency: 2,
+    recordEvents: true,
+    dryRun: false,
+    provenance: run,
+    ...extra
+  })
+
+  it('sends each batch when asked, and adds them up', async () => {
+    const results = await sync()
+    const events = new RunEvents(kubeConfigFor(kube), settings())
+    await events.recordSecrets(results)
+    expect(kube.listEvents(NS).map(e => e.reason)).toEqual(['SecretCreated', 'SecretCreated'])
+    expect(events.outcome).toEqual({ planned: 2, recorded: 2 })
+    await events.recordRestarts([restarted('web'), { ...restarted('paused'), outcome: 'paused' }])
+    expect(events.outcome).toEqual({ planned: 3, recorded: 3 })
+    const [restart] = kube.listEvents(NS).filter(e => e.reason === 'WorkloadRestarted')
+    expect(restart?.regarding).toMatchObject({ kind: 'Deployment', name: 'web', uid: 'uid-web' })
+    // Numbered after the two Secrets' Events.
+    expect(restart?.metadata.name).toBe(
+      `web.${(BigInt(Date.parse('2025-03-04T05:06:07Z')) * 1_000_000n + 2n).toString(16)}`
+    )
+  })
+
+  it('keeps the first failure and adds the counts of both batches', async () => {
+    const results = await sync()
+    kube.inject({ match: r => r.path.includes('/events'), times: 100, kind: 'status', code: 500 })
+    const events = new RunEvents(kubeConfigFor(kube), settings())
+    await events.recordSecrets(results)
+    await events.recordRestarts([restarted('web')])
+    expect(events.outcome).toMatchObject({
+      planned: 3,
+      recorded: 0,
+      failed: { count: 3, message: expect.stringMatching(/^500 /) }
+    })
+  })
+
+  it('after a 403 on the Secrets’ Events, sends no restart Event', async () => {
+    await kube.close()
+    kube = await startKubeDouble({ authorize: a => a.resource !== 'events' })
+    client = new SecretsClient(kubeConfigFor(kube), { ...policy, namespace: NS, dryRun: false })
+    const results = await sync()
+    const events = new RunEvents(kubeConfigFor(kube), settings())
+    await events.recordSecrets(results)
+    const asked = kube.requests.filter(r => r.path.includes('/events')).length
+    await events.recordRestarts([restarted('web')])
+    expect(kube.requests.filter(r => r.path.includes('/events'))).toHaveLength(asked)
+    expect(events.outcome).toMatchObject({
+      planned: 2,
+      recorded: 0,
+      forbidden: expect.stringMatching(/^403 /)
+    })
+  })
+
+  it.each([
+    ['record_events off', { recordEvents: false }],
+    ['a dry run', { dryRun: true }]
+  ])('with %s, sends nothing and reports nothing', async (_case, extra) => {
+    const results = await sync()
+    kube.resetRequests()
+    const events = new RunEvents(kubeConfigFor(kube), settings(extra))
+    await events.recordSecrets(results)
+    await events.recordRestarts([restarted('web')])
+    expect(events.outcome).toBeUndefined()
+    expect(kube.requests).toEqual([])
   })
 })

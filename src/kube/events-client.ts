@@ -7,7 +7,7 @@ import pLimit from 'p-limit'
 import { eventsV1Api } from './api.js'
 import { sendWithRetries, type RequestPolicy } from './requests.js'
 import { KubeApiError } from '../sync/kube-api-error.js'
-import { restartEvents, secretEvents, type AuditEvent } from '../sync/events.js'
+import { restartEvents, secretEvents, type AuditEvent, type EventContext } from '../sync/events.js'
 import { MANAGER } from '../sync/ownership.js'
 import type { RunProvenance } from '../sync/provenance.js'
 import type { WorkloadRestart } from '../sync/restarts.js'
@@ -40,22 +40,57 @@ const EVENTS_BUDGET_MS = 10_000
 const EVENT_TIMEOUT_MS = 5_000
 
 /**
- * The Events of the run's results and of the workloads it restarted, unless `record_events` is off or the run is
- * a dry run (which records none).
+ * The Events of a run, in two batches: the Secrets' as soon as the writes are done, because waiting for rollouts
+ * may use up the rest of the run's time, then the restarted workloads'. None when `record_events` is off or the
+ * run is a dry run (which records none); after a 403 the second batch is not sent either.
  */
-export async function recordRunEvents(
-  kubeConfig: KubeConfig,
-  results: SecretResult[],
-  restarts: readonly WorkloadRestart[],
-  options: EventsOptions & RunEventsSettings
-): Promise<EventsOutcome | undefined> {
-  if (!options.recordEvents || options.dryRun) return undefined
-  const context = { namespace: options.namespace, run: options.provenance }
-  return recordEvents(
-    kubeConfig,
-    [...secretEvents(results, context), ...restartEvents(restarts, context, results.length)],
-    options
-  )
+export class RunEvents {
+  private sent?: EventsOutcome
+  private secretCount = 0
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: EventsOptions & RunEventsSettings
+  ) {}
+
+  /** What was recorded, for the summary; undefined when the run records no Events. */
+  get outcome(): EventsOutcome | undefined {
+    return this.sent
+  }
+
+  async recordSecrets(results: SecretResult[]): Promise<void> {
+    this.secretCount = results.length
+    await this.record(secretEvents(results, this.context()))
+  }
+
+  /** Numbered after the Secrets' Events, so that the names of one run's Events stay apart. */
+  async recordRestarts(restarts: readonly WorkloadRestart[]): Promise<void> {
+    if (this.sent?.forbidden) return
+    await this.record(restartEvents(restarts, this.context(), this.secretCount))
+  }
+
+  private context(): EventContext {
+    return { namespace: this.options.namespace, run: this.options.provenance }
+  }
+
+  private async record(events: AuditEvent[]): Promise<void> {
+    if (!this.options.recordEvents || this.options.dryRun) return
+    const batch = await recordEvents(this.kubeConfig, events, this.options)
+    this.sent = this.sent ? merge(this.sent, batch) : batch
+  }
+}
+
+/** Two batches' outcomes as one: counts added, the first refusal and the first failure's reason kept. */
+function merge(first: EventsOutcome, second: EventsOutcome): EventsOutcome {
+  const count = (first.failed?.count ?? 0) + (second.failed?.count ?? 0)
+  const forbidden = first.forbidden ?? second.forbidden
+  const message = first.failed?.message ?? second.failed?.message
+  return {
+    planned: first.planned + second.planned,
+    recorded: first.recorded + second.recorded,
+    ...(forbidden !== undefined && { forbidden }),
+    ...(message !== undefined && { failed: { count, message } })
+  }
 }
 
 /** Creates every Event, `concurrency` at a time; never throws. */
