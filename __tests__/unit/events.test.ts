@@ -324,9 +324,10 @@ describe('secretEvents: what each Event says', () => {
     expect(event?.note).toBe(`${note}${by}`)
   })
 
-  it('reasonOf gives none for a state that writes nothing, even with a write recorded', () => {
-    expect(reasonOf(result('unchanged', { written: written() }))).toBeUndefined()
-    expect(reasonOf(result('failed', { written: written() }))).toBeUndefined()
+  it('gives none for a state that writes nothing, even with a write recorded', () => {
+    const wrote = [result('unchanged', { written: written() }), result('failed', { written: written() })]
+    expect(wrote.map(reasonOf)).toEqual([undefined, undefined])
+    expect(secretEvents(wrote, context)).toEqual([])
   })
 
   it('sorts by Secret name whatever the order of the results, numbering the Events in that order', () => {

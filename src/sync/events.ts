@@ -77,9 +77,9 @@ export function secretEvents(results: SecretResult[], context: EventContext): Au
   const sorted = [...results].sort((a, b) => compareNames(a.secretName, b.secretName))
   return sorted.flatMap((result, index) => {
     const reason = reasonOf(result)
-    const written = result.written
-    // Stryker disable next-line LogicalOperator: reasonOf is undefined whenever written is; this narrows the type
-    if (!reason || !written) return []
+    if (!reason) return []
+    // reasonOf gives a reason only to a result with a write.
+    const written = result.written as WrittenSecret
     const { uid, resourceVersion, at } = written
     const subject: EventSubject = {
       apiVersion: 'v1',

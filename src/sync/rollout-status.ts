@@ -53,10 +53,10 @@ function judgeDeployment(d: V1Deployment): RolloutJudgement {
       message: `deployment "${name}" exceeded its progress deadline (ProgressDeadlineExceeded${progressing.message ? `: ${progressing.message}` : ''})`
     }
   }
-  const replicas = d.spec?.replicas
+  // kubectl counts the new replicas only when spec.replicas is set (an API server always sets it): 0 waits for none.
+  const replicas = d.spec?.replicas ?? 0
   const updated = status.updatedReplicas ?? 0
-  // Stryker disable next-line ConditionalExpression: a comparison with undefined is false too; the check says so
-  if (replicas !== undefined && updated < replicas) {
+  if (updated < replicas) {
     return { state: 'waiting', message: `${updated} out of ${replicas} new replicas have been updated` }
   }
   if ((status.replicas ?? 0) > updated) {
@@ -84,21 +84,21 @@ function judgeStatefulSet(s: V1StatefulSet): RolloutJudgement {
   if (!status.observedGeneration || (s.metadata?.generation ?? 0) > status.observedGeneration) {
     return { state: 'waiting', message: 'waiting for the statefulset spec update to be observed' }
   }
-  const replicas = s.spec?.replicas
+  // As for a Deployment, kubectl counts only when spec.replicas is set; 0 waits for none.
+  const replicas = s.spec?.replicas ?? 0
   const ready = status.readyReplicas ?? 0
-  // Stryker disable next-line ConditionalExpression: a comparison with undefined is false too; the check says so
-  if (replicas !== undefined && ready < replicas) {
+  if (ready < replicas) {
     return { state: 'waiting', message: `waiting for ${replicas - ready} pods to be ready` }
   }
-  const partition = strategy?.rollingUpdate?.partition
   if (strategy?.rollingUpdate) {
     const updated = status.updatedReplicas ?? 0
-    // Without either number the difference is NaN and the comparison false: complete, as kubectl's nil checks give.
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: the checks only say so, see above
-    if (replicas !== undefined && partition !== undefined && updated < replicas - partition) {
+    // The pods at or above the partition. kubectl waits for them only when the partition is set too (an API server
+    // defaults it to 0); without it, none.
+    const toUpdate = replicas - (strategy.rollingUpdate.partition ?? replicas)
+    if (updated < toUpdate) {
       return {
         state: 'waiting',
-        message: `partitioned roll out: ${updated} out of ${replicas - partition} new pods have been updated`
+        message: `partitioned roll out: ${updated} out of ${toUpdate} new pods have been updated`
       }
     }
     return {
@@ -163,24 +163,25 @@ export function failingContainers(waiting: readonly WaitingContainer[]): Waiting
 export function waitingContainers(pods: V1Pod[], restartedAt: string): WaitingContainer[] {
   return pods
     .filter(pod => pod.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === restartedAt)
-    .flatMap(pod =>
-      // Stryker disable next-line ArrayDeclaration: an element of a fallback has no state and is not waiting
-      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].flatMap(
-        status => {
-          const waiting = status.state?.waiting
-          if (!waiting?.reason) return []
-          return [
-            {
-              // Stryker disable next-line OptionalChaining: the filter above kept only pods with metadata
-              pod: pod.metadata?.name ?? '',
-              container: status.name,
-              reason: waiting.reason,
-              ...(waiting.message && { message: waiting.message })
-            }
-          ]
-        }
-      )
-    )
+    .flatMap(pod => {
+      // Stryker disable next-line ArrayDeclaration: an element of the fallback has no state, so is not waiting
+      const init = pod.status?.initContainerStatuses ?? []
+      // Stryker disable next-line ArrayDeclaration: as above
+      const main = pod.status?.containerStatuses ?? []
+      return [...init, ...main].flatMap(status => {
+        const waiting = status.state?.waiting
+        if (!waiting?.reason) return []
+        return [
+          {
+            // Stryker disable next-line OptionalChaining: the filter above kept only pods with metadata
+            pod: pod.metadata?.name ?? '',
+            container: status.name,
+            reason: waiting.reason,
+            ...(waiting.message && { message: waiting.message })
+          }
+        ]
+      })
+    })
 }
 
 /** The label selector as a LIST takes it (`app=web,tier in (a,b),!canary`), to find a workload's pods. */
