@@ -30,6 +30,20 @@ const deployment = (name: string, podSpec: Partial<V1PodSpec>): Workload => ({
 describe('collectReferences', () => {
   it.each<[string, Partial<V1PodSpec>, Partial<SecretReference>[]]>([
     [
+      'a volume with an empty items list reads the whole Secret, named by the one container that mounts it',
+      {
+        containers: [
+          { name: 'app', volumeMounts: [{ name: 'creds', mountPath: '/c' }] },
+          { name: 'sidecar', volumeMounts: [{ name: 'scratch', mountPath: '/s' }] }
+        ],
+        volumes: [
+          { name: 'creds', secret: { secretName: 's', items: [] } },
+          { name: 'scratch', emptyDir: {} }
+        ]
+      },
+      [{ container: 'app', source: 'volume', secretName: 's', optional: false }]
+    ],
+    [
       'envFrom',
       { containers: [{ name: 'app', envFrom: [{ secretRef: { name: 'dagster-secret-a' } }] }] },
       [{ container: 'app', source: 'envFrom', secretName: 'dagster-secret-a', optional: false }]
@@ -210,6 +224,10 @@ describe('existingSecrets', () => {
     )
     expect([...existing.names].sort()).toEqual(['dagster-secret-a', 'dagster-secret-b', 'tf'])
     expect([...existing.keys]).toEqual([['dagster-secret-a', new Set(['DAGSTER_SECRET_A'])]])
+  })
+
+  it('counts, outside a dry run, only what the LIST saw', () => {
+    expect([...existingSecrets([], results, false).names]).toEqual([])
   })
 
   it('counts in a dry run the Secrets that a real run would create', () => {
@@ -551,5 +569,113 @@ describe('shortList', () => {
     [['a', 'b', 'c', 'd', 'e'], 3, 'a, b, c and 2 more']
   ])('%j (max %d) -> %s', (names, max, expected) => {
     expect(shortList(names, max)).toBe(expected)
+  })
+})
+
+describe('podRunner at the edges of the controllers’ naming rules', () => {
+  const templates: Workload[] = [
+    { kind: 'Deployment', name: 'user-code' },
+    { kind: 'StatefulSet', name: 'cache' },
+    { kind: 'CronJob', name: 'nightly' },
+    { kind: 'Job', name: 'nightly-29000001' }
+  ]
+  const owned = (kind: string, name: string, labels?: Record<string, string>): V1Pod => ({
+    metadata: {
+      name: 'p',
+      ...(labels && { labels }),
+      ownerReferences: [{ apiVersion: 'v1', uid: 'u', controller: true, kind, name }]
+    }
+  })
+  it.each<[string, V1Pod, string]>([
+    ['a Pod without metadata is a nameless Pod', {}, 'Pod/'],
+    [
+      'a ReplicaSet named after a workload of another kind',
+      owned('ReplicaSet', 'cache-abc12', { 'pod-template-hash': 'abc12' }),
+      'ReplicaSet/cache-abc12'
+    ],
+    [
+      'a pod-template-hash on a Pod of another kind than a ReplicaSet',
+      owned('DaemonSet', 'user-code-h1', { 'pod-template-hash': 'h1' }),
+      'DaemonSet/user-code-h1'
+    ],
+    [
+      'a ReplicaSet whose name does not end in its Pods’ hash is not a Deployment’s',
+      owned('ReplicaSet', 'user-code-wxyz', { 'pod-template-hash': 'abcd' }),
+      'ReplicaSet/user-code-wxyz'
+    ],
+    [
+      'a ReplicaSet’s Pod without labels',
+      owned('ReplicaSet', 'user-code-abcde'),
+      'ReplicaSet/user-code-abcde'
+    ],
+    [
+      'a name like a CronJob’s Job, on another kind, is that kind’s',
+      owned('ReplicaSet', 'nightly-29000000'),
+      'ReplicaSet/nightly-29000000'
+    ],
+    [
+      'a listed Job named like a CronJob’s is the Job',
+      owned('Job', 'nightly-29000001'),
+      'Job/nightly-29000001'
+    ],
+    [
+      'a Job whose name only starts like a CronJob’s',
+      owned('Job', 'nightly-29000000-retry'),
+      'Job/nightly-29000000-retry'
+    ],
+    ['a Job of a CronJob that was not listed', owned('Job', 'weekly-29000000'), 'Job/weekly-29000000'],
+    ['a Job with no number in its name', owned('Job', 'adhoc'), 'Job/adhoc']
+  ])('%s: %s', (_, pod, runner) => {
+    expect(podRunner(pod, templates)).toBe(runner)
+  })
+
+  it('reads a Pod without a status as live, and one without a name as a nameless Pod', () => {
+    expect(isLivePod({})).toBe(true)
+    expect(podWorkloads([{ spec: { containers: [] } }], templates)).toEqual([
+      { kind: 'Pod', name: '', podSpec: { containers: [] }, runBy: 'Pod/' }
+    ])
+  })
+})
+
+describe('isLiveStandaloneJob at the edges', () => {
+  it.each<[string, V1Job, boolean]>([
+    [
+      'a Job owned by something else than a CronJob',
+      {
+        metadata: {
+          ownerReferences: [{ kind: 'Workflow', name: 'w', apiVersion: 'argoproj.io/v1alpha1', uid: 'u' }]
+        }
+      },
+      true
+    ],
+    [
+      'a Complete condition that is not true yet',
+      { status: { conditions: [{ type: 'Complete', status: 'False' }] } },
+      true
+    ]
+  ])('%s -> %s', (_, job, live) => {
+    expect(isLiveStandaloneJob(job)).toBe(live)
+  })
+})
+
+describe('holdBackReferenced: the held-back result', () => {
+  it('is a skipped result naming every kind that could not be listed', () => {
+    const { heldBack } = holdBackReferenced(
+      ['dagster-secret-gone'],
+      inventory({
+        failures: [
+          { resource: 'cronjobs.batch', status: 403, message: 'forbidden' },
+          { resource: 'pods', status: 403, message: 'forbidden' }
+        ]
+      })
+    )
+    expect(heldBack).toEqual([
+      {
+        secretName: 'dagster-secret-gone',
+        state: 'skipped',
+        detail:
+          'not deleted: could not check which workloads reference it (listing cronjobs.batch, pods failed)'
+      }
+    ])
   })
 })
