@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { recordEvents, RunEvents } from '../../src/kube/events-client.js'
 import { SharedConnections, type RequestPolicy } from '../../src/kube/requests.js'
 import { SecretsClient } from '../../src/kube/secrets-client.js'
-import { secretEvents } from '../../src/sync/events.js'
+import { eventName, secretEvents } from '../../src/sync/events.js'
 import type { WorkloadRestart } from '../../src/sync/restarts.js'
 import { Ownership } from '../../src/sync/ownership.js'
 import { toDesiredSecret, type DesiredSecret } from '../../src/sync/plan.js'
@@ -296,9 +296,7 @@ describe('RunEvents: the Secrets first, then the restarts', () => {
     const [restart] = kube.listEvents(NS).filter(e => e.reason === 'WorkloadRestarted')
     expect(restart?.regarding).toMatchObject({ kind: 'Deployment', name: 'web', uid: 'uid-web' })
     // Numbered after the two Secrets' Events.
-    expect(restart?.metadata.name).toBe(
-      `web.${(BigInt(Date.parse('2025-03-04T05:06:07Z')) * 1_000_000n + 2n).toString(16)}`
-    )
+    expect(restart?.metadata.name).toBe(eventName('web', new Date('2025-03-04T05:06:07Z'), 2))
   })
 
   it('keeps the first failure and adds the counts of both batches', async () => {

@@ -197,9 +197,8 @@ describe('restartEvents', () => {
       context,
       3
     )
-    const time = BigInt(Date.parse('2025-03-04T05:06:07Z')) * 1_000_000n
     expect(events[0]).toEqual({
-      name: `cache.${(time + 3n).toString(16)}`,
+      name: eventName('cache', new Date('2025-03-04T05:06:07Z'), 3),
       namespace: 'dagster-prd',
       eventTime: new Date('2025-03-04T05:06:07Z'),
       reportingController: 'gke-secrets-sync',
@@ -218,9 +217,7 @@ describe('restartEvents', () => {
       note: `Restarted so its pods read the changed Secrets dagster-secret-b, dagster-secret-a. By gke-secrets-sync in acme/dagster-infra, run ${context.run.runUrl}, actor octocat, commit ${context.run.commit}.`
     })
     // The next restarted one is numbered after it; without an answer's uid the reference has none.
-    expect(events[1]?.name).toBe(
-      `web.${(BigInt(Date.parse('2025-03-04T05:06:08Z')) * 1_000_000n + 4n).toString(16)}`
-    )
+    expect(events[1]?.name).toBe(eventName('web', new Date('2025-03-04T05:06:08Z'), 4))
     expect(events[1]?.eventTime).toEqual(new Date('2025-03-04T05:06:08Z'))
     expect(events[1]?.regarding).toEqual({
       apiVersion: 'apps/v1',
@@ -340,14 +337,11 @@ describe('secretEvents: what each Event says', () => {
       ],
       context
     )
-    const time = BigInt(Date.parse(at)) * 1_000_000n
-    expect(events.map(e => e.name)).toEqual(
-      [
-        ['B', 0n],
-        ['a', 1n],
-        ['c', 3n]
-      ].map(([name, index]) => `${name as string}.${(time + (index as bigint)).toString(16)}`)
-    )
+    expect(events.map(e => e.name)).toEqual([
+      eventName('B', new Date(at), 0),
+      eventName('a', new Date(at), 1),
+      eventName('c', new Date(at), 3)
+    ])
   })
 
   it('names the instance by run id and attempt, attempt 1 when the runner did not say', () => {

@@ -80,17 +80,9 @@ export function secretEvents(results: SecretResult[], context: EventContext): Au
     if (!reason) return []
     // reasonOf gives a reason only to a result with a write.
     const written = result.written as WrittenSecret
-    const { uid, resourceVersion, at } = written
-    const subject: EventSubject = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      name: result.secretName,
-      namespace: context.namespace,
-      ...(uid && { uid }),
-      ...(resourceVersion && { resourceVersion })
-    }
+    const subject = subjectOf('v1', 'Secret', result.secretName, context.namespace, written)
     const note = `${whatHappened(reason, result, written)}${origin(context.run)}`
-    return [auditEvent(reason, subject, note, context, new Date(at), index)]
+    return [auditEvent(reason, subject, note, context, new Date(written.at), index)]
   })
 }
 
@@ -108,15 +100,7 @@ export function restartEvents(
   return restarts
     .filter(restart => restart.outcome === 'restarted')
     .map((restart, index) => {
-      const { kind, name, namespace, uid, resourceVersion } = restart
-      const subject: EventSubject = {
-        apiVersion: 'apps/v1',
-        kind,
-        name,
-        namespace,
-        ...(uid && { uid }),
-        ...(resourceVersion && { resourceVersion })
-      }
+      const subject = subjectOf('apps/v1', restart.kind, restart.name, restart.namespace, restart)
       const secrets = [...new Set(restart.causes.map(cause => cause.secretName))]
       const because =
         secrets.length === 0
@@ -127,6 +111,24 @@ export function restartEvents(
       const at = new Date(restart.restartedAt ?? Date.now())
       return auditEvent('WorkloadRestarted', subject, note, context, at, firstIndex + index)
     })
+}
+
+/** The object as the write answered it: its uid and resourceVersion only when the answer had them. */
+function subjectOf(
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string,
+  { uid, resourceVersion }: { uid?: string; resourceVersion?: string }
+): EventSubject {
+  return {
+    apiVersion,
+    kind,
+    name,
+    namespace,
+    ...(uid && { uid }),
+    ...(resourceVersion && { resourceVersion })
+  }
 }
 
 /** The one reason of a result; a result may be several things at once and the most telling one wins. */
